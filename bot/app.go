@@ -1,0 +1,296 @@
+// Package bot is the ShopBot process: configuration, the telebot setup, long polling and
+// webhook intake, middleware, the route table and the HTTP endpoints for health and metrics.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // Postgres driver
+	"github.com/redis/go-redis/v9"
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/handlers"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/migrations"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// Options are the process settings that are not configuration a seller sets.
+type Options struct {
+	Logger *slog.Logger
+	// KeyPrefix starts every Redis key of this shop.
+	KeyPrefix string
+	// StartupTimeout bounds the wait for Postgres, Redis and Telegram at start.
+	StartupTimeout time.Duration
+	// ShutdownTimeout bounds the wait for in-flight updates at stop.
+	ShutdownTimeout time.Duration
+	// HandlerTimeout bounds one update's handling.
+	HandlerTimeout time.Duration
+	// SessionTTL is how long a conversation lives after a person's last update.
+	SessionTTL time.Duration
+	// PollTimeout is the long-polling wait of one getUpdates call.
+	PollTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = "shopbot:"
+	}
+	if o.StartupTimeout == 0 {
+		o.StartupTimeout = time.Minute
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 25 * time.Second
+	}
+	if o.HandlerTimeout == 0 {
+		o.HandlerTimeout = 20 * time.Second
+	}
+	if o.SessionTTL == 0 {
+		o.SessionTTL = 7 * 24 * time.Hour
+	}
+	if o.PollTimeout == 0 {
+		o.PollTimeout = 25 * time.Second
+	}
+	return o
+}
+
+// App is a running shop bot.
+type App struct {
+	cfg     Config
+	opts    Options
+	log     *slog.Logger
+	db      *sqlx.DB
+	rdb     *redis.Client
+	bot     *tele.Bot
+	api     *http.Client
+	texts   *locale.Bundle
+	metrics *metrics
+
+	// base is the parent of every update's context. It is not cancelled by shutdown, so
+	// updates in flight when SIGTERM arrives still finish.
+	base     context.Context
+	listener net.Listener
+	server   *http.Server
+}
+
+// New connects to Postgres (applying migrations), Redis and the Bot API, waiting a bounded
+// time for each, and sets up the routes. Call Run to start serving.
+func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
+	opts = opts.withDefaults()
+	a := &App{
+		cfg:     cfg,
+		opts:    opts,
+		log:     newRedactingLogger(opts.Logger, cfg.BotToken, cfg.WebhookSecret),
+		metrics: newMetrics(),
+		base:    context.WithoutCancel(ctx),
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.close()
+		}
+	}()
+
+	var err error
+	if a.texts, err = locale.New(); err != nil {
+		return nil, err
+	}
+	if err := a.connectPostgres(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.connectRedis(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.connectTelegram(ctx); err != nil {
+		return nil, err
+	}
+	if a.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("bot: HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	a.server = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+
+	h := handlers.New(handlers.Deps{
+		Texts:           a.texts,
+		Shop:            orders.NewStore(a.db),
+		Sessions:        handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL),
+		IsAdmin:         cfg.IsAdmin,
+		ShopName:        a.bot.Me.FirstName,
+		DefaultLanguage: cfg.DefaultLanguage,
+		Log:             a.log,
+	})
+	a.register(h)
+	if err := a.publishCommands(ctx, h); err != nil {
+		// The menu is a convenience: the bot works without it, and the next start retries.
+		a.log.Warn("set the command menu", "err", err)
+	}
+	ok = true
+	return a, nil
+}
+
+// HTTPAddr is the address the health, metrics and webhook endpoints listen on.
+func (a *App) HTTPAddr() string { return a.listener.Addr().String() }
+
+// Run serves updates until ctx ends, then stops taking new ones, lets the ones in flight
+// finish (up to the shutdown timeout) and releases everything.
+func (a *App) Run(ctx context.Context) error {
+	defer a.close()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.server.Serve(a.listener) }()
+
+	runCtx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
+	intake := make(chan error, 1)
+	if a.cfg.Webhook() {
+		go func() { intake <- a.startWebhook(runCtx) }()
+	} else {
+		go func() { intake <- a.poll(runCtx) }()
+	}
+	a.log.Info("shopbot started", "mode", a.mode(), "http", a.HTTPAddr(), "bot", a.bot.Me.Username)
+
+	var runErr error
+	intakeDone := false
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		runErr = fmt.Errorf("bot: http server: %w", err)
+	case runErr = <-intake:
+		intakeDone = true
+	}
+
+	a.log.Info("shopbot stopping")
+	stopIntake()
+	if !intakeDone {
+		// The long-polling loop returns only after the batch in hand is handled.
+		if err := <-intake; err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
+	defer cancel()
+	// Shutdown waits for webhook requests in flight, whose handlers run inside them.
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+	}
+	a.log.Info("shopbot stopped")
+	return runErr
+}
+
+func (a *App) mode() string {
+	if a.cfg.Webhook() {
+		return "webhook"
+	}
+	return "long polling"
+}
+
+func (a *App) close() {
+	if a.rdb != nil {
+		a.rdb.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+	if a.listener != nil && a.server == nil {
+		a.listener.Close()
+	}
+}
+
+// retry calls f until it succeeds or the startup timeout passes, logging each failure.
+func (a *App) retry(ctx context.Context, what string, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, a.opts.StartupTimeout)
+	defer cancel()
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		attemptCtx, cancelAttempt := context.WithTimeout(ctx, 5*time.Second)
+		err := f(attemptCtx)
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		a.log.Warn("waiting for "+what, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bot: %s unreachable after %s: %w", what, a.opts.StartupTimeout, err)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func (a *App) connectPostgres(ctx context.Context) error {
+	db, err := sqlx.Open("postgres", a.cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("bot: DATABASE_URL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	a.db = db
+	if err := a.retry(ctx, "postgres", db.PingContext); err != nil {
+		return err
+	}
+	applied, err := migrations.Up(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	a.log.Info("postgres ready", "migrations_applied", applied)
+	return nil
+}
+
+func (a *App) connectRedis(ctx context.Context) error {
+	opts, err := redis.ParseURL(a.cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("bot: REDIS_URL: %w", err)
+	}
+	a.rdb = redis.NewClient(opts)
+	if err := a.retry(ctx, "redis", func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }); err != nil {
+		return err
+	}
+	a.log.Info("redis ready")
+	return nil
+}
+
+func (a *App) connectTelegram(ctx context.Context) error {
+	a.api = &http.Client{
+		// Longer than a long-poll wait, so getUpdates is never cut short by the client.
+		Timeout:   a.opts.PollTimeout + 30*time.Second,
+		Transport: apiTransport{base: http.DefaultTransport, m: a.metrics},
+	}
+	b, err := tele.NewBot(tele.Settings{
+		URL:         a.cfg.TelegramAPIURL,
+		Token:       a.cfg.BotToken,
+		Client:      a.api,
+		Offline:     true, // getMe is called below, with retries
+		Synchronous: true, // the intake decides what runs in parallel
+		ParseMode:   tele.ModeHTML,
+		OnError: func(err error, c tele.Context) {
+			a.log.Error("telebot", "err", err)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("bot: telebot: %w", err)
+	}
+	var me *tele.User
+	err = a.retry(ctx, "telegram", func(ctx context.Context) error {
+		var err error
+		me, err = a.getMe(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	b.Me = me
+	a.bot = b
+	return nil
+}
+
+var errUnauthorized = errors.New("bot: Telegram refused BOT_TOKEN (401 Unauthorized)")

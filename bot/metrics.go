@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the process's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	registry *prometheus.Registry
+	updates  *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	errors   *prometheus.CounterVec
+	apiCalls *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shopbot_updates_total",
+			Help: "Telegram updates handled, by type.",
+		}, []string{"type"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shopbot_handler_duration_seconds",
+			Help:    "Time to handle one update, by type.",
+			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"type"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shopbot_errors_total",
+			Help: "Errors, by kind: handler, unavailable (Postgres/Redis out of reach), panic, poll, webhook.",
+		}, []string{"kind"}),
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shopbot_telegram_api_calls_total",
+			Help: "Calls to the Telegram Bot API, by method and result (ok, an HTTP status code, or error).",
+		}, []string{"method", "result"}),
+	}
+	m.registry.MustRegister(m.updates, m.latency, m.errors, m.apiCalls,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// apiTransport counts Bot API calls by method and result.
+type apiTransport struct {
+	base http.RoundTripper
+	m    *metrics
+}
+
+func (t apiTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	method := apiMethod(r.URL.Path)
+	resp, err := t.base.RoundTrip(r)
+	result := "error"
+	switch {
+	case err != nil:
+	case resp.StatusCode == http.StatusOK:
+		result = "ok"
+	default:
+		result = strconv.Itoa(resp.StatusCode)
+	}
+	t.m.apiCalls.WithLabelValues(method, result).Inc()
+	return resp, err
+}
+
+// apiMethod names the Bot API method of a request path without the token in it:
+// /bot<token>/sendMessage → sendMessage, /file/bot<token>/… → file.
+func apiMethod(path string) string {
+	if strings.HasPrefix(path, "/file/") || strings.Contains(path, "/file/bot") {
+		return "file"
+	}
+	if i := strings.LastIndexByte(path, '/'); i >= 0 && i < len(path)-1 {
+		name := path[i+1:]
+		if len(name) <= 64 && !strings.Contains(name, ":") {
+			return name
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,215 @@
+// Package handlers holds the bot's conversations and commands. Each handler works on the
+// person's Session, which the Middleware loads from Redis under a per-person lock and saves
+// when the handler succeeds.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// Shop is what the handlers need from the orders store.
+type Shop interface {
+	SeeCustomer(ctx context.Context, p orders.Profile) (orders.Customer, error)
+	SetLanguage(ctx context.Context, id int64, lang string) error
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string, by int64) error
+}
+
+// Command describes a command for /help; the bot's route table provides the list.
+type Command struct {
+	Name   string // without the slash
+	DescID string // text id of its description
+	Admin  bool
+}
+
+// Deps are the handlers' dependencies.
+type Deps struct {
+	Texts           *locale.Bundle
+	Shop            Shop
+	Sessions        *Sessions
+	IsAdmin         func(userID int64) bool
+	ShopName        string
+	DefaultLanguage string
+	Log             *slog.Logger
+}
+
+// Handlers serves every conversation and command.
+type Handlers struct {
+	Deps
+	commands []Command
+}
+
+// New returns the handlers.
+func New(d Deps) *Handlers {
+	return &Handlers{Deps: d}
+}
+
+// SetCommands gives /help the commands to list.
+func (h *Handlers) SetCommands(cmds []Command) { h.commands = cmds }
+
+type request struct {
+	ctx   context.Context
+	lease *Lease
+}
+
+const (
+	ctxKey     = "shopbot.ctx"
+	requestKey = "shopbot.request"
+)
+
+// WithContext attaches the update's context, which every handler uses for I/O.
+func WithContext(c tele.Context, ctx context.Context) { c.Set(ctxKey, ctx) }
+
+// Context returns the update's context.
+func Context(c tele.Context) context.Context {
+	if ctx, ok := c.Get(ctxKey).(context.Context); ok {
+		return ctx
+	}
+	return context.Background()
+}
+
+func (h *Handlers) req(c tele.Context) *request {
+	r, _ := c.Get(requestKey).(*request)
+	if r == nil {
+		// Only reachable if a route was registered without the Middleware.
+		panic("handlers: no session: route registered without handlers.Middleware")
+	}
+	return r
+}
+
+func (h *Handlers) session(c tele.Context) *Session { return &h.req(c).lease.Session }
+
+// lang is the language to answer c in.
+func (h *Handlers) lang(c tele.Context) string {
+	if r, _ := c.Get(requestKey).(*request); r != nil && r.lease.Session.Lang != "" {
+		return r.lease.Session.Lang
+	}
+	code := ""
+	if u := c.Sender(); u != nil {
+		code = u.LanguageCode
+	}
+	return locale.Match(code, h.DefaultLanguage)
+}
+
+// t renders a text in the language of the person behind c.
+func (h *Handlers) t(c tele.Context, id string, args ...locale.Args) string {
+	return h.Texts.T(h.lang(c), id, args...)
+}
+
+// ReportedError is an error the person has already been told about; the caller only logs it.
+type ReportedError struct{ Err error }
+
+func (e *ReportedError) Error() string { return e.Err.Error() }
+func (e *ReportedError) Unwrap() error { return e.Err }
+
+// Middleware loads the sender's session under their lock, runs the handler, and saves the
+// session only if the handler succeeded, so a failed step leaves nothing half-changed.
+// When Redis or Postgres fail, the person is told to try again shortly.
+func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		u := c.Sender()
+		if u == nil {
+			return nil
+		}
+		ctx := Context(c)
+		lease, err := h.Sessions.Acquire(ctx, u.ID)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		r := &request{ctx: ctx, lease: lease}
+		c.Set(requestKey, r)
+		if !lease.Found {
+			if err := h.welcomeBack(c, r); err != nil {
+				h.release(lease)
+				return h.fail(c, err)
+			}
+		}
+		if err := next(c); err != nil {
+			h.release(lease)
+			return h.fail(c, err)
+		}
+		if err := lease.Save(ctx); err != nil {
+			h.release(lease)
+			return h.fail(c, err)
+		}
+		return nil
+	}
+}
+
+// welcomeBack starts a session: it records the customer and takes their chosen language.
+func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
+	cust, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
+	if err != nil {
+		return err
+	}
+	r.lease.Session = Session{Lang: cust.Language}
+	if r.lease.Session.Lang == "" {
+		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)
+	}
+	return nil
+}
+
+func (h *Handlers) release(l *Lease) {
+	// The update's context may be what failed; the lock must be freed regardless.
+	ctx, cancel := context.WithTimeout(context.Background(), defaultReleaseTimeout)
+	defer cancel()
+	if err := l.Release(ctx); err != nil {
+		h.Log.Warn("release session lock", "err", err)
+	}
+}
+
+// fail tells the person the step did not work and returns the error for logging.
+func (h *Handlers) fail(c tele.Context, err error) error {
+	id := "error.internal"
+	if Unavailable(err) {
+		id = "error.unavailable"
+	}
+	text := h.t(c, id)
+	var sendErr error
+	if c.Callback() != nil {
+		sendErr = c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: true})
+	} else if c.Chat() != nil {
+		sendErr = c.Send(text)
+	}
+	if sendErr != nil {
+		err = fmt.Errorf("%w (and telling the user failed: %w)", err, sendErr)
+	}
+	return &ReportedError{Err: err}
+}
+
+// IsReported reports whether the person was already told about err.
+func IsReported(err error) bool {
+	var r *ReportedError
+	return errors.As(err, &r)
+}
+
+// AdminOnly refuses sellers' routes to everyone else, checked on every update on the server.
+func (h *Handlers) AdminOnly(next tele.HandlerFunc) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		if u := c.Sender(); u != nil && h.IsAdmin(u.ID) {
+			return next(c)
+		}
+		if c.Callback() != nil {
+			return c.Respond(&tele.CallbackResponse{Text: h.t(c, "admin.only"), ShowAlert: true})
+		}
+		return c.Send(h.t(c, "admin.only"))
+	}
+}
+
+func profile(u *tele.User) orders.Profile {
+	return orders.Profile{
+		ID:               u.ID,
+		FirstName:        u.FirstName,
+		LastName:         u.LastName,
+		Username:         u.Username,
+		TelegramLanguage: u.LanguageCode,
+	}
+}

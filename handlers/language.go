@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+)
+
+// Language shows the language picker.
+func (h *Handlers) Language(c tele.Context) error {
+	return h.sendLanguagePicker(c)
+}
+
+func (h *Handlers) sendLanguagePicker(c tele.Context) error {
+	m := &tele.ReplyMarkup{}
+	var row tele.Row
+	for _, lang := range locale.Languages {
+		row = append(row, m.Data(h.Texts.T(lang, "language.name"), UniqueLanguage, lang))
+	}
+	m.Inline(row)
+	return c.Send(h.t(c, "language.choose"), m)
+}
+
+// SetLanguage stores the picked language and answers in it.
+func (h *Handlers) SetLanguage(c tele.Context) error {
+	lang := c.Callback().Data
+	if !locale.Supported(lang) {
+		return h.Stale(c)
+	}
+	r := h.req(c)
+	if err := h.Shop.SetLanguage(r.ctx, c.Sender().ID, lang); err != nil {
+		return err
+	}
+	h.session(c).Lang = lang
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	if err := c.Edit(h.t(c, "language.set")); err != nil && err != tele.ErrMessageNotModified {
+		return err
+	}
+	return h.greet(c)
+}

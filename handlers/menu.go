@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"fmt"
+	"html"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+)
+
+// Callback button families. Telegram limits callback data to 64 bytes; telebot spends
+// len(unique)+2 of them, so uniques stay short.
+const (
+	UniqueMenu     = "m"
+	UniqueLanguage = "lang"
+)
+
+// Main-menu entries, the data of UniqueMenu buttons.
+const (
+	menuBrowse   = "browse"
+	menuCart     = "cart"
+	menuOrders   = "orders"
+	menuLanguage = "language"
+	menuHelp     = "help"
+)
+
+func (h *Handlers) mainMenu(c tele.Context) *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{}
+	btn := func(textID, data string) tele.Btn {
+		return m.Data(h.t(c, textID), UniqueMenu, data)
+	}
+	m.Inline(
+		m.Row(btn("menu.browse", menuBrowse), btn("menu.cart", menuCart)),
+		m.Row(btn("menu.orders", menuOrders), btn("menu.language", menuLanguage)),
+		m.Row(btn("menu.help", menuHelp)),
+	)
+	return m
+}
+
+// Start greets the person with the main menu. /start also ends any conversation.
+func (h *Handlers) Start(c tele.Context) error {
+	r := h.req(c)
+	cust, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
+	if err != nil {
+		return err
+	}
+	s := h.session(c)
+	if cust.Language != "" {
+		s.Lang = cust.Language
+	}
+	s.Reset()
+	if c.Message().Payload != "" {
+		if err := c.Send(h.t(c, "start.link_unknown")); err != nil {
+			return err
+		}
+	}
+	return h.greet(c)
+}
+
+func (h *Handlers) greet(c tele.Context) error {
+	name := strings.TrimSpace(c.Sender().FirstName)
+	if name == "" {
+		name = c.Sender().Username
+	}
+	return c.Send(h.t(c, "start.greeting", locale.Args{"Name": name, "Shop": h.ShopName}), h.mainMenu(c))
+}
+
+// Menu serves the main-menu buttons.
+func (h *Handlers) Menu(c tele.Context) error {
+	var text string
+	switch c.Callback().Data {
+	case menuBrowse:
+		text = h.t(c, "catalog.none_open")
+	case menuCart:
+		text = h.t(c, "cart.empty")
+	case menuOrders:
+		text = h.t(c, "orders.none")
+	case menuLanguage:
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.sendLanguagePicker(c)
+	case menuHelp:
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.Help(c)
+	default:
+		return h.Stale(c)
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return c.Send(text, h.mainMenu(c))
+}
+
+// Help lists the commands, with the sellers' ones for sellers.
+func (h *Handlers) Help(c tele.Context) error {
+	admin := h.IsAdmin(c.Sender().ID)
+	var b strings.Builder
+	list := func(titleID string, wantAdmin bool) {
+		b.WriteString(h.t(c, titleID))
+		b.WriteString("\n")
+		for _, cmd := range h.commands {
+			if cmd.Admin == wantAdmin {
+				fmt.Fprintf(&b, "/%s — %s\n", cmd.Name, html.EscapeString(h.t(c, cmd.DescID)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	list("help.customer", false)
+	if admin {
+		list("help.admin", true)
+	}
+	b.WriteString(h.t(c, "help.footer"))
+	return c.Send(b.String(), h.mainMenu(c))
+}
+
+// Cancel leaves whatever conversation the person is in.
+func (h *Handlers) Cancel(c tele.Context) error {
+	s := h.session(c)
+	if s.Step == StepNone {
+		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
+	}
+	s.Reset()
+	return c.Send(h.t(c, "cancel.done"), h.mainMenu(c))
+}
+
+// Stale answers a button that means nothing now: an old message, or forged data.
+func (h *Handlers) Stale(c tele.Context) error {
+	return c.Respond(&tele.CallbackResponse{Text: h.t(c, "callback.stale"), ShowAlert: true})
+}

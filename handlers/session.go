@@ -1,0 +1,148 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Step is where a person is in a conversation; free text is dispatched on it.
+type Step string
+
+// Conversation steps.
+const (
+	StepNone       Step = ""
+	StepSetPayment Step = "admin.set_payment"
+	StepSetPickup  Step = "admin.set_pickup"
+)
+
+// Session is one person's conversation state, kept in Redis as JSON.
+// Durable facts (orders, settings, the chosen language) live in Postgres; a session only
+// holds what a conversation needs until it ends.
+type Session struct {
+	Step Step   `json:"step,omitempty"`
+	Lang string `json:"lang"`
+}
+
+// Reset ends the current conversation, keeping what outlives it (the language).
+func (s *Session) Reset() {
+	*s = Session{Lang: s.Lang}
+}
+
+// ErrBusy is returned when a person's lock could not be taken before the context ended.
+var ErrBusy = errors.New("handlers: session is busy")
+
+// Sessions stores sessions in Redis and serialises each person's updates with a lock that
+// works across processes and expires on its own if its holder dies.
+type Sessions struct {
+	rdb     redis.UniversalClient
+	prefix  string
+	ttl     time.Duration
+	lockTTL time.Duration
+}
+
+// NewSessions returns a store whose keys start with prefix and whose sessions live ttl
+// after the person's last update.
+func NewSessions(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Sessions {
+	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: 30 * time.Second}
+}
+
+func (s *Sessions) keys(userID int64) (session, lock string) {
+	id := strconv.FormatInt(userID, 10)
+	return s.prefix + "session:" + id, s.prefix + "lock:" + id
+}
+
+// acquireScript takes the lock and reads the session in one round trip.
+var acquireScript = redis.NewScript(`
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local s = redis.call('GET', KEYS[1])
+  if s then return {1, s} end
+  return {1}
+end
+return {0}`)
+
+// releaseScript saves the session (when ARGV[2] is not empty) and frees the lock, but only
+// while the lock is still ours: a holder that outlived its lock must not overwrite newer state.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+redis.call('DEL', KEYS[2])
+return 1`)
+
+// Lease is a locked session: change Session, then Save or Release.
+type Lease struct {
+	Session Session
+	// Found is false when the person had no live session (new, or expired).
+	Found bool
+
+	s      *Sessions
+	userID int64
+	token  string
+	stored []byte
+}
+
+// Acquire locks the person's session and loads it, waiting while another update of the
+// same person holds the lock, until ctx ends.
+func (s *Sessions) Acquire(ctx context.Context, userID int64) (*Lease, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("handlers: lock token: %w", err)
+	}
+	token := hex.EncodeToString(b[:])
+	sessionKey, lockKey := s.keys(userID)
+	wait := 2 * time.Millisecond
+	for {
+		res, err := acquireScript.Run(ctx, s.rdb, []string{sessionKey, lockKey}, token, s.lockTTL.Milliseconds()).Slice()
+		if err != nil {
+			return nil, fmt.Errorf("handlers: acquire session: %w", err)
+		}
+		if res[0].(int64) == 1 {
+			l := &Lease{s: s, userID: userID, token: token}
+			if len(res) > 1 {
+				l.stored = []byte(res[1].(string))
+				if err := json.Unmarshal(l.stored, &l.Session); err == nil {
+					l.Found = true
+				}
+			}
+			return l, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+		case <-time.After(wait):
+		}
+		if wait < 50*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// Save stores the session (refreshing its time to live) and frees the lock.
+func (l *Lease) Save(ctx context.Context) error {
+	data, err := json.Marshal(l.Session)
+	if err != nil {
+		return fmt.Errorf("handlers: encode session: %w", err)
+	}
+	return l.release(ctx, data)
+}
+
+// Release frees the lock and leaves the stored session as it was.
+func (l *Lease) Release(ctx context.Context) error {
+	return l.release(ctx, nil)
+}
+
+func (l *Lease) release(ctx context.Context, data []byte) error {
+	sessionKey, lockKey := l.s.keys(l.userID)
+	err := releaseScript.Run(ctx, l.s.rdb, []string{sessionKey, lockKey}, l.token, string(data), l.s.ttl.Milliseconds()).Err()
+	if err != nil {
+		return fmt.Errorf("handlers: release session: %w", err)
+	}
+	return nil
+}

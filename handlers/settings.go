@@ -1,0 +1,71 @@
+package handlers
+
+import (
+	"errors"
+	"html"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// A shop setting the sellers edit by conversation: the command asks, the next text saves.
+type settingForm struct {
+	step    Step
+	key     string
+	prompt  string
+	savedID string
+}
+
+var (
+	paymentForm = settingForm{StepSetPayment, orders.SettingPaymentInstructions, "setpayment.prompt", "setpayment.saved"}
+	pickupForm  = settingForm{StepSetPickup, orders.SettingPickup, "setpickup.prompt", "setpickup.saved"}
+)
+
+// SetPayment asks a seller for the payment instructions.
+func (h *Handlers) SetPayment(c tele.Context) error { return h.askSetting(c, paymentForm) }
+
+// SetPickup asks a seller for the pickup address and hours.
+func (h *Handlers) SetPickup(c tele.Context) error { return h.askSetting(c, pickupForm) }
+
+func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
+	current, err := h.Shop.Setting(h.req(c).ctx, f.key)
+	if err != nil && !errors.Is(err, orders.ErrNotFound) {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(h.t(c, f.prompt))
+	b.WriteString("\n\n")
+	if current == "" {
+		b.WriteString(h.t(c, "settings.none"))
+	} else {
+		b.WriteString(h.t(c, "settings.current"))
+		b.WriteString("\n")
+		b.WriteString(html.EscapeString(current))
+	}
+	b.WriteString("\n\n")
+	b.WriteString(h.t(c, "settings.cancel_hint"))
+	h.session(c).Step = f.step
+	return c.Send(b.String())
+}
+
+func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
+	// Sellers' routes are checked on the command; a seller removed from ADMIN_IDS
+	// mid-conversation must not finish it.
+	if !h.IsAdmin(c.Sender().ID) {
+		h.session(c).Reset()
+		return c.Send(h.t(c, "admin.only"))
+	}
+	text := strings.TrimSpace(c.Text())
+	err := h.Shop.SetSetting(h.req(c).ctx, f.key, text, c.Sender().ID)
+	if errors.Is(err, orders.ErrTooLong) {
+		return c.Send(h.t(c, "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}))
+	}
+	if err != nil {
+		return err
+	}
+	h.session(c).Reset()
+	return c.Send(h.t(c, f.savedID))
+}

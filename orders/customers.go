@@ -1,0 +1,80 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Customer is a Telegram user who talked to the bot.
+type Customer struct {
+	ID               int64     `db:"id"`
+	FirstName        string    `db:"first_name"`
+	LastName         string    `db:"last_name"`
+	Username         string    `db:"username"`
+	TelegramLanguage string    `db:"telegram_language"`
+	Language         string    `db:"language"` // chosen with /language; empty: follow Telegram
+	Phone            string    `db:"phone"`
+	Blocked          bool      `db:"blocked"`
+	FirstSeen        time.Time `db:"first_seen"`
+	LastSeen         time.Time `db:"last_seen"`
+}
+
+// Profile is what Telegram tells about a user with each update.
+type Profile struct {
+	ID               int64
+	FirstName        string
+	LastName         string
+	Username         string
+	TelegramLanguage string
+}
+
+const customerColumns = `id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen`
+
+// SeeCustomer records that a user talked to the bot: it creates the customer or refreshes
+// their profile, clears a blocked flag (they are talking again), and returns the stored row.
+func (s *Store) SeeCustomer(ctx context.Context, p Profile) (Customer, error) {
+	const q = `
+INSERT INTO customers (id, first_name, last_name, username, telegram_language)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (id) DO UPDATE SET
+    first_name = EXCLUDED.first_name,
+    last_name = EXCLUDED.last_name,
+    username = EXCLUDED.username,
+    telegram_language = EXCLUDED.telegram_language,
+    blocked = false,
+    last_seen = now()
+RETURNING ` + customerColumns
+	var c Customer
+	if err := s.db.GetContext(ctx, &c, q, p.ID, p.FirstName, p.LastName, p.Username, p.TelegramLanguage); err != nil {
+		return Customer{}, fmt.Errorf("orders: see customer: %w", err)
+	}
+	return c, nil
+}
+
+// Customer returns the customer with the Telegram user id.
+func (s *Store) Customer(ctx context.Context, id int64) (Customer, error) {
+	var c Customer
+	err := s.db.GetContext(ctx, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Customer{}, ErrNotFound
+	}
+	if err != nil {
+		return Customer{}, fmt.Errorf("orders: customer: %w", err)
+	}
+	return c, nil
+}
+
+// SetLanguage stores the language a customer chose.
+func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE customers SET language = $2 WHERE id = $1`, id, lang)
+	if err != nil {
+		return fmt.Errorf("orders: set language: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

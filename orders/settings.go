@@ -1,0 +1,48 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Shop settings the sellers set by command.
+const (
+	SettingPaymentInstructions = "payment_instructions"
+	SettingPickup              = "pickup"
+)
+
+// MaxSettingLength keeps a setting short enough to fit, with the rest of a message, in
+// Telegram's 4096 characters.
+const MaxSettingLength = 2000
+
+// ErrTooLong is returned for a setting over MaxSettingLength characters.
+var ErrTooLong = errors.New("orders: text too long")
+
+// Setting returns a shop setting, or ErrNotFound when it was never set.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.GetContext(ctx, &v, `SELECT value FROM shop_settings WHERE key = $1`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("orders: setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores a shop setting, recording which seller set it.
+func (s *Store) SetSetting(ctx context.Context, key, value string, by int64) error {
+	if len([]rune(value)) > MaxSettingLength {
+		return ErrTooLong
+	}
+	const q = `
+INSERT INTO shop_settings (key, value, updated_by) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()`
+	if _, err := s.db.ExecContext(ctx, q, key, value, by); err != nil {
+		return fmt.Errorf("orders: set setting %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+// Package orders owns customers, orders and everything that follows a booking, with its Postgres store.
+package orders
+
+import (
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ErrNotFound is returned when the asked-for row does not exist.
+var ErrNotFound = errors.New("orders: not found")
+
+// Store is the Postgres store of the orders package.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *sqlx.DB) *Store {
+	return &Store{db: db}
+}
