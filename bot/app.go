@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		DefaultLanguage: cfg.DefaultLanguage,
 		Log:             a.log,
 	})
+	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {
 		// The menu is a convenience: the bot works without it, and the next start retries.

@@ -1,9 +1,13 @@
 package bot
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -43,25 +47,70 @@ func newMetrics() *metrics {
 	return m
 }
 
-// apiTransport counts Bot API calls by method and result.
+// apiTransport counts Bot API calls by method and result, and repeats a call that
+// Telegram answered 429 once the retry_after it names has passed, as long as the call's
+// context allows and its body can be sent again.
 type apiTransport struct {
 	base http.RoundTripper
 	m    *metrics
 }
 
+// maxFloodWait is the longest retry_after worth waiting for inside one call; past it the
+// caller gets the error.
+const maxFloodWait = 10 * time.Second
+
 func (t apiTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	method := apiMethod(r.URL.Path)
-	resp, err := t.base.RoundTrip(r)
-	result := "error"
-	switch {
-	case err != nil:
-	case resp.StatusCode == http.StatusOK:
-		result = "ok"
-	default:
-		result = strconv.Itoa(resp.StatusCode)
+	for attempt := 1; ; attempt++ {
+		resp, err := t.base.RoundTrip(r)
+		result := "error"
+		switch {
+		case err != nil:
+		case resp.StatusCode == http.StatusOK:
+			result = "ok"
+		default:
+			result = strconv.Itoa(resp.StatusCode)
+		}
+		t.m.apiCalls.WithLabelValues(method, result).Inc()
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || r.GetBody == nil || attempt == 3 {
+			return resp, err
+		}
+		wait, ok := floodWait(resp)
+		if !ok || wait > maxFloodWait {
+			return resp, nil
+		}
+		body, err := r.GetBody()
+		if err != nil {
+			return resp, nil
+		}
+		resp.Body.Close()
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(wait):
+		}
+		r = r.Clone(r.Context())
+		r.Body = body
 	}
-	t.m.apiCalls.WithLabelValues(method, result).Inc()
-	return resp, err
+}
+
+// floodWait reads retry_after from a 429 answer, leaving the body readable.
+func floodWait(resp *http.Response) (time.Duration, bool) {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return 0, false
+	}
+	var answer struct {
+		Parameters struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if json.Unmarshal(data, &answer) != nil || answer.Parameters.RetryAfter <= 0 {
+		return 0, false
+	}
+	return time.Duration(answer.Parameters.RetryAfter) * time.Second, true
 }
 
 // apiMethod names the Bot API method of a request path without the token in it:

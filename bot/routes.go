@@ -79,38 +79,54 @@ func (a *App) register(h *handlers.Handlers) {
 	}
 }
 
-// publishCommands sets the command menus: the customers' for everyone, and the customers'
-// plus the sellers' in each seller's private chat, in every language.
-func (a *App) publishCommands(ctx context.Context, h *handlers.Handlers) error {
-	list := func(lang string, withAdmin bool) []tele.Command {
-		var out []tele.Command
-		for _, r := range routes(h) {
-			if !r.admin || withAdmin {
-				out = append(out, tele.Command{Text: r.command, Description: a.texts.T(lang, r.descID)})
-			}
+// commandList is the menu of one language: the customers' commands, and the sellers' too.
+func (a *App) commandList(h *handlers.Handlers, lang string, withAdmin bool) []tele.Command {
+	var out []tele.Command
+	for _, r := range routes(h) {
+		if !r.admin || withAdmin {
+			out = append(out, tele.Command{Text: r.command, Description: a.texts.T(lang, r.descID)})
 		}
-		return out
 	}
+	return out
+}
+
+// setMenu stores one menu in every language; the default language's list also serves
+// people whose language has no list of its own.
+func (a *App) setMenu(ctx context.Context, scope tele.CommandScope, list func(lang string) []tele.Command) error {
 	for _, lang := range locale.Languages {
-		code := lang
-		if lang == a.cfg.DefaultLanguage {
-			code = "" // the default list serves every language without its own
+		params := map[string]any{"commands": list(lang), "scope": scope}
+		if lang != a.cfg.DefaultLanguage {
+			params["language_code"] = lang
 		}
-		set := func(scope tele.CommandScope, cmds []tele.Command) error {
-			params := map[string]any{"commands": cmds, "scope": scope}
-			if code != "" {
-				params["language_code"] = code
-			}
-			return a.call(ctx, "setMyCommands", params, nil)
-		}
-		if err := set(tele.CommandScope{Type: tele.CommandScopeDefault}, list(lang, false)); err != nil {
-			return fmt.Errorf("customer menu (%s): %w", lang, err)
-		}
-		for _, id := range a.cfg.AdminIDs {
-			if err := set(tele.CommandScope{Type: tele.CommandScopeChat, ChatID: id}, list(lang, true)); err != nil {
-				return fmt.Errorf("seller menu (%s): %w", lang, err)
-			}
+		if err := a.call(ctx, "setMyCommands", params, nil); err != nil {
+			return fmt.Errorf("setMyCommands (%s): %w", lang, err)
 		}
 	}
 	return nil
+}
+
+// publishCommands sets the customers' command menu for everyone and the sellers' menu
+// in each seller's private chat. Telegram refuses a chat-scoped menu for a seller who has
+// never opened the bot; theirs is set when they first write (sellerMenu).
+func (a *App) publishCommands(ctx context.Context, h *handlers.Handlers) error {
+	err := a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeDefault}, func(lang string) []tele.Command {
+		return a.commandList(h, lang, false)
+	})
+	if err != nil {
+		return fmt.Errorf("customer menu: %w", err)
+	}
+	for _, id := range a.cfg.AdminIDs {
+		if err := a.sellerMenu(h)(ctx, id); err != nil {
+			a.log.Info("seller menu not set yet; it will be when they write to the bot", "user_id", id, "err", err)
+		}
+	}
+	return nil
+}
+
+func (a *App) sellerMenu(h *handlers.Handlers) func(ctx context.Context, userID int64) error {
+	return func(ctx context.Context, userID int64) error {
+		return a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeChat, ChatID: userID}, func(lang string) []tele.Command {
+			return a.commandList(h, lang, true)
+		})
+	}
 }

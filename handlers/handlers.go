@@ -45,6 +45,9 @@ type Deps struct {
 type Handlers struct {
 	Deps
 	commands []Command
+	// SellerMenu sets a seller's command menu; called when a seller starts a session,
+	// since Telegram refuses it for a seller who never opened the bot.
+	SellerMenu func(ctx context.Context, userID int64) error
 }
 
 // New returns the handlers.
@@ -153,6 +156,12 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 	r.lease.Session = Session{Lang: cust.Language}
 	if r.lease.Session.Lang == "" {
 		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)
+	}
+	if h.SellerMenu != nil && h.IsAdmin(c.Sender().ID) {
+		if err := h.SellerMenu(r.ctx, c.Sender().ID); err != nil {
+			// Only the menu is missing; the commands work.
+			h.Log.Warn("set seller menu", "user_id", c.Sender().ID, "err", err)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,519 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
+)
+
+var tagRe = regexp.MustCompile(`<[^>]*>`)
+
+// plain is what Telegram shows of an HTML text.
+func plain(s string) string { return html.UnescapeString(tagRe.ReplaceAllString(s, "")) }
+
+func buttonTexts(m telegramtest.Message) []string {
+	var out []string
+	for _, b := range m.Buttons() {
+		out = append(out, b.Text)
+	}
+	return out
+}
+
+func wantMenu(t *testing.T, h *harness, lang string, m telegramtest.Message) {
+	t.Helper()
+	want := []string{
+		h.text(lang, "menu.browse"), h.text(lang, "menu.cart"), h.text(lang, "menu.orders"),
+		h.text(lang, "menu.language"), h.text(lang, "menu.help"),
+	}
+	if got := buttonTexts(m); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("menu buttons %q, want %q", got, want)
+	}
+}
+
+func TestStartGreetsInTheCustomersLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	tests := []struct {
+		id       int64
+		code     string
+		wantLang string
+	}{
+		{201, "en", "en"},
+		{202, "vi", "vi"},
+		{203, "ar", "ar"},
+		{204, "de", "en"}, // not offered: DEFAULT_LANGUAGE
+		{205, "", "en"},
+	}
+	for _, tt := range tests {
+		u := h.user(tt.id, "Mai", tt.code)
+		u.SendText("/start")
+		m := u.Next(t)
+		want := h.text(tt.wantLang, "start.greeting", locale.Args{"Name": "Mai", "Shop": "Lan's Boutique"})
+		if m.Text != want {
+			t.Errorf("%q: greeting %q, want %q", tt.code, m.Text, want)
+		}
+		wantMenu(t, h, tt.wantLang, m)
+
+		var c orders.Customer
+		if err := h.db.Get(&c, `SELECT id, first_name, telegram_language, language FROM customers WHERE id = $1`, tt.id); err != nil {
+			t.Fatalf("customer %d not stored: %v", tt.id, err)
+		}
+		if c.FirstName != "Mai" || c.TelegramLanguage != tt.code || c.Language != "" {
+			t.Errorf("stored customer %+v", c)
+		}
+	}
+	noErrors(t, h)
+}
+
+func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	u := h.user(301, "Lan", "en")
+
+	u.SendText("/language")
+	picker := u.Next(t)
+	if picker.Text != h.text("en", "language.choose") {
+		t.Fatalf("picker %q", picker.Text)
+	}
+	if got := strings.Join(buttonTexts(picker), "|"); got != "English|Tiếng Việt|العربية" {
+		t.Fatalf("picker buttons %q", got)
+	}
+	u.Press(t, picker, "العربية")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == picker.ID && m.Text == h.text("ar", "language.set") })
+	greeting := u.Next(t)
+	if !strings.HasPrefix(greeting.Text, "أهلًا") {
+		t.Errorf("greeting after switching to Arabic: %q", greeting.Text)
+	}
+	wantMenu(t, h, "ar", greeting)
+
+	var lang string
+	if err := h.db.Get(&lang, `SELECT language FROM customers WHERE id = 301`); err != nil || lang != "ar" {
+		t.Fatalf("stored language %q, %v", lang, err)
+	}
+
+	// The choice outlives the session and the process: Telegram still says "en".
+	r.stop(t)
+	if err := h.rdb.Del(context.Background(), h.prefix+"session:301").Err(); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	u.SendText("/help")
+	help := u.Next(t)
+	if !strings.HasPrefix(help.Text, h.text("ar", "help.customer")) {
+		t.Errorf("help after restart and lost session: %q", help.Text)
+	}
+	noErrors(t, h)
+}
+
+func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+
+	customer := h.user(401, "Hoa", "vi")
+	customer.SendText("/help")
+	help := customer.Next(t)
+	for _, cmd := range []string{"/start", "/help", "/language", "/cancel"} {
+		if !strings.Contains(help.Text, cmd+" — ") {
+			t.Errorf("customer help lacks %s: %q", cmd, help.Text)
+		}
+	}
+	if strings.Contains(help.Text, "/setpayment") || strings.Contains(help.Text, h.text("vi", "help.admin")) {
+		t.Errorf("customer help shows seller commands: %q", help.Text)
+	}
+
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/help")
+	help = seller.Next(t)
+	if !strings.Contains(help.Text, "/setpayment — "+h.text("vi", "cmd.setpayment")) {
+		t.Errorf("seller help lacks seller commands: %q", help.Text)
+	}
+
+	names := func(cmds []telegramtest.Command) string {
+		var out []string
+		for _, c := range cmds {
+			out = append(out, c.Command)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names(h.fake.MyCommands("default", 0)); got != "start,help,language,cancel" {
+		t.Errorf("customer menu %q", got)
+	}
+	if got := names(h.fake.MyCommands("chat", admin1)); got != "start,help,language,cancel,setpayment,setpickup" {
+		t.Errorf("seller menu %q", got)
+	}
+	vi := h.fake.MyCommandsFor(telegramtest.CommandScope{Type: "default", LanguageCode: "vi"})
+	if len(vi) != 4 || vi[1].Description != h.text("vi", "cmd.help") {
+		t.Errorf("Vietnamese customer menu %+v", vi)
+	}
+	noErrors(t, h)
+}
+
+func TestSellerSetsPaymentTextAcrossARestart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	seller := h.user(admin1, "Lan", "vi")
+
+	seller.SendText("/setpayment")
+	prompt := seller.Next(t)
+	if !strings.Contains(prompt.Text, h.text("vi", "settings.none")) {
+		t.Fatalf("prompt %q", prompt.Text)
+	}
+
+	// The step lives in Redis: a new process picks the conversation up.
+	r.stop(t)
+	h.start()
+	instructions := "Vietcombank 0123 456 789 — Nguyễn Thị Lan <chuyển khoản & ghi mã đơn>"
+	seller.SendText(instructions)
+	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
+		t.Fatalf("after sending the text: %q", m.Text)
+	}
+	var stored string
+	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != instructions {
+		t.Fatalf("stored %q, %v", stored, err)
+	}
+
+	// Asking again shows the current text, escaped so its < and & arrive intact.
+	seller.SendText("/setpayment")
+	if m := seller.Next(t); !strings.Contains(m.Text, instructions) {
+		t.Errorf("second prompt %q lacks the current text", m.Text)
+	}
+	seller.SendSticker()
+	if m := seller.Next(t); m.Text != h.text("vi", "expect.text") {
+		t.Errorf("sticker at a text step: %q", m.Text)
+	}
+	seller.SendText(strings.Repeat("x", orders.MaxSettingLength+1))
+	if m := seller.Next(t); m.Text != h.text("vi", "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}) {
+		t.Errorf("over-long text: %q", m.Text)
+	}
+	seller.SendText("/cancel")
+	if m := seller.Next(t); m.Text != h.text("vi", "cancel.done") {
+		t.Errorf("cancel: %q", m.Text)
+	}
+	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != instructions {
+		t.Errorf("cancelled edit changed the setting: %q, %v", stored, err)
+	}
+	seller.SendText("/cancel")
+	if m := seller.Next(t); m.Text != h.text("vi", "cancel.nothing") {
+		t.Errorf("second cancel: %q", m.Text)
+	}
+	noErrors(t, h)
+}
+
+func TestCustomersCannotUseSellerCommands(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	u := h.user(501, "Omar", "ar")
+
+	for _, cmd := range []string{"/setpayment", "/setpickup"} {
+		u.SendText(cmd)
+		if m := u.Next(t); m.Text != h.text("ar", "admin.only") {
+			t.Errorf("%s by a customer: %q", cmd, m.Text)
+		}
+	}
+	// Nothing was started: free text is not taken as a setting.
+	u.SendText("Pay to my account instead")
+	if m := u.Next(t); m.Text != h.text("ar", "unknown.text") {
+		t.Errorf("free text after a refused command: %q", m.Text)
+	}
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM shop_settings`); err != nil || n != 0 {
+		t.Errorf("settings rows %d, %v", n, err)
+	}
+	// A seller command in a group is not answered at all.
+	g := h.fake.Group(-4001, "Buyers")
+	g.SendText(h.fake.User(admin1, "Lan", "", "en"), "/setpayment")
+	g.NoMessage(t, 300*time.Millisecond)
+	noErrors(t, h)
+}
+
+func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	u := h.user(601, "Ana", "en")
+
+	u.SendText("/frobnicate")
+	if m := u.Next(t); m.Text != h.text("en", "unknown.command") {
+		t.Errorf("unknown command: %q", m.Text)
+	}
+	u.SendText("hello?")
+	m := u.Next(t)
+	if m.Text != h.text("en", "unknown.text") {
+		t.Errorf("free text: %q", m.Text)
+	}
+	wantMenu(t, h, "en", m)
+	u.SendSticker()
+	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+		t.Errorf("sticker: %q", m.Text)
+	}
+	u.SendLocation(10.77, 106.70)
+	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+		t.Errorf("location: %q", m.Text)
+	}
+	u.SendVoice()
+	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+		t.Errorf("voice: %q", m.Text)
+	}
+
+	// Every main-menu button answers.
+	u.SendText("/start")
+	menu := u.Next(t)
+	for _, tt := range []struct{ button, want string }{
+		{"menu.browse", "catalog.none_open"},
+		{"menu.cart", "cart.empty"},
+		{"menu.orders", "orders.none"},
+		{"menu.language", "language.choose"},
+		{"menu.help", "help.customer"},
+	} {
+		u.Press(t, menu, h.text("en", tt.button))
+		if m := u.Next(t); !strings.HasPrefix(m.Text, h.text("en", tt.want)) {
+			t.Errorf("%s: %q", tt.button, m.Text)
+		}
+	}
+
+	// Forged and stale buttons change nothing and say so.
+	before := len(u.CallbackAnswers())
+	u.PressData(menu.ID, "\fm|nosuchthing")
+	u.PressData(menu.ID, "\fzz|1")
+	u.PressData(menu.ID, "garbage")
+	u.PressData(menu.ID, "\flang|xx")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(u.CallbackAnswers()) < before+4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	answers := u.CallbackAnswers()[before:]
+	if len(answers) != 4 {
+		t.Fatalf("%d answers to 4 stale presses", len(answers))
+	}
+	for _, a := range answers {
+		if a.Text != h.text("en", "callback.stale") {
+			t.Errorf("stale press answered %q", a.Text)
+		}
+	}
+	u.NoMessage(t, 200*time.Millisecond)
+	noErrors(t, h)
+}
+
+func TestWebhookMode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// Telegram only calls HTTPS URLs: a TLS reverse proxy stands in for the load balancer.
+	var target *url.URL
+	proxy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	h.env["WEBHOOK_URL"] = proxy.URL + "/telegram/hook"
+	h.env["WEBHOOK_SECRET"] = "s3cr3t-Token_1"
+	r := h.start()
+	target, _ = url.Parse("http://" + r.app.HTTPAddr())
+
+	u := h.user(701, "Kim", "vi")
+	u.SendText("/start")
+	if m := u.Next(t); m.Text != h.text("vi", "start.greeting", locale.Args{"Name": "Kim", "Shop": "Lan's Boutique"}) {
+		t.Errorf("greeting by webhook: %q", m.Text)
+	}
+	if n := h.fake.Calls("getUpdates"); n != 0 {
+		t.Errorf("getUpdates called %d times in webhook mode", n)
+	}
+
+	// Requests without the secret, or with a wrong one, are refused and not handled.
+	update := `{"update_id":999999,"message":{"message_id":1,"date":1,"chat":{"id":701,"type":"private"},"from":{"id":701,"first_name":"Kim"},"text":"/help","entities":[{"type":"bot_command","offset":0,"length":5}]}}`
+	client := proxy.Client()
+	for _, secret := range []string{"", "wrong", "s3cr3t-Token_"} {
+		req, _ := http.NewRequest(http.MethodPost, h.env["WEBHOOK_URL"], strings.NewReader(update))
+		req.Header.Set("Content-Type", "application/json")
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("secret %q: status %d", secret, resp.StatusCode)
+		}
+	}
+	u.NoMessage(t, 300*time.Millisecond)
+
+	for _, a := range h.fake.WebhookAttempts() {
+		if a.Status != http.StatusOK {
+			t.Errorf("the fake's delivery of update %d got %d", a.UpdateID, a.Status)
+		}
+	}
+	r.stop(t) // must not panic, and must return
+	noErrors(t, h)
+}
+
+func TestServicesDownAndBack(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, throughProxies())
+	r := h.start()
+	u := h.user(801, "Sara", "ar")
+	u.SendText("/start")
+	u.Next(t)
+
+	ready := func() (int, map[string]string) {
+		resp, err := http.Get("http://" + r.app.HTTPAddr() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]string
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if code, body := ready(); code != http.StatusOK {
+		t.Fatalf("readyz %d %v", code, body)
+	}
+
+	for _, svc := range []struct {
+		name  string
+		proxy interface {
+			Cut()
+			Restore()
+		}
+	}{{"redis", h.redisProxy}, {"postgres", h.pgProxy}} {
+		svc.proxy.Cut()
+		// /start both locks the session (Redis) and records the customer (Postgres).
+		u.SendText("/start")
+		if m := u.Next(t); m.Text != h.text("ar", "error.unavailable") {
+			t.Errorf("%s down: reply %q", svc.name, m.Text)
+		}
+		if code, body := ready(); code != http.StatusServiceUnavailable || body[svc.name] != "unreachable" {
+			t.Errorf("%s down: readyz %d %v", svc.name, code, body)
+		}
+		svc.proxy.Restore()
+		u.SendText("/start")
+		if m := u.Next(t); !strings.HasPrefix(m.Text, "أهلًا") {
+			t.Errorf("%s back: reply %q", svc.name, m.Text)
+		}
+		if code, body := ready(); code != http.StatusOK {
+			t.Errorf("%s back: readyz %d %v", svc.name, code, body)
+		}
+	}
+	if !strings.Contains(h.logs.String(), `"msg":"update failed"`) {
+		t.Error("the failures were not logged")
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	u := h.user(901, "Linh", "vi")
+	u.SendText("/start")
+	u.Next(t)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + r.app.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"postgres":"ok"`) || !strings.Contains(body, `"redis":"ok"`) {
+		t.Errorf("readyz %d %q", code, body)
+	}
+	code, body := get("/metrics")
+	if code != 200 {
+		t.Fatalf("metrics %d", code)
+	}
+	for _, want := range []string{
+		`shopbot_updates_total{type="message"} 1`,
+		`shopbot_handler_duration_seconds_count{type="message"} 1`,
+		`shopbot_telegram_api_calls_total{method="sendMessage",result="ok"} 1`,
+		`shopbot_telegram_api_calls_total{method="getMe",result="ok"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, h.fake.Token()) {
+		t.Error("metrics show the token")
+	}
+}
+
+func TestLogsHoldNoTokenOrPersonalData(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fake.DropNext("getUpdates", 2) // network errors carry the request URL, token included
+	h.start()
+	u := h.user(1101, "Nguyễn Thị Bích", "vi")
+	phone := "+84 912 345 678"
+	u.SendContact(phone)
+	u.Next(t)
+	u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+	u.Next(t)
+
+	logs := h.logs.String()
+	for _, secret := range []string{h.fake.Token(), phone, "Lý Thường Kiệt", "Nguyễn Thị Bích"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+	if !strings.Contains(logs, "getUpdates failed") {
+		t.Error("the dropped getUpdates calls were not logged")
+	}
+}
+
+// At Telegram's own per-chat rate, a person who writes faster than the bot may answer
+// still gets every answer: the bot waits out each 429's retry_after instead of failing.
+func TestFloodWaitIsHonoured(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, atTelegramRate())
+	h.start()
+	u := h.user(1201, "Binh", "vi")
+	const n = 6
+	for range n {
+		u.SendText("/cancel")
+	}
+	for i := range n {
+		if m := u.Next(t); m.Text != h.text("vi", "cancel.nothing") {
+			t.Fatalf("answer %d: %q", i+1, m.Text)
+		}
+	}
+	if h.fake.TooMany() == 0 {
+		t.Error("the fake never refused: the test did not exercise a flood wait")
+	}
+	noErrors(t, h, http.StatusTooManyRequests)
+}
+
+func TestSellerMenuIsSetWhenTheSellerFirstWrites(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	if got := h.fake.MyCommands("chat", admin2); len(got) != 0 {
+		t.Fatalf("menu for a seller Telegram does not know yet: %v", got)
+	}
+	seller := h.user(admin2, "Minh", "en")
+	seller.SendText("/start")
+	seller.Next(t)
+	if got := h.fake.MyCommands("chat", admin2); len(got) != 6 || got[4].Command != "setpayment" {
+		t.Errorf("seller menu after first contact: %v", got)
+	}
+}

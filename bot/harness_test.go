@@ -1,0 +1,192 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shopbot/shopbot/bot"
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/internal/testenv"
+	"github.com/shopbot/shopbot/locale"
+)
+
+const (
+	admin1 int64 = 1001
+	admin2 int64 = 1002
+)
+
+// harness runs the real bot, built the way main builds it, against the fake Bot API and
+// the test's own Postgres schema and Redis prefix.
+type harness struct {
+	t      *testing.T
+	fake   *telegramtest.Server
+	env    map[string]string
+	db     *sqlx.DB
+	rdb    *redis.Client
+	prefix string
+	texts  *locale.Bundle
+	logs   *syncBuffer
+	limits telegramtest.Limits
+
+	pgProxy, redisProxy *testenv.Proxy
+}
+
+type harnessOption func(*harness)
+
+// atTelegramRate gives the fake Telegram's own limits.
+func atTelegramRate() harnessOption {
+	return func(h *harness) { h.limits = telegramtest.DefaultLimits() }
+}
+
+// throughProxies routes the bot's Postgres and Redis connections through proxies the test
+// can cut.
+func throughProxies() harnessOption {
+	return func(h *harness) {
+		pg, _ := url.Parse(h.env["DATABASE_URL"])
+		h.pgProxy = testenv.NewProxy(h.t, pg.Host)
+		pg.Host = h.pgProxy.Addr()
+		h.env["DATABASE_URL"] = pg.String()
+
+		rd, _ := url.Parse(h.env["REDIS_URL"])
+		h.redisProxy = testenv.NewProxy(h.t, rd.Host)
+		rd.Host = h.redisProxy.Addr()
+		h.env["REDIS_URL"] = rd.String()
+	}
+}
+
+func withEnv(key, value string) harnessOption {
+	return func(h *harness) { h.env[key] = value }
+}
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	dsn, db := testenv.Postgres(t)
+	rdb, prefix := testenv.Redis(t)
+	texts, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The people in these tests answer the bot within milliseconds, a thousand times faster
+	// than people do, so the per-chat rate is scaled by as much; the bursts and every other
+	// limit are Telegram's. atTelegramRate keeps Telegram's own per-chat rate.
+	limits := telegramtest.DefaultLimits()
+	limits.PrivateRate *= 1000
+	h := &harness{
+		t: t, db: db, rdb: rdb, prefix: prefix, texts: texts, logs: &syncBuffer{}, limits: limits,
+		env: map[string]string{
+			"DATABASE_URL": dsn,
+			"REDIS_URL":    testenv.RedisURL(),
+			"ADMIN_IDS":    strconv.FormatInt(admin1, 10) + "," + strconv.FormatInt(admin2, 10),
+			"HTTP_ADDR":    "127.0.0.1:0",
+		},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	h.fake = telegramtest.NewServer(t, telegramtest.WithBotName("Lan's Boutique"), telegramtest.WithLimits(h.limits))
+	h.env["BOT_TOKEN"] = h.fake.Token()
+	h.env["TELEGRAM_API_URL"] = h.fake.URL()
+	// The first seller has opened the bot before; the second has not, yet.
+	h.fake.User(admin1, "Lan", "lan_shop", "vi")
+	return h
+}
+
+// running is one bot process.
+type running struct {
+	app    *bot.App
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (h *harness) start() *running {
+	h.t.Helper()
+	cfg, err := bot.LoadConfig(func(k string) string { return h.env[k] })
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app, err := bot.New(ctx, cfg, bot.Options{
+		Logger:         logger,
+		KeyPrefix:      h.prefix,
+		StartupTimeout: 10 * time.Second,
+		PollTimeout:    2 * time.Second,
+	})
+	if err != nil {
+		cancel()
+		h.t.Fatalf("bot.New: %v", err)
+	}
+	r := &running{app: app, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- app.Run(ctx) }()
+	h.t.Cleanup(func() { r.stop(h.t) })
+	return r
+}
+
+// stop is SIGTERM: it returns once the process has finished.
+func (r *running) stop(t testing.TB) {
+	t.Helper()
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the bot did not stop within 30s")
+	}
+}
+
+// user is a customer with a private chat.
+func (h *harness) user(id int64, name, lang string) *telegramtest.User {
+	return h.fake.User(id, name, "", lang)
+}
+
+func (h *harness) text(lang, id string, args ...locale.Args) string {
+	return plain(h.texts.T(lang, id, args...))
+}
+
+// syncBuffer collects the bot's log output.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// noErrors fails the test for any error answer of the fake but the "chat not found" of
+// the menu for the seller who has not opened the bot yet, and the codes listed.
+func noErrors(t *testing.T, h *harness, allowed ...int) {
+	t.Helper()
+	for _, e := range h.fake.Errors() {
+		if e.Method == "setMyCommands" && e.Code == 400 && strings.Contains(e.Description, "chat not found") ||
+			slices.Contains(allowed, e.Code) {
+			continue
+		}
+		t.Errorf("the fake answered an error: %+v", e)
+	}
+}

@@ -1,0 +1,135 @@
+package telegramtest
+
+import "encoding/json"
+
+// The wire types below are the JSON shapes the Bot API answers with. They are
+// kept apart from the snapshot types tests read so that the JSON can follow
+// Telegram exactly while the snapshots stay convenient.
+
+type wireUser struct {
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	FirstName    string `json:"first_name"`
+	Username     string `json:"username,omitempty"`
+	LanguageCode string `json:"language_code,omitempty"`
+
+	// Only getMe carries these.
+	CanJoinGroups           *bool `json:"can_join_groups,omitempty"`
+	CanReadAllGroupMessages *bool `json:"can_read_all_group_messages,omitempty"`
+	SupportsInlineQueries   *bool `json:"supports_inline_queries,omitempty"`
+}
+
+type wireChat struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	Title     string `json:"title,omitempty"`
+	Username  string `json:"username,omitempty"`
+	FirstName string `json:"first_name,omitempty"`
+}
+
+type wireEntity struct {
+	Type     string `json:"type"`
+	Offset   int    `json:"offset"`
+	Length   int    `json:"length"`
+	URL      string `json:"url,omitempty"`
+	Language string `json:"language,omitempty"`
+}
+
+type wirePhotoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wireDocument struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileName     string `json:"file_name,omitempty"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wireSticker struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Type         string `json:"type"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	IsAnimated   bool   `json:"is_animated"`
+	IsVideo      bool   `json:"is_video"`
+	Emoji        string `json:"emoji,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wireVoice struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Duration     int    `json:"duration"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
+type wireContact struct {
+	PhoneNumber string `json:"phone_number"`
+	FirstName   string `json:"first_name"`
+	UserID      int64  `json:"user_id,omitempty"`
+}
+
+type wireLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+type wireMessage struct {
+	MessageID       int             `json:"message_id"`
+	From            *wireUser       `json:"from,omitempty"`
+	SenderChat      *wireChat       `json:"sender_chat,omitempty"`
+	Date            int64           `json:"date"`
+	Chat            wireChat        `json:"chat"`
+	ReplyToMessage  *wireMessage    `json:"reply_to_message,omitempty"`
+	EditDate        int64           `json:"edit_date,omitempty"`
+	MediaGroupID    string          `json:"media_group_id,omitempty"`
+	Text            string          `json:"text,omitempty"`
+	Entities        []wireEntity    `json:"entities,omitempty"`
+	Caption         string          `json:"caption,omitempty"`
+	CaptionEntities []wireEntity    `json:"caption_entities,omitempty"`
+	Photo           []wirePhotoSize `json:"photo,omitempty"`
+	Document        *wireDocument   `json:"document,omitempty"`
+	Sticker         *wireSticker    `json:"sticker,omitempty"`
+	Voice           *wireVoice      `json:"voice,omitempty"`
+	Contact         *wireContact    `json:"contact,omitempty"`
+	Location        *wireLocation   `json:"location,omitempty"`
+	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
+}
+
+type wireCallbackQuery struct {
+	ID           string       `json:"id"`
+	From         wireUser     `json:"from"`
+	Message      *wireMessage `json:"message,omitempty"`
+	ChatInstance string       `json:"chat_instance"`
+	Data         string       `json:"data,omitempty"`
+}
+
+type wireFile struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	FileSize     int    `json:"file_size,omitempty"`
+	FilePath     string `json:"file_path,omitempty"`
+}
+
+type wireCommand struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+type wireWebhookInfo struct {
+	URL                  string   `json:"url"`
+	HasCustomCertificate bool     `json:"has_custom_certificate"`
+	PendingUpdateCount   int      `json:"pending_update_count"`
+	LastErrorDate        int64    `json:"last_error_date,omitempty"`
+	LastErrorMessage     string   `json:"last_error_message,omitempty"`
+	MaxConnections       int      `json:"max_connections,omitempty"`
+	AllowedUpdates       []string `json:"allowed_updates,omitempty"`
+}

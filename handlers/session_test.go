@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shopbot/shopbot/internal/testenv"
+)
+
+func TestSessionRoundTrip(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	s := NewSessions(rdb, prefix, time.Hour)
+	ctx := context.Background()
+
+	l, err := s.Acquire(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Found {
+		t.Fatal("a new person has a session")
+	}
+	l.Session = Session{Step: StepSetPickup, Lang: "ar"}
+	if err := l.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err = s.Acquire(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Found || l.Session.Step != StepSetPickup || l.Session.Lang != "ar" {
+		t.Fatalf("loaded %+v (found %v)", l.Session, l.Found)
+	}
+	l.Session.Step = StepNone
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err = s.Acquire(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Session.Step != StepSetPickup {
+		t.Errorf("Release changed the stored session: %+v", l.Session)
+	}
+	l.Release(ctx)
+	ttl := rdb.PTTL(ctx, prefix+"session:7").Val()
+	if ttl <= 0 || ttl > time.Hour {
+		t.Errorf("session TTL %v", ttl)
+	}
+}
+
+// Two updates of one person must never run interleaved, even from different processes,
+// which share nothing but Redis: here, two stores on two clients.
+func TestSessionLockSerialisesOnePerson(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	other, _ := testenv.Redis(t)
+	stores := []*Sessions{NewSessions(rdb, prefix, time.Hour), NewSessions(other, prefix, time.Hour)}
+	ctx := context.Background()
+
+	var inside, maxInside atomic.Int32
+	var wg sync.WaitGroup
+	const workers = 20
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := stores[i%2].Acquire(ctx, 99)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := inside.Add(1)
+			for {
+				m := maxInside.Load()
+				if n <= m || maxInside.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			time.Sleep(2 * time.Millisecond)
+			l.Session.Lang += "x"
+			inside.Add(-1)
+			if err := l.Save(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if maxInside.Load() != 1 {
+		t.Errorf("%d holders at once", maxInside.Load())
+	}
+	l, err := stores[0].Acquire(ctx, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	if len(l.Session.Lang) != workers {
+		t.Errorf("lost updates: %d of %d saved", len(l.Session.Lang), workers)
+	}
+}
+
+func TestSessionLockWaitEndsWithContext(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	s := NewSessions(rdb, prefix, time.Hour)
+	held, err := s.Acquire(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := s.Acquire(ctx, 5); !errors.Is(err, ErrBusy) || !Unavailable(err) {
+		t.Errorf("waiting on a held lock: %v", err)
+	}
+	// Another person is not held up.
+	l, err := s.Acquire(context.Background(), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release(context.Background())
+}
+
+// A holder that died frees its lock by expiry, and, if it comes back late, cannot
+// overwrite the session its successor saved.
+func TestSessionLockExpiresAndLateHolderCannotWrite(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	s := NewSessions(rdb, prefix, time.Hour)
+	s.lockTTL = 50 * time.Millisecond
+	ctx := context.Background()
+
+	stale, err := s.Acquire(ctx, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(80 * time.Millisecond)
+	fresh, err := s.Acquire(ctx, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.Session.Lang = "vi"
+	if err := fresh.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stale.Session.Lang = "en"
+	if err := stale.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.Acquire(ctx, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	if l.Session.Lang != "vi" {
+		t.Errorf("late holder overwrote the session: %+v", l.Session)
+	}
+}
+
+func TestUnavailableWhenRedisIsDown(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	opts := *rdb.Options()
+	p := testenv.NewProxy(t, opts.Addr)
+	opts.Addr = p.Addr()
+	opts.MaxRetries = -1
+	viaProxy := redis.NewClient(&opts)
+	defer viaProxy.Close()
+	s := NewSessions(viaProxy, prefix, time.Hour)
+
+	p.Cut()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := s.Acquire(ctx, 1)
+	if err == nil || !Unavailable(err) {
+		t.Fatalf("Acquire with Redis cut off: %v (unavailable %v)", err, Unavailable(err))
+	}
+	p.Restore()
+	l, err := s.Acquire(ctx, 1)
+	if err != nil {
+		t.Fatalf("after Redis came back: %v", err)
+	}
+	l.Release(ctx)
+}
