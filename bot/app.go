@@ -53,7 +53,7 @@ func (o Options) withDefaults() Options {
 		o.ShutdownTimeout = 25 * time.Second
 	}
 	if o.HandlerTimeout == 0 {
-		o.HandlerTimeout = 20 * time.Second
+		o.HandlerTimeout = 15 * time.Second
 	}
 	if o.SessionTTL == 0 {
 		o.SessionTTL = 7 * 24 * time.Hour
@@ -122,7 +122,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	h := handlers.New(handlers.Deps{
 		Texts:           a.texts,
 		Shop:            orders.NewStore(a.db),
-		Sessions:        handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL),
+		Sessions:        handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL, opts.HandlerTimeout+5*time.Second),
 		IsAdmin:         cfg.IsAdmin,
 		ShopName:        a.bot.Me.FirstName,
 		DefaultLanguage: cfg.DefaultLanguage,

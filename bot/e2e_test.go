@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
@@ -369,8 +371,21 @@ func TestServicesDownAndBack(t *testing.T) {
 	h := newHarness(t, throughProxies())
 	r := h.start()
 	u := h.user(801, "Sara", "ar")
+	// settled waits until the bot has finished with the person's last update (saved the
+	// session and freed the lock), which comes a moment after its reply.
+	settled := func() {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for h.rdb.Exists(context.Background(), h.prefix+"lock:801").Val() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the session lock was not freed")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	u.SendText("/start")
 	u.Next(t)
+	settled()
 
 	ready := func() (int, map[string]string) {
 		resp, err := http.Get("http://" + r.app.HTTPAddr() + "/readyz")
@@ -407,6 +422,7 @@ func TestServicesDownAndBack(t *testing.T) {
 		if m := u.Next(t); !strings.HasPrefix(m.Text, "أهلًا") {
 			t.Errorf("%s back: reply %q", svc.name, m.Text)
 		}
+		settled()
 		if code, body := ready(); code != http.StatusOK {
 			t.Errorf("%s back: readyz %d %v", svc.name, code, body)
 		}
@@ -439,18 +455,27 @@ func TestHealthAndMetrics(t *testing.T) {
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"postgres":"ok"`) || !strings.Contains(body, `"redis":"ok"`) {
 		t.Errorf("readyz %d %q", code, body)
 	}
-	code, body := get("/metrics")
-	if code != 200 {
-		t.Fatalf("metrics %d", code)
-	}
-	for _, want := range []string{
+	// The update is counted when its handling ends, a moment after the reply went out.
+	var body string
+	want := []string{
 		`shopbot_updates_total{type="message"} 1`,
 		`shopbot_handler_duration_seconds_count{type="message"} 1`,
 		`shopbot_telegram_api_calls_total{method="sendMessage",result="ok"} 1`,
 		`shopbot_telegram_api_calls_total{method="getMe",result="ok"} 1`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %s", want)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var code int
+		code, body = get("/metrics")
+		if code != 200 {
+			t.Fatalf("metrics %d", code)
+		}
+		if strings.Contains(body, want[0]) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("metrics lack %s", w)
 		}
 	}
 	if strings.Contains(body, h.fake.Token()) {
@@ -516,4 +541,39 @@ func TestSellerMenuIsSetWhenTheSellerFirstWrites(t *testing.T) {
 	if got := h.fake.MyCommands("chat", admin2); len(got) != 6 || got[4].Command != "setpayment" {
 		t.Errorf("seller menu after first contact: %v", got)
 	}
+}
+
+func TestStartUpWaitsForPostgresThenFailsClearly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, throughProxies())
+	h.pgProxy.Cut()
+	cfg, err := bot.LoadConfig(func(k string) string { return h.env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = bot.New(context.Background(), cfg, bot.Options{
+		Logger:         slog.New(slog.NewJSONHandler(h.logs, nil)),
+		StartupTimeout: 1500 * time.Millisecond,
+	})
+	if err == nil || !strings.Contains(err.Error(), "postgres unreachable") {
+		t.Fatalf("New with Postgres down: %v", err)
+	}
+	if waited := time.Since(start); waited < time.Second || waited > 10*time.Second {
+		t.Errorf("gave up after %v", waited)
+	}
+	if n := strings.Count(h.logs.String(), `"msg":"waiting for postgres"`); n < 2 {
+		t.Errorf("%d logged attempts", n)
+	}
+
+	// Postgres comes back while the bot waits: it starts.
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		h.pgProxy.Restore()
+	}()
+	h.pgProxy.Cut()
+	h.start()
+	u := h.user(1301, "Tam", "en")
+	u.SendText("/start")
+	u.Next(t)
 }

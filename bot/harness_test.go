@@ -94,6 +94,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(h)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bot logs:\n%s", h.logs)
+		}
+	})
 	h.fake = telegramtest.NewServer(t, telegramtest.WithBotName("Lan's Boutique"), telegramtest.WithLimits(h.limits))
 	h.env["BOT_TOKEN"] = h.fake.Token()
 	h.env["TELEGRAM_API_URL"] = h.fake.URL()

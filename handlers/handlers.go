@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -166,12 +167,26 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 	return nil
 }
 
+// release frees the lock after a failure. The update's context may be what failed, so it
+// uses its own; and if Redis is out of reach it keeps trying in the background for as
+// long as the lock would live, so the person is not locked out after Redis returns.
 func (h *Handlers) release(l *Lease) {
-	// The update's context may be what failed; the lock must be freed regardless.
-	ctx, cancel := context.WithTimeout(context.Background(), defaultReleaseTimeout)
-	defer cancel()
-	if err := l.Release(ctx); err != nil {
+	try := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), defaultReleaseTimeout)
+		defer cancel()
+		return l.Release(ctx)
+	}
+	if err := try(); err != nil {
 		h.Log.Warn("release session lock", "err", err)
+		go func() {
+			deadline := time.Now().Add(l.s.lockTTL)
+			for wait := 100 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
+				time.Sleep(wait)
+				if try() == nil {
+					return
+				}
+			}
+		}()
 	}
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/locale"
@@ -35,8 +37,15 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 	if err := c.Respond(); err != nil {
 		return err
 	}
-	if err := c.Edit(h.t(c, "language.set")); err != nil && err != tele.ErrMessageNotModified {
+	if err := c.Edit(h.t(c, "language.set")); err != nil && !notModified(err) {
 		return err
 	}
 	return h.greet(c)
+}
+
+// notModified reports an edit that changed nothing (a double tap), which is harmless.
+// telebot maps Telegram's full wording to ErrSameMessageContent, the short one to
+// ErrMessageNotModified.
+func notModified(err error) bool {
+	return errors.Is(err, tele.ErrSameMessageContent) || errors.Is(err, tele.ErrMessageNotModified)
 }

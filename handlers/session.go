@@ -49,9 +49,11 @@ type Sessions struct {
 }
 
 // NewSessions returns a store whose keys start with prefix and whose sessions live ttl
-// after the person's last update.
-func NewSessions(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Sessions {
-	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: 30 * time.Second}
+// after the person's last update. A lock lives lockTTL unless freed: longer than any
+// update may take, short enough that a person whose update died with its process is not
+// kept waiting long.
+func NewSessions(rdb redis.UniversalClient, prefix string, ttl, lockTTL time.Duration) *Sessions {
+	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: lockTTL}
 }
 
 func (s *Sessions) keys(userID int64) (session, lock string) {

@@ -16,7 +16,7 @@ import (
 func TestSessionRoundTrip(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
-	s := NewSessions(rdb, prefix, time.Hour)
+	s := NewSessions(rdb, prefix, time.Hour, 10*time.Second)
 	ctx := context.Background()
 
 	l, err := s.Acquire(ctx, 7)
@@ -61,7 +61,7 @@ func TestSessionLockSerialisesOnePerson(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	other, _ := testenv.Redis(t)
-	stores := []*Sessions{NewSessions(rdb, prefix, time.Hour), NewSessions(other, prefix, time.Hour)}
+	stores := []*Sessions{NewSessions(rdb, prefix, time.Hour, 10*time.Second), NewSessions(other, prefix, time.Hour, 10*time.Second)}
 	ctx := context.Background()
 
 	var inside, maxInside atomic.Int32
@@ -108,7 +108,7 @@ func TestSessionLockSerialisesOnePerson(t *testing.T) {
 func TestSessionLockWaitEndsWithContext(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
-	s := NewSessions(rdb, prefix, time.Hour)
+	s := NewSessions(rdb, prefix, time.Hour, 10*time.Second)
 	held, err := s.Acquire(context.Background(), 5)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestSessionLockWaitEndsWithContext(t *testing.T) {
 func TestSessionLockExpiresAndLateHolderCannotWrite(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
-	s := NewSessions(rdb, prefix, time.Hour)
+	s := NewSessions(rdb, prefix, time.Hour, 10*time.Second)
 	s.lockTTL = 50 * time.Millisecond
 	ctx := context.Background()
 
@@ -172,7 +172,7 @@ func TestUnavailableWhenRedisIsDown(t *testing.T) {
 	opts.MaxRetries = -1
 	viaProxy := redis.NewClient(&opts)
 	defer viaProxy.Close()
-	s := NewSessions(viaProxy, prefix, time.Hour)
+	s := NewSessions(viaProxy, prefix, time.Hour, 10*time.Second)
 
 	p.Cut()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

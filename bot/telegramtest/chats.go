@@ -179,6 +179,14 @@ func (m *message) hasMedia() bool {
 	return m.photo != nil || m.document != nil || m.sticker != nil || m.voice != nil
 }
 
+// version is the snapshot kept as an earlier state; it does not repeat the
+// states before it.
+func (m *message) version() Message {
+	v := m.snapshot()
+	v.Versions = nil
+	return v
+}
+
 func (m *message) snapshot() Message {
 	out := Message{
 		ID:           m.id,
@@ -187,7 +195,7 @@ func (m *message) snapshot() Message {
 		FromBot:      m.fromBot,
 		Text:         m.text,
 		Caption:      m.caption,
-		Entities:     append([]Entity(nil), m.entities...),
+		Entities:     append(append([]Entity(nil), m.commandEntities...), m.entities...),
 		ParseMode:    m.parseMode,
 		MediaGroupID: m.mediaGroupID,
 		Edits:        m.edits,
@@ -416,29 +424,39 @@ func (c *Chat) Next(t testing.TB) Message {
 
 // WaitFor waits until some bot message of the chat, as it stands now, meets
 // pred, and returns it. Edits count, so it can wait for an edit to happen.
+// pred runs without the server's lock held, so it may call the server.
 func (c *Chat) WaitFor(t testing.TB, pred func(Message) bool) Message {
 	t.Helper()
-	var got Message
-	ok := c.s.wait(c.s.waitTimeout, func() bool {
+	deadline := time.NewTimer(c.s.waitTimeout)
+	defer deadline.Stop()
+	for {
+		c.s.mu.Lock()
+		var snaps []Message
 		for _, m := range c.botMessagesLocked() {
-			if snap := m.snapshot(); pred(snap) {
-				got = snap
-				return true
+			snaps = append(snaps, m.snapshot())
+		}
+		changed := c.s.changed
+		c.s.mu.Unlock()
+		for _, m := range snaps {
+			if pred(m) {
+				return m
 			}
 		}
-		return false
-	})
-	if !ok {
-		c.s.mu.Lock()
-		dump := c.dumpLocked()
-		c.s.mu.Unlock()
-		t.Fatalf("telegramtest: no bot message in chat %d met the condition within %s; %s", c.ID, c.s.waitTimeout, dump)
+		select {
+		case <-changed:
+		case <-deadline.C:
+			c.s.mu.Lock()
+			dump := c.dumpLocked()
+			c.s.mu.Unlock()
+			t.Fatalf("telegramtest: no bot message in chat %d met the condition within %s; %s", c.ID, c.s.waitTimeout, dump)
+			return Message{}
+		}
 	}
-	return got
 }
 
 // NoMessage fails the test if, within d, the chat holds a bot message that
-// Next has not returned yet.
+// Next has not returned yet: one already waiting counts too, so a reply that
+// came before the call is not missed.
 func (c *Chat) NoMessage(t testing.TB, d time.Duration) {
 	t.Helper()
 	var extra Message

@@ -84,15 +84,30 @@ func decodeAnswer(t *testing.T, resp *http.Response) answer {
 // call posts params as a JSON body with native JSON values.
 func call(t *testing.T, s *Server, method string, params any) answer {
 	t.Helper()
-	body, err := json.Marshal(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post(s.URL()+"/bot"+s.Token()+"/"+method, "application/json", bytes.NewReader(body))
+	a, err := tryCall(s, method, params)
 	if err != nil {
 		t.Fatalf("%s: %v", method, err)
 	}
-	return decodeAnswer(t, resp)
+	return a
+}
+
+// tryCall is call for goroutines other than the test's, which must not Fatal.
+func tryCall(s *Server, method string, params any) (answer, error) {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return answer{}, err
+	}
+	resp, err := http.Post(s.URL()+"/bot"+s.Token()+"/"+method, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	var a answer
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		return answer{}, err
+	}
+	a.Status = resp.StatusCode
+	return a, nil
 }
 
 // callForm posts params as application/x-www-form-urlencoded.

@@ -331,7 +331,7 @@ func editMarkup(req *request) (*markup, *apiError) {
 // applyEditLocked records the old state and marks the message edited. Reply
 // keyboards are not part of a message once sent, so only the inline one changes.
 func (s *Server) applyEditLocked(m *message, mk *markup, change func()) *wireMessage {
-	m.versions = append(m.versions, m.snapshot())
+	m.versions = append(m.versions, m.version())
 	change()
 	var next markup
 	if m.markup != nil {

@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -223,6 +224,7 @@ func (u *User) SendDocument(fileName, mimeType string, data []byte, caption stri
 	defer u.s.mu.Unlock()
 	f := u.s.addFileLocked(kindDocument, data)
 	f.name, f.mime = fileName, mimeType
+	f.path += strings.ToLower(path.Ext(fileName))
 	return u.s.personMessageLocked(u.chat, u, &message{document: f, caption: caption}, "message")
 }
 
@@ -268,7 +270,7 @@ func (u *User) EditText(messageID int, text string) Sent {
 	if m == nil || m.fromBot || m.hasMedia() {
 		panic(fmt.Sprintf("telegramtest: user %d has no text message %d to edit", u.ID, messageID))
 	}
-	m.versions = append(m.versions, m.snapshot())
+	m.versions = append(m.versions, m.version())
 	m.text = text
 	m.commandEntities = commandEntities(text)
 	m.edits++

@@ -410,6 +410,8 @@ func (s *Server) lookupMethod(name string) (string, handler) {
 	return name, nil
 }
 
+// ServeHTTP answers Bot API calls and file downloads; NewServer already
+// serves it, so tests only need it to mount the fake elsewhere.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
 		s.serveFile(w, r, rest)

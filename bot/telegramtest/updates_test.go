@@ -85,17 +85,19 @@ func TestLongPolling(t *testing.T) {
 		t.Fatalf("an idle long poll returned after %s, want about 1 s", d)
 	}
 
-	done := make(chan []rawUpdate)
+	done := make(chan answer, 1)
 	go func() {
-		done <- getUpdates(t, s, map[string]any{"timeout": 30})
+		a, _ := tryCall(s, "getUpdates", map[string]any{"timeout": 30})
+		done <- a
 	}()
 	time.Sleep(100 * time.Millisecond)
 	start = time.Now()
 	u.SendText("wake up")
 	select {
-	case got := <-done:
-		if len(got) != 1 {
-			t.Fatalf("woke with %v", updateIDs(got))
+	case a := <-done:
+		var got []rawUpdate
+		if err := json.Unmarshal(a.Result, &got); err != nil || len(got) != 1 {
+			t.Fatalf("woke with %+v", a)
 		}
 		if d := time.Since(start); d > time.Second {
 			t.Fatalf("woke after %s", d)
@@ -107,15 +109,25 @@ func TestLongPolling(t *testing.T) {
 
 func TestConcurrentGetUpdatesConflict(t *testing.T) {
 	s := NewServer(t)
-	older := make(chan answer)
-	go func() { older <- call(t, s, "getUpdates", map[string]any{"timeout": 30}) }()
+	older := make(chan answer, 1)
+	go func() {
+		a, _ := tryCall(s, "getUpdates", map[string]any{"timeout": 30})
+		older <- a
+	}()
 	time.Sleep(100 * time.Millisecond)
-	go func() { call(t, s, "getUpdates", map[string]any{"timeout": 1}) }()
+	newer := make(chan answer, 1)
+	go func() {
+		a, _ := tryCall(s, "getUpdates", map[string]any{"timeout": 1})
+		newer <- a
+	}()
 	select {
 	case a := <-older:
 		wantError(t, a, 409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
 	case <-time.After(5 * time.Second):
 		t.Fatal("the older poll was not terminated")
+	}
+	if a := <-newer; !a.OK {
+		t.Fatalf("the newer poll got %+v", a)
 	}
 }
 
