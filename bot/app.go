@@ -4,6 +4,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"os"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,8 +16,11 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // Postgres driver
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/time/rate"
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/handlers"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/migrations"
@@ -37,6 +42,13 @@ type Options struct {
 	SessionTTL time.Duration
 	// PollTimeout is the long-polling wait of one getUpdates call.
 	PollTimeout time.Duration
+	// Now is the clock schedules and cut-offs follow; tests move it.
+	Now func() time.Time
+	// Tick is how often the scheduler looks for due work.
+	Tick time.Duration
+	// ChannelRate is how many posts and edits a second go to the channel (Telegram
+	// allows 20 a minute).
+	ChannelRate float64
 }
 
 func (o Options) withDefaults() Options {
@@ -61,6 +73,15 @@ func (o Options) withDefaults() Options {
 	if o.PollTimeout == 0 {
 		o.PollTimeout = 25 * time.Second
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Tick == 0 {
+		o.Tick = 5 * time.Second
+	}
+	if o.ChannelRate == 0 {
+		o.ChannelRate = 20.0 / 60
+	}
 	return o
 }
 
@@ -79,9 +100,12 @@ type App struct {
 	// base is the parent of every update's context. It is not cancelled by shutdown, so
 	// updates in flight when SIGTERM arrives still finish.
 	base     context.Context
-	listener net.Listener
-	server   *http.Server
+	listener  net.Listener
+	server    *http.Server
+	scheduler *scheduler
 }
+
+func (a *App) now() time.Time { return a.opts.Now() }
 
 // New connects to Postgres (applying migrations), Redis and the Bot API, waiting a bounded
 // time for each, and sets up the routes. Call Run to start serving.
@@ -119,14 +143,35 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	}
 	a.server = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 
+	shop := orders.NewStore(a.db)
+	cat := catalog.NewStore(a.db)
+	a.scheduler = newScheduler(a, cat, shop, &channel.Publisher{
+		Store:   cat,
+		Bot:     a.bot,
+		Channel: cfg.ChannelID,
+		Render:  channel.Renderer{Texts: a.texts, Lang: cfg.DefaultLanguage, BotUsername: a.bot.Me.Username, Location: cfg.Timezone},
+		Owner:   processName(),
+		Limiter: rate.NewLimiter(rate.Limit(opts.ChannelRate), 1),
+		Now:     a.now,
+		Log:     a.log,
+	})
 	h := handlers.New(handlers.Deps{
-		Texts:           a.texts,
-		Shop:            orders.NewStore(a.db),
-		Sessions:        handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL, opts.HandlerTimeout+5*time.Second),
-		IsAdmin:         cfg.IsAdmin,
-		ShopName:        a.bot.Me.FirstName,
-		DefaultLanguage: cfg.DefaultLanguage,
-		Log:             a.log,
+		Texts:             a.texts,
+		Shop:              shop,
+		Sessions:          handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL, opts.HandlerTimeout+5*time.Second),
+		IsAdmin:           cfg.IsAdmin,
+		ShopName:          a.bot.Me.FirstName,
+		DefaultLanguage:   cfg.DefaultLanguage,
+		Log:               a.log,
+		Catalog:           cat,
+		Files:             a,
+		Currency:          cfg.Currency.String(),
+		Location:          cfg.Timezone,
+		Now:               a.now,
+		BotUsername:       a.bot.Me.Username,
+		ChannelConfigured: cfg.ChannelID != "",
+		Kick:              a.scheduler.Kick,
+		WatchPublication:  a.scheduler.Watch,
 	})
 	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
@@ -150,6 +195,11 @@ func (a *App) Run(ctx context.Context) error {
 
 	runCtx, stopIntake := context.WithCancel(ctx)
 	defer stopIntake()
+	schedulerDone := make(chan struct{})
+	go func() {
+		defer close(schedulerDone)
+		a.scheduler.run(runCtx)
+	}()
 	intake := make(chan error, 1)
 	if a.cfg.Webhook() {
 		go func() { intake <- a.startWebhook(runCtx) }()
@@ -178,6 +228,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
 	defer cancel()
+	select {
+	case <-schedulerDone:
+	case <-shutdownCtx.Done():
+		a.log.Warn("scheduler did not stop in time")
+	}
 	// Shutdown waits for webhook requests in flight, whose handlers run inside them.
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
@@ -292,6 +347,14 @@ func (a *App) connectTelegram(ctx context.Context) error {
 	b.Me = me
 	a.bot = b
 	return nil
+}
+
+// processName tells this process apart from other replicas in leases.
+func processName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 var errUnauthorized = errors.New("bot: Telegram refused BOT_TOKEN (401 Unauthorized)")

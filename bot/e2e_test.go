@@ -122,6 +122,11 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 	noErrors(t, h)
 }
 
+const (
+	customerCommands = "start,catalog,help,language,cancel"
+	sellerCommands   = customerCommands + ",newitem,items,week,schedule,setpayment,setpickup"
+)
+
 func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -153,14 +158,14 @@ func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
 		}
 		return strings.Join(out, ",")
 	}
-	if got := names(h.fake.MyCommands("default", 0)); got != "start,help,language,cancel" {
+	if got := names(h.fake.MyCommands("default", 0)); got != customerCommands {
 		t.Errorf("customer menu %q", got)
 	}
-	if got := names(h.fake.MyCommands("chat", admin1)); got != "start,help,language,cancel,setpayment,setpickup" {
+	if got := names(h.fake.MyCommands("chat", admin1)); got != sellerCommands {
 		t.Errorf("seller menu %q", got)
 	}
 	vi := h.fake.MyCommandsFor(telegramtest.CommandScope{Type: "default", LanguageCode: "vi"})
-	if len(vi) != 4 || vi[1].Description != h.text("vi", "cmd.help") {
+	if len(vi) != 5 || vi[2].Description != h.text("vi", "cmd.help") {
 		t.Errorf("Vietnamese customer menu %+v", vi)
 	}
 	noErrors(t, h)
@@ -538,7 +543,7 @@ func TestSellerMenuIsSetWhenTheSellerFirstWrites(t *testing.T) {
 	seller := h.user(admin2, "Minh", "en")
 	seller.SendText("/start")
 	seller.Next(t)
-	if got := h.fake.MyCommands("chat", admin2); len(got) != 6 || got[4].Command != "setpayment" {
+	if got := h.fake.MyCommands("chat", admin2); len(got) != 11 || got[5].Command != "newitem" {
 		t.Errorf("seller menu after first contact: %v", got)
 	}
 }

@@ -29,9 +29,14 @@ type callback struct {
 func routes(h *handlers.Handlers) []route {
 	return []route{
 		{"start", "cmd.start", false, h.Start},
+		{"catalog", "cmd.catalog", false, h.Browse},
 		{"help", "cmd.help", false, h.Help},
 		{"language", "cmd.language", false, h.Language},
 		{"cancel", "cmd.cancel", false, h.Cancel},
+		{"newitem", "cmd.newitem", true, h.NewItem},
+		{"items", "cmd.items", true, h.Items},
+		{"week", "cmd.week", true, h.Week},
+		{"schedule", "cmd.schedule", true, h.Schedule},
 		{"setpayment", "cmd.setpayment", true, h.SetPayment},
 		{"setpickup", "cmd.setpickup", true, h.SetPickup},
 	}
@@ -41,6 +46,12 @@ func callbacks(h *handlers.Handlers) []callback {
 	return []callback{
 		{handlers.UniqueMenu, false, h.Menu},
 		{handlers.UniqueLanguage, false, h.SetLanguage},
+		{handlers.UniqueBrowse, false, h.BrowseButton},
+		{handlers.UniqueAlbum, false, h.AllPhotos},
+		{handlers.UniqueNewItem, true, h.NewItemButton},
+		{handlers.UniqueItemList, true, h.ItemListPage},
+		{handlers.UniqueItemAdmin, true, h.ItemAdmin},
+		{handlers.UniqueWeek, true, h.WeekButton},
 	}
 }
 
@@ -73,6 +84,8 @@ func (a *App) register(h *handlers.Handlers) {
 		}
 	}
 	a.bot.Handle(tele.OnText, h.Text)
+	a.bot.Handle(tele.OnPhoto, h.Media)
+	a.bot.Handle(tele.OnDocument, h.Media)
 	a.bot.Handle(tele.OnCallback, h.Stale)
 	for _, kind := range unexpectedKinds {
 		a.bot.Handle(kind, h.Unexpected)

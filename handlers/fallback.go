@@ -8,11 +8,26 @@ import (
 
 // Text dispatches free text on the conversation step.
 func (h *Handlers) Text(c tele.Context) error {
-	switch h.session(c).Step {
-	case StepSetPayment:
-		return h.saveSetting(c, paymentForm)
-	case StepSetPickup:
-		return h.saveSetting(c, pickupForm)
+	s := h.session(c)
+	if sellerStep(s.Step) {
+		// Sellers' routes are checked on the command; a seller removed from ADMIN_IDS
+		// mid-conversation must not finish it.
+		if !h.IsAdmin(c.Sender().ID) {
+			s.Reset()
+			return c.Send(h.t(c, "admin.only"))
+		}
+		switch s.Step {
+		case StepSetPayment:
+			return h.saveSetting(c, paymentForm)
+		case StepSetPickup:
+			return h.saveSetting(c, pickupForm)
+		case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview:
+			return h.itemText(c)
+		case StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants:
+			return h.editItemText(c)
+		case StepWeekSchedule, StepWeekTitle, StepRule:
+			return h.weekText(c)
+		}
 	}
 	if strings.HasPrefix(c.Text(), "/") {
 		return c.Send(h.t(c, "unknown.command"))
@@ -20,10 +35,40 @@ func (h *Handlers) Text(c tele.Context) error {
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
 }
 
+// sellerStep reports whether a step belongs to a sellers' conversation.
+func sellerStep(s Step) bool {
+	switch s {
+	case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview,
+		StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants,
+		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup:
+		return true
+	}
+	return false
+}
+
+// Media takes photos and files where a step wants them, and answers them elsewhere.
+func (h *Handlers) Media(c tele.Context) error {
+	s := h.session(c)
+	if s.Step == StepItemPhotos && h.IsAdmin(c.Sender().ID) {
+		return h.itemPhoto(c)
+	}
+	return h.Unexpected(c)
+}
+
 // Unexpected answers a kind of message the current step has no use for.
 func (h *Handlers) Unexpected(c tele.Context) error {
-	switch h.session(c).Step {
-	case StepSetPayment, StepSetPickup:
+	s := h.session(c)
+	if m := c.Message(); m != nil && m.AlbumID != "" {
+		// One answer for a whole album, not one per photo.
+		if m.AlbumID == s.IgnoredAlbum {
+			return nil
+		}
+		s.IgnoredAlbum = m.AlbumID
+	}
+	switch {
+	case s.Step == StepItemPhotos:
+		return c.Send(h.t(c, "newitem.photo_expected"))
+	case sellerStep(s.Step) && s.Step != StepItemPreview:
 		return c.Send(h.t(c, "expect.text"))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))

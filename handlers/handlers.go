@@ -12,6 +12,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -22,6 +24,37 @@ type Shop interface {
 	SetLanguage(ctx context.Context, id int64, lang string) error
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string, by int64) error
+}
+
+// Catalog is what the handlers need from the catalog store.
+type Catalog interface {
+	UpcomingWeek(ctx context.Context) (catalog.Week, error)
+	LiveWeek(ctx context.Context) (catalog.Week, error)
+	Week(ctx context.Context, id int64) (catalog.Week, error)
+	CreateWeek(ctx context.Context, title string, publishAt, closesAt *time.Time) (catalog.Week, error)
+	ScheduleWeek(ctx context.Context, id int64, publishAt, closesAt time.Time) (catalog.Week, error)
+	StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (catalog.Week, error)
+	CloseWeek(ctx context.Context, id int64, now time.Time) (catalog.Week, error)
+	RenameWeek(ctx context.Context, id int64, title string) error
+	Items(ctx context.Context, weekID int64, withHidden bool) ([]catalog.Item, error)
+	Item(ctx context.Context, id int64) (catalog.Item, error)
+	CreateItem(ctx context.Context, weekID int64, n catalog.NewItem) (catalog.Item, error)
+	UpdateText(ctx context.Context, id int64, title, description string) error
+	UpdatePrice(ctx context.Context, id int64, price int64) error
+	SetHidden(ctx context.Context, id int64, hidden bool) error
+	SetStock(ctx context.Context, variantID int64, stock *int) error
+	ReplaceVariants(ctx context.Context, itemID int64, specs []catalog.VariantSpec) error
+	DeleteItem(ctx context.Context, id int64) error
+	ItemPost(ctx context.Context, itemID int64) (catalog.Post, error)
+	Rule(ctx context.Context) (catalog.Rule, error)
+	SetRule(ctx context.Context, r catalog.Rule, by int64) error
+	ClearRule(ctx context.Context) error
+	channel.PhotoStore
+}
+
+// Files downloads what people send, through Telegram's getFile.
+type Files interface {
+	Download(ctx context.Context, fileID string) ([]byte, error)
 }
 
 // Command describes a command for /help; the bot's route table provides the list.
@@ -40,6 +73,20 @@ type Deps struct {
 	ShopName        string
 	DefaultLanguage string
 	Log             *slog.Logger
+
+	Catalog     Catalog
+	Files       Files
+	Currency    string
+	Location    *time.Location
+	Now         func() time.Time
+	BotUsername string
+	// ChannelConfigured is false when CHANNEL_ID is unset: nothing can be published.
+	ChannelConfigured bool
+	// Kick wakes the scheduler, so a publication or an edit starts at once.
+	Kick func()
+	// WatchPublication asks for a progress message to be kept up to date while a
+	// week is posted.
+	WatchPublication func(weekID, chatID int64, messageID int, lang string)
 }
 
 // Handlers serves every conversation and command.

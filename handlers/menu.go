@@ -7,6 +7,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/locale"
 )
 
@@ -51,7 +52,11 @@ func (h *Handlers) Start(c tele.Context) error {
 		s.Lang = cust.Language
 	}
 	s.Reset()
-	if c.Message().Payload != "" {
+	if payload := c.Message().Payload; payload != "" {
+		// A deep link from an Order button in the channel.
+		if id, err := catalog.ParseItemPayload(payload); err == nil {
+			return h.showCard(c, id)
+		}
 		if err := c.Send(h.t(c, "start.link_unknown")); err != nil {
 			return err
 		}
@@ -72,7 +77,10 @@ func (h *Handlers) Menu(c tele.Context) error {
 	var text string
 	switch c.Callback().Data {
 	case menuBrowse:
-		text = h.t(c, "catalog.none_open")
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.Browse(c)
 	case menuCart:
 		text = h.t(c, "cart.empty")
 	case menuOrders:

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shopbot/shopbot/catalog"
 )
 
 // Step is where a person is in a conversation; free text is dispatched on it.
@@ -21,6 +23,26 @@ const (
 	StepNone       Step = ""
 	StepSetPayment Step = "admin.set_payment"
 	StepSetPickup  Step = "admin.set_pickup"
+
+	// Adding an item (/newitem), and editing one field of the draft from the preview.
+	StepItemPhotos      Step = "item.photos"
+	StepItemTitle       Step = "item.title"
+	StepItemPrice       Step = "item.price"
+	StepItemDescription Step = "item.description"
+	StepItemVariants    Step = "item.variants"
+	StepItemPreview     Step = "item.preview"
+
+	// Editing a saved item (/items): Session.EditItem names it.
+	StepEditPrice       Step = "edit.price"
+	StepEditTitle       Step = "edit.title"
+	StepEditDescription Step = "edit.description"
+	StepEditStock       Step = "edit.stock" // Session.EditVariant names the variant
+	StepEditVariants    Step = "edit.variants"
+
+	// Weekly catalog.
+	StepWeekSchedule Step = "week.schedule" // Session.EditWeek names the week
+	StepWeekTitle    Step = "week.title"
+	StepRule         Step = "week.rule"
 )
 
 // Session is one person's conversation state, kept in Redis as JSON.
@@ -29,6 +51,38 @@ const (
 type Session struct {
 	Step Step   `json:"step,omitempty"`
 	Lang string `json:"lang"`
+
+	Item        *ItemDraft `json:"item,omitempty"`
+	EditItem    int64      `json:"edit_item,omitempty"`
+	EditVariant int64      `json:"edit_variant,omitempty"`
+	EditWeek    int64      `json:"edit_week,omitempty"`
+	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
+	IgnoredAlbum string `json:"ignored_album,omitempty"`
+}
+
+// ItemDraft is an item being added, until the seller saves it.
+type ItemDraft struct {
+	Photos      []DraftPhoto          `json:"photos,omitempty"`
+	Title       string                `json:"title,omitempty"`
+	Price       int64                 `json:"price,omitempty"`
+	Description string                `json:"description,omitempty"`
+	Variants    []catalog.VariantSpec `json:"variants,omitempty"`
+	// Reviewing is set once the preview was shown: after a field is edited, the
+	// preview comes back instead of the next question.
+	Reviewing bool `json:"reviewing,omitempty"`
+	// The album being received and the message counting its photos, edited as they come.
+	AlbumID    string `json:"album_id,omitempty"`
+	ProgressID int    `json:"progress_id,omitempty"`
+}
+
+// DraftPhoto is a photo the seller sent, by Telegram file id; its bytes are fetched and
+// stored when the item is saved.
+type DraftPhoto struct {
+	FileID   string `json:"file_id"`
+	UniqueID string `json:"unique_id"`
+	MIME     string `json:"mime"`
+	// Document is set for an image sent as a file.
+	Document bool `json:"document,omitempty"`
 }
 
 // Reset ends the current conversation, keeping what outlives it (the language).

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"html"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -58,6 +59,7 @@ type Args map[string]any
 type Bundle struct {
 	localizers map[string]*i18n.Localizer
 	ids        []string
+	plural     map[string]bool // texts with plural forms
 }
 
 const (
@@ -70,6 +72,7 @@ func New() (*Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	ids := map[string][]string{}
+	plural := map[string]bool{}
 	for _, lang := range Languages {
 		name := "messages/" + lang + ".toml"
 		data, err := files.ReadFile(name)
@@ -82,6 +85,9 @@ func New() (*Bundle, error) {
 		}
 		for _, m := range mf.Messages {
 			ids[lang] = append(ids[lang], m.ID)
+			if m.One != "" || m.Few != "" || m.Many != "" {
+				plural[m.ID] = true
+			}
 		}
 		sort.Strings(ids[lang])
 	}
@@ -93,7 +99,7 @@ func New() (*Bundle, error) {
 			return nil, fmt.Errorf("locale: %s has texts that %s lacks: %s", lang, Languages[0], strings.Join(extra, ", "))
 		}
 	}
-	bundle := &Bundle{localizers: map[string]*i18n.Localizer{}, ids: ids[Languages[0]]}
+	bundle := &Bundle{localizers: map[string]*i18n.Localizer{}, ids: ids[Languages[0]], plural: plural}
 	for _, lang := range Languages {
 		bundle.localizers[lang] = i18n.NewLocalizer(b, lang)
 	}
@@ -142,6 +148,9 @@ func (b *Bundle) render(lang, id string, count any, args []Args) string {
 	}
 	if count != nil {
 		data["Count"] = b.value(lang, count)
+		if !b.plural[id] {
+			count = nil // a text without plural forms takes the count as plain data
+		}
 	}
 	out, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil {
@@ -164,4 +173,11 @@ func (b *Bundle) value(lang string, v any) string {
 		return fsi + s + pdi
 	}
 	return s
+}
+
+var tagRe = regexp.MustCompile(`<[^>]*>`)
+
+// Plain is the text Telegram shows for an HTML text: tags dropped, entities decoded.
+func Plain(htmlText string) string {
+	return html.UnescapeString(tagRe.ReplaceAllString(htmlText, ""))
 }

@@ -1,9 +1,13 @@
 package locale
 
 import (
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/BurntSushi/toml"
 )
 
 func TestMatch(t *testing.T) {
@@ -31,15 +35,18 @@ func TestEveryTextRendersInEveryLanguage(t *testing.T) {
 	if len(b.IDs()) < 10 {
 		t.Fatalf("only %d texts loaded", len(b.IDs()))
 	}
-	args := Args{"Name": "Lan", "Shop": "Shop", "Max": 10}
+	args := allArgs()
 	for _, lang := range Languages {
 		for _, id := range b.IDs() {
-			got := b.T(lang, id, args)
-			if got == id || got == "" {
-				t.Errorf("%s/%s did not render", lang, id)
-			}
-			if strings.Contains(got, "<no value>") {
-				t.Errorf("%s/%s uses data it is not given: %q", lang, id, got)
+			// Every plural form: Arabic has six.
+			for _, n := range []int{0, 1, 2, 3, 11, 100} {
+				got := b.N(lang, id, n, args)
+				if got == id || got == "" {
+					t.Errorf("%s/%s (%d) did not render", lang, id, n)
+				}
+				if strings.Contains(got, "<no value>") {
+					t.Errorf("%s/%s (%d) uses data it is not given: %q", lang, id, n, got)
+				}
 			}
 		}
 	}
@@ -53,7 +60,7 @@ func TestArabicTextsStartRightToLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range b.IDs() {
-		text := b.T("ar", id, Args{"Name": "Lan", "Shop": "Shop", "Max": 10})
+		text := b.N("ar", id, 3, allArgs())
 		for _, line := range strings.Split(text, "\n") {
 			if first := firstStrong(line); first != 0 && !unicode.Is(unicode.Arabic, first) {
 				t.Errorf("ar/%s: line %q starts with %q, not an Arabic letter", id, line, first)
@@ -104,5 +111,67 @@ func TestUnknownIDShowsTheID(t *testing.T) {
 	}
 	if got := b.T("vi", "no.such.text"); got != "no.such.text" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// allArgs fills every placeholder the texts use.
+func allArgs() Args {
+	a := Args{}
+	for _, k := range []string{"Name", "Shop", "Max", "Price", "List", "Title", "When", "N", "Total", "Currency",
+		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule"} {
+		a[k] = "x"
+	}
+	return a
+}
+
+var placeholderRe = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// A translation must use the same values as the English text: one that drops the price
+// or the order code is wrong even if it reads well.
+func TestTranslationsUseTheSamePlaceholders(t *testing.T) {
+	raw := map[string]map[string]any{}
+	for _, lang := range Languages {
+		data, err := files.ReadFile("messages/" + lang + ".toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := toml.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		raw[lang] = m
+	}
+	names := func(v any) string {
+		set := map[string]bool{}
+		var walk func(any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				for _, m := range placeholderRe.FindAllStringSubmatch(v, -1) {
+					set[m[1]] = true
+				}
+			case map[string]any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(v)
+		var out []string
+		for k := range set {
+			if k != "Count" {
+				out = append(out, k)
+			}
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	for id, en := range raw["en"] {
+		want := names(en)
+		for _, lang := range Languages[1:] {
+			if got := names(raw[lang][id]); got != want {
+				t.Errorf("%s/%s uses {%s}, English uses {%s}", lang, id, got, want)
+			}
+		}
 	}
 }

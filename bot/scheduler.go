@@ -1,0 +1,253 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// scheduler runs the shop's timed work: publications and cut-offs when their time comes,
+// the weekly rule, and keeping channel posts true. Every step is claimed in Postgres
+// (a conditional update, or a lease on the week), so with several processes each step
+// runs once; a process that stops mid-way leaves the rest to the next tick of any process.
+type scheduler struct {
+	a       *App
+	catalog *catalog.Store
+	shop    *orders.Store
+	pub     *channel.Publisher
+	kick    chan struct{}
+
+	mu       sync.Mutex
+	running  map[int64]bool          // weeks this process is syncing
+	watchers map[int64][]progressMsg // progress messages of publications
+	wg       sync.WaitGroup
+}
+
+type progressMsg struct {
+	chatID    int64
+	messageID int
+	lang      string
+	last      time.Time
+}
+
+func newScheduler(a *App, cat *catalog.Store, shop *orders.Store, pub *channel.Publisher) *scheduler {
+	s := &scheduler{a: a, catalog: cat, shop: shop, pub: pub, kick: make(chan struct{}, 1),
+		running: map[int64]bool{}, watchers: map[int64][]progressMsg{}}
+	pub.Progress = s.progress
+	return s
+}
+
+// Kick asks for a tick now.
+func (s *scheduler) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Watch keeps a progress message up to date while a week is posted.
+func (s *scheduler) Watch(weekID, chatID int64, messageID int, lang string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers[weekID] = append(s.watchers[weekID], progressMsg{chatID: chatID, messageID: messageID, lang: lang})
+}
+
+func (s *scheduler) run(ctx context.Context) {
+	t := time.NewTicker(s.a.opts.Tick)
+	defer t.Stop()
+	for {
+		s.tick(ctx)
+		select {
+		case <-ctx.Done():
+			s.wg.Wait()
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+	}
+}
+
+func (s *scheduler) tick(ctx context.Context) {
+	now := s.a.now()
+	closed, err := s.catalog.CloseDue(ctx, now)
+	if err != nil {
+		s.fail("close due weeks", err)
+	}
+	for _, w := range closed {
+		s.a.log.Info("bookings closed", "week_id", w.ID)
+		s.tellAdmins(ctx, "week.closed_auto", locale.Args{"Title": w.Title})
+	}
+	if s.a.cfg.ChannelID != "" {
+		s.publishDue(ctx, now)
+	}
+	s.applyRule(ctx, now)
+	weeks, err := s.catalog.WeeksToSync(ctx)
+	if err != nil {
+		s.fail("weeks to sync", err)
+		return
+	}
+	if s.a.cfg.ChannelID == "" {
+		return
+	}
+	for _, w := range weeks {
+		s.mu.Lock()
+		busy := s.running[w.ID]
+		s.running[w.ID] = true
+		s.mu.Unlock()
+		if busy {
+			continue
+		}
+		s.wg.Add(1)
+		go s.sync(ctx, w)
+	}
+}
+
+func (s *scheduler) fail(what string, err error) {
+	s.a.metrics.errors.WithLabelValues("scheduler").Inc()
+	s.a.log.Error("scheduler: "+what, "err", err)
+}
+
+// publishDue starts the publications whose time has come; of several processes, the one
+// whose claim succeeds tells the sellers.
+func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
+	due, err := s.catalog.DuePublications(ctx, now)
+	if err != nil {
+		s.fail("due publications", err)
+		return
+	}
+	for _, w := range due {
+		w, err := s.catalog.StartPublishing(ctx, w.ID, now, *w.ClosesAt)
+		if errors.Is(err, catalog.ErrWrongStatus) {
+			continue // another process claimed it
+		}
+		if err != nil {
+			s.fail("start publishing", err)
+			continue
+		}
+		s.a.log.Info("scheduled publication started", "week_id", w.ID)
+		items, err := s.catalog.Items(ctx, w.ID, false)
+		if err != nil {
+			s.fail("items", err)
+			continue
+		}
+		for _, id := range s.a.cfg.AdminIDs {
+			lang := s.adminLang(ctx, id)
+			msg, err := s.a.bot.Send(tele.ChatID(id), s.a.texts.T(lang, "week.publishing",
+				locale.Args{"Title": w.Title, "Done": 0, "Total": len(items)}))
+			if err != nil {
+				s.a.log.Warn("tell seller about publication", "user_id", id, "err", err)
+				continue
+			}
+			s.Watch(w.ID, id, msg.ID, lang)
+		}
+	}
+}
+
+// applyRule keeps the week being prepared scheduled by the weekly rule, starting one
+// when there is none.
+func (s *scheduler) applyRule(ctx context.Context, now time.Time) {
+	rule, err := s.catalog.Rule(ctx)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		s.fail("rule", err)
+		return
+	}
+	publish, closes := rule.Next(now, s.a.cfg.Timezone)
+	up, err := s.catalog.UpcomingWeek(ctx)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		title := locale.Plain(s.a.texts.T(s.a.cfg.DefaultLanguage, "week.default_title",
+			locale.Args{"Date": publish.In(s.a.cfg.Timezone).Format("02/01")}))
+		_, err = s.catalog.CreateWeek(ctx, title, &publish, &closes)
+		if err != nil && !errors.Is(err, catalog.ErrWeekExists) {
+			s.fail("create week by rule", err)
+		}
+	case err != nil:
+		s.fail("upcoming week", err)
+	case up.Status == catalog.Draft:
+		if _, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes); err != nil && !errors.Is(err, catalog.ErrWrongStatus) {
+			s.fail("schedule week by rule", err)
+		}
+	}
+}
+
+func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, w.ID)
+		s.mu.Unlock()
+	}()
+	err := s.pub.Sync(ctx, w)
+	switch {
+	case err == nil:
+		if w.Status == catalog.Publishing {
+			s.a.log.Info("week published", "week_id", w.ID)
+			s.finishProgress(w)
+		}
+	case errors.Is(err, channel.ErrLeased), errors.Is(err, context.Canceled):
+	default:
+		s.fail("sync channel posts", err)
+	}
+}
+
+// progress edits the publication's progress messages, at most every two seconds.
+func (s *scheduler) progress(w catalog.Week, posted, total int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.watchers[w.ID] {
+		if time.Since(p.last) < 2*time.Second && posted < total {
+			continue
+		}
+		s.watchers[w.ID][i].last = time.Now()
+		text := s.a.texts.T(p.lang, "week.publishing", locale.Args{"Title": w.Title, "Done": posted, "Total": total})
+		s.editProgress(p, text)
+	}
+}
+
+func (s *scheduler) finishProgress(w catalog.Week) {
+	s.mu.Lock()
+	watchers := s.watchers[w.ID]
+	delete(s.watchers, w.ID)
+	s.mu.Unlock()
+	for _, p := range watchers {
+		s.editProgress(p, s.a.texts.T(p.lang, "week.published", locale.Args{"Title": w.Title}))
+	}
+}
+
+func (s *scheduler) editProgress(p progressMsg, text string) {
+	_, err := s.a.bot.Edit(&tele.Message{ID: p.messageID, Chat: &tele.Chat{ID: p.chatID}}, text)
+	if err != nil && !channel.NotModified(err) {
+		s.a.log.Warn("edit publication progress", "err", err)
+	}
+}
+
+// tellAdmins sends every seller a text in their language.
+func (s *scheduler) tellAdmins(ctx context.Context, id string, args locale.Args) {
+	for _, admin := range s.a.cfg.AdminIDs {
+		if _, err := s.a.bot.Send(tele.ChatID(admin), s.a.texts.T(s.adminLang(ctx, admin), id, args)); err != nil {
+			s.a.log.Warn("tell seller", "user_id", admin, "err", err)
+		}
+	}
+}
+
+func (s *scheduler) adminLang(ctx context.Context, id int64) string {
+	c, err := s.shop.Customer(ctx, id)
+	if err != nil {
+		return s.a.cfg.DefaultLanguage
+	}
+	if c.Language != "" {
+		return c.Language
+	}
+	return locale.Match(c.TelegramLanguage, s.a.cfg.DefaultLanguage)
+}

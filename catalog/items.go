@@ -1,0 +1,357 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Item is something the shop sells, with its photos (without their bytes) and variants.
+type Item struct {
+	ID          int64  `db:"id"`
+	WeekID      int64  `db:"week_id"`
+	Title       string `db:"title"`
+	Description string `db:"description"`
+	Price       int64  `db:"price"` // minor units of Currency
+	Currency    string `db:"currency"`
+	Hidden      bool   `db:"hidden"`
+	Position    int    `db:"position"`
+	Photos      []Photo
+	Variants    []Variant
+}
+
+// Photo is one of an item's photos.
+type Photo struct {
+	ID           int64  `db:"id"`
+	ItemID       int64  `db:"item_id"`
+	Position     int    `db:"position"`
+	MIME         string `db:"mime"`
+	FileID       string `db:"file_id"`
+	FileUniqueID string `db:"file_unique_id"`
+}
+
+// Variant is a size or colour with its own stock.
+type Variant struct {
+	ID       int64  `db:"id"`
+	ItemID   int64  `db:"item_id"`
+	Name     string `db:"name"` // empty for an item without sizes
+	Position int    `db:"position"`
+	Stock    *int   `db:"stock"` // nil: unlimited
+}
+
+// Unlimited reports whether the variant never runs out (pre-orders).
+func (v Variant) Unlimited() bool { return v.Stock == nil }
+
+// InStock reports whether n more can be booked.
+func (v Variant) InStock(n int) bool { return v.Stock == nil || *v.Stock >= n }
+
+// SoldOut reports whether none of the item's variants can be booked.
+func (it Item) SoldOut() bool {
+	for _, v := range it.Variants {
+		if v.InStock(1) {
+			return false
+		}
+	}
+	return true
+}
+
+// Variant returns the item's variant with id.
+func (it Item) Variant(id int64) (Variant, bool) {
+	for _, v := range it.Variants {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// NewPhoto is a photo to store with an item.
+type NewPhoto struct {
+	Data         []byte
+	MIME         string
+	FileID       string
+	FileUniqueID string
+}
+
+// NewItem is an item to create.
+type NewItem struct {
+	Title       string
+	Description string
+	Price       int64
+	Currency    string
+	Photos      []NewPhoto
+	Variants    []VariantSpec
+}
+
+const itemColumns = `id, week_id, title, description, price, currency, hidden, position`
+
+// CreateItem stores an item with its photos and variants in one transaction, last in the week.
+func (s *Store) CreateItem(ctx context.Context, weekID int64, n NewItem) (Item, error) {
+	if len(n.Photos) == 0 || len(n.Photos) > MaxPhotos || len(n.Variants) == 0 {
+		return Item{}, fmt.Errorf("catalog: create item: %w", ErrTooMany)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Item{}, fmt.Errorf("catalog: create item: %w", err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.GetContext(ctx, &id, `INSERT INTO items (week_id, title, description, price, currency, position)
+SELECT $1, $2, $3, $4, $5, COALESCE(MAX(position), 0) + 1 FROM items WHERE week_id = $1
+RETURNING id`, weekID, n.Title, n.Description, n.Price, n.Currency)
+	if err != nil {
+		return Item{}, fmt.Errorf("catalog: create item: %w", err)
+	}
+	for i, p := range n.Photos {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_photos (item_id, position, data, mime, file_id, file_unique_id)
+VALUES ($1, $2, $3, $4, $5, $6)`, id, i+1, p.Data, p.MIME, p.FileID, p.FileUniqueID); err != nil {
+			return Item{}, fmt.Errorf("catalog: create item photo: %w", err)
+		}
+	}
+	if err := insertVariants(ctx, tx, id, n.Variants); err != nil {
+		return Item{}, err
+	}
+	if err := markWeekDirty(ctx, tx, weekID); err != nil {
+		return Item{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Item{}, fmt.Errorf("catalog: create item: %w", err)
+	}
+	return s.Item(ctx, id)
+}
+
+func insertVariants(ctx context.Context, tx *sqlx.Tx, itemID int64, specs []VariantSpec) error {
+	for i, v := range specs {
+		var stock *int
+		if !v.Unlimited {
+			n := v.Stock
+			stock = &n
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO variants (item_id, name, position, stock) VALUES ($1, $2, $3, $4)`,
+			itemID, v.Name, i+1, stock); err != nil {
+			return fmt.Errorf("catalog: insert variant: %w", err)
+		}
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func markWeekDirty(ctx context.Context, db execer, weekID int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE weeks SET `+dirty+` WHERE id = $1`, weekID); err != nil {
+		return fmt.Errorf("catalog: mark week changed: %w", err)
+	}
+	return nil
+}
+
+func markItemWeekDirty(ctx context.Context, db execer, itemID int64) error {
+	if _, err := db.ExecContext(ctx, `UPDATE weeks SET `+dirty+` WHERE id = (SELECT week_id FROM items WHERE id = $1)`, itemID); err != nil {
+		return fmt.Errorf("catalog: mark week changed: %w", err)
+	}
+	return nil
+}
+
+// Item returns the item with id, its photos and variants.
+func (s *Store) Item(ctx context.Context, id int64) (Item, error) {
+	var it Item
+	err := s.db.GetContext(ctx, &it, `SELECT `+itemColumns+` FROM items WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, ErrNotFound
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("catalog: item: %w", err)
+	}
+	items := []Item{it}
+	if err := s.fill(ctx, items); err != nil {
+		return Item{}, err
+	}
+	return items[0], nil
+}
+
+// Items lists a week's items in order, hidden ones only if asked.
+func (s *Store) Items(ctx context.Context, weekID int64, withHidden bool) ([]Item, error) {
+	var items []Item
+	if err := s.db.SelectContext(ctx, &items, `SELECT `+itemColumns+` FROM items
+WHERE week_id = $1 AND (NOT hidden OR $2) ORDER BY position, id`, weekID, withHidden); err != nil {
+		return nil, fmt.Errorf("catalog: items: %w", err)
+	}
+	if err := s.fill(ctx, items); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// fill loads the photos and variants of items with one query each.
+func (s *Store) fill(ctx context.Context, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(items))
+	at := make(map[int64]int, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+		at[it.ID] = i
+	}
+	var photos []Photo
+	if err := s.db.SelectContext(ctx, &photos, `SELECT id, item_id, position, mime, file_id, file_unique_id
+FROM item_photos WHERE item_id = ANY($1) ORDER BY item_id, position`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("catalog: photos: %w", err)
+	}
+	for _, p := range photos {
+		items[at[p.ItemID]].Photos = append(items[at[p.ItemID]].Photos, p)
+	}
+	var variants []Variant
+	if err := s.db.SelectContext(ctx, &variants, `SELECT id, item_id, name, position, stock
+FROM variants WHERE item_id = ANY($1) ORDER BY item_id, position`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("catalog: variants: %w", err)
+	}
+	for _, v := range variants {
+		items[at[v.ItemID]].Variants = append(items[at[v.ItemID]].Variants, v)
+	}
+	return nil
+}
+
+// PhotoData returns the stored bytes of a photo.
+func (s *Store) PhotoData(ctx context.Context, photoID int64) ([]byte, error) {
+	var data []byte
+	err := s.db.GetContext(ctx, &data, `SELECT data FROM item_photos WHERE id = $1`, photoID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalog: photo data: %w", err)
+	}
+	return data, nil
+}
+
+// SetPhotoFileID remembers the Telegram file id a photo was last sent with.
+func (s *Store) SetPhotoFileID(ctx context.Context, photoID int64, fileID, uniqueID string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE item_photos SET file_id = $2, file_unique_id = $3 WHERE id = $1`,
+		photoID, fileID, uniqueID); err != nil {
+		return fmt.Errorf("catalog: set photo file id: %w", err)
+	}
+	return nil
+}
+
+// UpdateText changes an item's title and description.
+func (s *Store) UpdateText(ctx context.Context, id int64, title, description string) error {
+	return s.updateItem(ctx, id, `UPDATE items SET title = $2, description = $3, updated_at = now() WHERE id = $1`, title, description)
+}
+
+// UpdatePrice changes an item's price. Orders keep the price they were placed at.
+func (s *Store) UpdatePrice(ctx context.Context, id int64, price int64) error {
+	return s.updateItem(ctx, id, `UPDATE items SET price = $2, updated_at = now() WHERE id = $1`, price)
+}
+
+// SetHidden hides an item from customers (and its channel post says it is unavailable), or shows it again.
+func (s *Store) SetHidden(ctx context.Context, id int64, hidden bool) error {
+	return s.updateItem(ctx, id, `UPDATE items SET hidden = $2, updated_at = now() WHERE id = $1`, hidden)
+}
+
+func (s *Store) updateItem(ctx context.Context, id int64, q string, args ...any) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: update item: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, q, append([]any{id}, args...)...)
+	if err != nil {
+		return fmt.Errorf("catalog: update item: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if err := markItemWeekDirty(ctx, tx, id); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: update item: %w", err)
+	}
+	return nil
+}
+
+// SetStock sets a variant's stock as the seller counts it (nil: unlimited).
+func (s *Store) SetStock(ctx context.Context, variantID int64, stock *int) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: set stock: %w", err)
+	}
+	defer tx.Rollback()
+	var itemID int64
+	err = tx.GetContext(ctx, &itemID, `UPDATE variants SET stock = $2 WHERE id = $1 RETURNING item_id`, variantID, stock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: set stock: %w", err)
+	}
+	if err := markItemWeekDirty(ctx, tx, itemID); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: set stock: %w", err)
+	}
+	return nil
+}
+
+// ReplaceVariants replaces an item's variants. Refused with ErrHasOrders once an order
+// references one of them: change their stock instead.
+func (s *Store) ReplaceVariants(ctx context.Context, itemID int64, specs []VariantSpec) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: replace variants: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM variants WHERE item_id = $1`, itemID); err != nil {
+		return referenced(err, "replace variants")
+	}
+	if err := insertVariants(ctx, tx, itemID, specs); err != nil {
+		return err
+	}
+	if err := markItemWeekDirty(ctx, tx, itemID); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: replace variants: %w", err)
+	}
+	return nil
+}
+
+// DeleteItem deletes an item with its photos, variants and post records. Refused with
+// ErrHasOrders once an order references it: hide it instead.
+func (s *Store) DeleteItem(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: delete item: %w", err)
+	}
+	defer tx.Rollback()
+	if err := markItemWeekDirty(ctx, tx, id); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = $1`, id)
+	if err != nil {
+		return referenced(err, "delete item")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if err := tx.Commit(); err != nil {
+		return referenced(err, "delete item")
+	}
+	return nil
+}
+
+// referenced maps a foreign-key violation (an order line points here) to ErrHasOrders.
+func referenced(err error, what string) error {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23503" {
+		return ErrHasOrders
+	}
+	return fmt.Errorf("catalog: %s: %w", what, err)
+}

@@ -1,0 +1,97 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// Post is what was posted to the channel for a week: its header (ItemID 0) or an item.
+type Post struct {
+	ID              int64
+	WeekID          int64
+	ItemID          int64 // 0 for the week's header
+	ChatID          string
+	MessageIDs      []int64 // the photo, the album, or the header's text message
+	ButtonMessageID int64   // the message carrying the Order button; 0 for none
+	Content         string  // what the post says now
+}
+
+type postRow struct {
+	ID              int64         `db:"id"`
+	WeekID          int64         `db:"week_id"`
+	ItemID          *int64        `db:"item_id"`
+	ChatID          string        `db:"chat_id"`
+	MessageIDs      pq.Int64Array `db:"message_ids"`
+	ButtonMessageID int64         `db:"button_message_id"`
+	Content         string        `db:"content"`
+}
+
+func (r postRow) post() Post {
+	p := Post{ID: r.ID, WeekID: r.WeekID, ChatID: r.ChatID, MessageIDs: r.MessageIDs,
+		ButtonMessageID: r.ButtonMessageID, Content: r.Content}
+	if r.ItemID != nil {
+		p.ItemID = *r.ItemID
+	}
+	return p
+}
+
+// Posts lists a week's channel posts, the header first.
+func (s *Store) Posts(ctx context.Context, weekID int64) ([]Post, error) {
+	var rows []postRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, week_id, item_id, chat_id, message_ids, button_message_id, content
+FROM channel_posts WHERE week_id = $1 ORDER BY is_header DESC, id`, weekID); err != nil {
+		return nil, fmt.Errorf("catalog: posts: %w", err)
+	}
+	out := make([]Post, len(rows))
+	for i, r := range rows {
+		out[i] = r.post()
+	}
+	return out, nil
+}
+
+// ErrPosted is returned when a post for that week and item is recorded already.
+var ErrPosted = errors.New("catalog: already posted")
+
+// AddPost records a post that went out.
+func (s *Store) AddPost(ctx context.Context, p Post) (Post, error) {
+	var itemID *int64
+	if p.ItemID != 0 {
+		itemID = &p.ItemID
+	}
+	err := s.db.GetContext(ctx, &p.ID, `INSERT INTO channel_posts (week_id, item_id, is_header, chat_id, message_ids, button_message_id, content)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		p.WeekID, itemID, itemID == nil, p.ChatID, pq.Int64Array(p.MessageIDs), p.ButtonMessageID, p.Content)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return Post{}, ErrPosted
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("catalog: add post: %w", err)
+	}
+	return p, nil
+}
+
+// SetPostContent records what a post says after an edit.
+func (s *Store) SetPostContent(ctx context.Context, postID int64, content string, buttonMessageID int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE channel_posts SET content = $2, button_message_id = $3 WHERE id = $1`,
+		postID, content, buttonMessageID); err != nil {
+		return fmt.Errorf("catalog: set post content: %w", err)
+	}
+	return nil
+}
+
+// ItemPosts returns the channel post of an item, if it was posted.
+func (s *Store) ItemPost(ctx context.Context, itemID int64) (Post, error) {
+	var rows []postRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, week_id, item_id, chat_id, message_ids, button_message_id, content
+FROM channel_posts WHERE item_id = $1`, itemID); err != nil {
+		return Post{}, fmt.Errorf("catalog: item post: %w", err)
+	}
+	if len(rows) == 0 {
+		return Post{}, ErrNotFound
+	}
+	return rows[0].post(), nil
+}

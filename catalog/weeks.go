@@ -1,0 +1,226 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// WeekStatus is where a weekly catalog is in its life.
+type WeekStatus string
+
+// Week statuses, in order.
+const (
+	Draft      WeekStatus = "draft"      // being filled, no times set
+	Scheduled  WeekStatus = "scheduled"  // being filled, publishes at PublishAt
+	Publishing WeekStatus = "publishing" // being posted to the channel
+	Published  WeekStatus = "published"  // open for bookings until ClosesAt
+	Closed     WeekStatus = "closed"     // bookings closed
+)
+
+// Week is one weekly catalog.
+type Week struct {
+	ID          int64      `db:"id"`
+	Title       string     `db:"title"`
+	Status      WeekStatus `db:"status"`
+	PublishAt   *time.Time `db:"publish_at"`
+	ClosesAt    *time.Time `db:"closes_at"`
+	PublishedAt *time.Time `db:"published_at"`
+	ClosedAt    *time.Time `db:"closed_at"`
+	NeedsSync   bool       `db:"needs_sync"`
+	// SyncGeneration counts changes to what the week's posts show.
+	SyncGeneration int64 `db:"sync_generation"`
+}
+
+// Upcoming reports whether the week is still being prepared.
+func (w Week) Upcoming() bool { return w.Status == Draft || w.Status == Scheduled }
+
+// Open reports whether customers can book from the week at now.
+func (w Week) Open(now time.Time) bool {
+	return (w.Status == Published || w.Status == Publishing) && (w.ClosesAt == nil || now.Before(*w.ClosesAt))
+}
+
+const weekColumns = `id, title, status, publish_at, closes_at, published_at, closed_at, needs_sync, sync_generation`
+
+// dirty marks in SQL that a week's posts may no longer say what they should.
+const dirty = `needs_sync = true, sync_generation = sync_generation + 1`
+
+func (s *Store) getWeek(ctx context.Context, q string, args ...any) (Week, error) {
+	var w Week
+	err := s.db.GetContext(ctx, &w, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Week{}, ErrNotFound
+	}
+	if err != nil {
+		return Week{}, fmt.Errorf("catalog: week: %w", err)
+	}
+	return w, nil
+}
+
+// Week returns the week with id.
+func (s *Store) Week(ctx context.Context, id int64) (Week, error) {
+	return s.getWeek(ctx, `SELECT `+weekColumns+` FROM weeks WHERE id = $1`, id)
+}
+
+// UpcomingWeek returns the week being prepared, the one new items go to.
+func (s *Store) UpcomingWeek(ctx context.Context) (Week, error) {
+	return s.getWeek(ctx, `SELECT `+weekColumns+` FROM weeks WHERE status IN ('draft', 'scheduled')`)
+}
+
+// LiveWeek returns the most recently published week that is not closed.
+func (s *Store) LiveWeek(ctx context.Context) (Week, error) {
+	return s.getWeek(ctx, `SELECT `+weekColumns+` FROM weeks WHERE status IN ('publishing', 'published')
+ORDER BY published_at DESC NULLS FIRST, id DESC LIMIT 1`)
+}
+
+// CreateWeek starts the week being prepared: a draft, or scheduled when both times are
+// given. ErrWeekExists if one is being prepared already.
+func (s *Store) CreateWeek(ctx context.Context, title string, publishAt, closesAt *time.Time) (Week, error) {
+	status := Draft
+	if publishAt != nil && closesAt != nil {
+		status = Scheduled
+	}
+	w, err := s.getWeek(ctx, `INSERT INTO weeks (title, status, publish_at, closes_at) VALUES ($1, $2, $3, $4)
+RETURNING `+weekColumns, title, status, publishAt, closesAt)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return Week{}, ErrWeekExists
+	}
+	return w, err
+}
+
+// ScheduleWeek sets the publication and cut-off of a week still being prepared.
+func (s *Store) ScheduleWeek(ctx context.Context, id int64, publishAt, closesAt time.Time) (Week, error) {
+	if !closesAt.After(publishAt) {
+		return Week{}, fmt.Errorf("catalog: schedule: %w", ErrWrongStatus)
+	}
+	w, err := s.getWeek(ctx, `UPDATE weeks SET status = 'scheduled', publish_at = $2, closes_at = $3
+WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, publishAt, closesAt)
+	if errors.Is(err, ErrNotFound) {
+		return Week{}, ErrWrongStatus
+	}
+	return w, err
+}
+
+// StartPublishing claims a week being prepared for publication; of several processes
+// asking at once exactly one gets it, the others ErrWrongStatus. A week without a
+// cut-off gets closesAt. Any other week still open is closed: one week is live at a time.
+func (s *Store) StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (Week, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Week{}, fmt.Errorf("catalog: start publishing: %w", err)
+	}
+	defer tx.Rollback()
+	var w Week
+	err = tx.GetContext(ctx, &w, `UPDATE weeks SET status = 'publishing', published_at = $2,
+    publish_at = COALESCE(publish_at, $2), closes_at = COALESCE(closes_at, $3), `+dirty+`
+WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, now, closesAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Week{}, ErrWrongStatus
+	}
+	if err != nil {
+		return Week{}, fmt.Errorf("catalog: start publishing: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET status = 'closed', closed_at = $2, `+dirty+`
+WHERE status IN ('publishing', 'published') AND id <> $1`, id, now); err != nil {
+		return Week{}, fmt.Errorf("catalog: close previous week: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Week{}, fmt.Errorf("catalog: start publishing: %w", err)
+	}
+	return w, nil
+}
+
+// FinishPublishing marks a week whose every post is out as published.
+func (s *Store) FinishPublishing(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE weeks SET status = 'published' WHERE id = $1 AND status = 'publishing'`, id); err != nil {
+		return fmt.Errorf("catalog: finish publishing: %w", err)
+	}
+	return nil
+}
+
+// CloseWeek closes bookings of a live week now.
+func (s *Store) CloseWeek(ctx context.Context, id int64, now time.Time) (Week, error) {
+	w, err := s.getWeek(ctx, `UPDATE weeks SET status = 'closed', closed_at = $2, closes_at = LEAST(closes_at, $2), `+dirty+`
+WHERE id = $1 AND status IN ('publishing', 'published') RETURNING `+weekColumns, id, now)
+	if errors.Is(err, ErrNotFound) {
+		return Week{}, ErrWrongStatus
+	}
+	return w, err
+}
+
+// DuePublications lists scheduled weeks whose publication time has come.
+func (s *Store) DuePublications(ctx context.Context, now time.Time) ([]Week, error) {
+	var ws []Week
+	if err := s.db.SelectContext(ctx, &ws, `SELECT `+weekColumns+` FROM weeks
+WHERE status = 'scheduled' AND publish_at <= $1 ORDER BY publish_at`, now); err != nil {
+		return nil, fmt.Errorf("catalog: due publications: %w", err)
+	}
+	return ws, nil
+}
+
+// CloseDue closes the live weeks whose cut-off has passed and returns them; each is
+// returned to exactly one caller.
+func (s *Store) CloseDue(ctx context.Context, now time.Time) ([]Week, error) {
+	var ws []Week
+	if err := s.db.SelectContext(ctx, &ws, `UPDATE weeks SET status = 'closed', closed_at = $1, `+dirty+`
+WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+weekColumns, now); err != nil {
+		return nil, fmt.Errorf("catalog: close due weeks: %w", err)
+	}
+	return ws, nil
+}
+
+// WeeksToSync lists weeks whose channel posts are to be written or checked.
+func (s *Store) WeeksToSync(ctx context.Context) ([]Week, error) {
+	var ws []Week
+	if err := s.db.SelectContext(ctx, &ws, `SELECT `+weekColumns+` FROM weeks
+WHERE status = 'publishing' OR needs_sync ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("catalog: weeks to sync: %w", err)
+	}
+	return ws, nil
+}
+
+// MarkSynced records that a week's posts say what they should as of generation; a change
+// made since (a higher generation) keeps the week marked.
+func (s *Store) MarkSynced(ctx context.Context, id int64, generation int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE weeks SET needs_sync = false WHERE id = $1 AND sync_generation = $2`, id, generation); err != nil {
+		return fmt.Errorf("catalog: mark synced: %w", err)
+	}
+	return nil
+}
+
+// Lease claims the right to post and edit a week's channel posts for d. A process that
+// holds the lease may renew it; nobody else gets it until it expires or is released.
+func (s *Store) Lease(ctx context.Context, weekID int64, owner string, d time.Duration) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond'
+WHERE id = $1 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)`, weekID, owner, d.Milliseconds())
+	if err != nil {
+		return false, fmt.Errorf("catalog: lease week: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ReleaseLease gives the lease up, so another process may continue at once.
+func (s *Store) ReleaseLease(ctx context.Context, weekID int64, owner string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE weeks SET lease_until = NULL WHERE id = $1 AND lease_owner = $2`, weekID, owner); err != nil {
+		return fmt.Errorf("catalog: release lease: %w", err)
+	}
+	return nil
+}
+
+// RenameWeek changes a week's title.
+func (s *Store) RenameWeek(ctx context.Context, id int64, title string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET title = $2, `+dirty+` WHERE id = $1`, id, title)
+	if err != nil {
+		return fmt.Errorf("catalog: rename week: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package channel
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+)
+
+// PhotoStore gives the stored copies of photos and keeps their Telegram file ids.
+type PhotoStore interface {
+	PhotoData(ctx context.Context, photoID int64) ([]byte, error)
+	SetPhotoFileID(ctx context.Context, photoID int64, fileID, uniqueID string) error
+}
+
+// SendPhotos sends photos to a chat, as one photo with caption and markup or as an album
+// (caption on the first photo; an album takes no markup). It sends by Telegram file id,
+// and if Telegram does not know an id (a new bot token), uploads the stored copies and
+// keeps the ids Telegram gives them. pace wraps each call to Telegram.
+func SendPhotos(ctx context.Context, b *tele.Bot, store PhotoStore, to tele.Recipient, photos []catalog.Photo,
+	caption string, markup *tele.ReplyMarkup, pace func(context.Context, func() error) error) ([]tele.Message, error) {
+	if len(photos) == 0 {
+		return nil, errors.New("channel: no photos")
+	}
+	send := func(upload bool) ([]tele.Message, error) {
+		files := make([]tele.File, len(photos))
+		for i, ph := range photos {
+			if ph.FileID != "" && !upload {
+				files[i] = tele.File{FileID: ph.FileID}
+				continue
+			}
+			data, err := store.PhotoData(ctx, ph.ID)
+			if err != nil {
+				return nil, err
+			}
+			files[i] = tele.FromReader(bytes.NewReader(data))
+		}
+		var msgs []tele.Message
+		err := pace(ctx, func() error {
+			if len(files) == 1 {
+				photo := &tele.Photo{File: files[0], Caption: caption}
+				var m *tele.Message
+				var err error
+				if markup != nil {
+					m, err = b.Send(to, photo, markup)
+				} else {
+					m, err = b.Send(to, photo)
+				}
+				if err == nil {
+					msgs = []tele.Message{*m}
+				}
+				return err
+			}
+			album := make(tele.Album, len(files))
+			for i, f := range files {
+				album[i] = &tele.Photo{File: f}
+			}
+			album.SetCaption(caption)
+			var err error
+			msgs, err = b.SendAlbum(to, album)
+			return err
+		})
+		return msgs, err
+	}
+	msgs, err := send(false)
+	if err != nil && unknownFile(err) {
+		msgs, err = send(true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range msgs {
+		if i < len(photos) && m.Photo != nil && m.Photo.FileID != photos[i].FileID {
+			// Only a shortcut for next time: what was sent stays sent either way.
+			_ = store.SetPhotoFileID(ctx, photos[i].ID, m.Photo.FileID, m.Photo.UniqueID)
+		}
+	}
+	return msgs, nil
+}
+
+// unknownFile reports Telegram refusing a file id it does not know.
+func unknownFile(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "wrong file identifier") || strings.Contains(msg, "file reference") ||
+		strings.Contains(msg, "FILE_ID_INVALID") || strings.Contains(msg, "wrong remote file id") || errors.Is(err, tele.ErrWrongFileID)
+}

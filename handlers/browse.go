@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+)
+
+// Button families of the customers' catalog.
+const (
+	UniqueBrowse = "br" // data: itemID — show that item's card
+	UniqueAlbum  = "ph" // data: itemID — send all its photos
+)
+
+// Browse shows the live week's first item.
+func (h *Handlers) Browse(c tele.Context) error {
+	return h.showCard(c, 0)
+}
+
+// BrowseButton shows the card of the item named in the button.
+func (h *Handlers) BrowseButton(c tele.Context) error {
+	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
+	if err != nil || id <= 0 {
+		return h.Stale(c)
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return h.showCard(c, id)
+}
+
+// showCard shows a customer an item of the live week as a card: its first photo, the
+// caption the channel post has (in the customer's language), buttons to the previous and
+// next items, and to all its photos. itemID 0 is the week's first item.
+func (h *Handlers) showCard(c tele.Context, itemID int64) error {
+	ctx := h.req(c).ctx
+	var it catalog.Item
+	var w catalog.Week
+	var err error
+	if itemID != 0 {
+		it, err = h.Catalog.Item(ctx, itemID)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return c.Send(h.t(c, "start.link_unknown"), h.mainMenu(c))
+		}
+		if err != nil {
+			return err
+		}
+		if w, err = h.Catalog.Week(ctx, it.WeekID); err != nil {
+			return err
+		}
+	} else {
+		w, err = h.Catalog.LiveWeek(ctx)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if w.Upcoming() {
+		// A link to an item of a week not published yet.
+		return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
+	}
+	items, err := h.Catalog.Items(ctx, w.ID, false)
+	if err != nil {
+		return err
+	}
+	if itemID == 0 {
+		if channel.WeekClosed(w, h.Now()) {
+			return c.Send(h.t(c, "catalog.closed", locale.Args{"Title": w.Title}), h.mainMenu(c))
+		}
+		if len(items) == 0 {
+			return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
+		}
+		it = items[0]
+	}
+	if it.Hidden {
+		return c.Send(h.t(c, "catalog.item_withdrawn"), h.mainMenu(c))
+	}
+	at := 0
+	for i, x := range items {
+		if x.ID == it.ID {
+			at = i
+		}
+	}
+	r := h.renderer(h.lang(c))
+	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now()))
+	if len(items) > 1 {
+		caption = trimCaption(caption + "\n\n" + h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(items)}))
+	}
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	if len(it.Photos) > 1 {
+		rows = append(rows, m.Row(m.Data(h.Texts.N(h.lang(c), "catalog.all_photos", len(it.Photos)), UniqueAlbum, strconv.FormatInt(it.ID, 10))))
+	}
+	if len(items) > 1 {
+		prev, next := items[(at+len(items)-1)%len(items)], items[(at+1)%len(items)]
+		rows = append(rows, m.Row(
+			m.Data(h.t(c, "catalog.prev"), UniqueBrowse, strconv.FormatInt(prev.ID, 10)),
+			m.Data(h.t(c, "catalog.next"), UniqueBrowse, strconv.FormatInt(next.ID, 10)),
+		))
+	}
+	rows = append(rows, m.Row(m.Data(h.t(c, "menu.cart"), UniqueMenu, menuCart)))
+	m.Inline(rows...)
+	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, caption, m)
+	return err
+}
+
+// AllPhotos sends every photo of an item as an album.
+func (h *Handlers) AllPhotos(c tele.Context) error {
+	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
+	if err != nil {
+		return h.Stale(c)
+	}
+	it, err := h.Catalog.Item(h.req(c).ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) || (err == nil && (it.Hidden || len(it.Photos) < 2)) {
+		return h.Stale(c)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	_, err = h.sendPhotos(c, it, "", nil)
+	if err != nil {
+		return fmt.Errorf("handlers: send album: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,418 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+)
+
+// Button families of the sellers' item management.
+const (
+	UniqueItemList  = "il" // data: weekID|page
+	UniqueItemAdmin = "ia" // data: itemID|action
+)
+
+const itemsPerPage = 20
+
+// Items lists the items of the week being prepared and of the live week.
+func (h *Handlers) Items(c tele.Context) error {
+	ctx := h.req(c).ctx
+	var weeks []catalog.Week
+	for _, get := range []func() (catalog.Week, error){
+		func() (catalog.Week, error) { return h.Catalog.LiveWeek(ctx) },
+		func() (catalog.Week, error) { return h.Catalog.UpcomingWeek(ctx) },
+	} {
+		w, err := get()
+		if errors.Is(err, catalog.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		weeks = append(weeks, w)
+	}
+	if len(weeks) == 0 {
+		return c.Send(h.t(c, "items.none"))
+	}
+	for _, w := range weeks {
+		if err := h.sendItemList(c, w, 0, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ItemListPage pages through a week's item list.
+func (h *Handlers) ItemListPage(c tele.Context) error {
+	weekID, page, ok := twoInts(c.Callback().Data)
+	if !ok {
+		return h.Stale(c)
+	}
+	w, err := h.Catalog.Week(h.req(c).ctx, weekID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return h.Stale(c)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return h.sendItemList(c, w, int(page), true)
+}
+
+func (h *Handlers) sendItemList(c tele.Context, w catalog.Week, page int, edit bool) error {
+	items, err := h.Catalog.Items(h.req(c).ctx, w.ID, true)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(h.t(c, "items.week", locale.Args{"Title": w.Title, "Status": h.t(c, "status."+string(w.Status))}))
+	if len(items) == 0 {
+		b.WriteString("\n" + h.t(c, "items.week_empty"))
+	}
+	pages := (len(items) + itemsPerPage - 1) / itemsPerPage
+	page = max(0, min(page, pages-1))
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	var row tele.Row
+	for i := page * itemsPerPage; i < len(items) && i < (page+1)*itemsPerPage; i++ {
+		it := items[i]
+		line := fmt.Sprintf("\n%d. %s — %s — %s", i+1, html.EscapeString(it.Title), money.Format(it.Price, it.Currency), h.stockSummary(c, it))
+		if it.Hidden {
+			line += " " + h.t(c, "items.hidden_mark")
+		}
+		b.WriteString(line)
+		row = append(row, m.Data(strconv.Itoa(i+1), UniqueItemAdmin, fmt.Sprintf("%d|card", it.ID)))
+		if len(row) == 5 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	if pages > 1 {
+		var nav tele.Row
+		if page > 0 {
+			nav = append(nav, m.Data("◀️", UniqueItemList, fmt.Sprintf("%d|%d", w.ID, page-1)))
+		}
+		if page < pages-1 {
+			nav = append(nav, m.Data("▶️", UniqueItemList, fmt.Sprintf("%d|%d", w.ID, page+1)))
+		}
+		rows = append(rows, nav)
+	}
+	m.Inline(rows...)
+	if edit {
+		if _, err := c.Bot().Edit(c.Callback().Message, b.String(), m); err != nil && !channel.NotModified(err) {
+			return err
+		}
+		return nil
+	}
+	return c.Send(b.String(), m)
+}
+
+// stockSummary is "S 2 · M 0 · L ∞", or the single stock of an item without sizes.
+func (h *Handlers) stockSummary(c tele.Context, it catalog.Item) string {
+	var parts []string
+	for _, v := range it.Variants {
+		stock := "∞"
+		if v.Stock != nil {
+			stock = strconv.Itoa(*v.Stock)
+		}
+		if v.Name == "" {
+			parts = append(parts, h.t(c, "items.stock", locale.Args{"Stock": stock}))
+		} else {
+			parts = append(parts, html.EscapeString(v.Name)+" "+stock)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// ItemAdmin serves the buttons of a seller's item card.
+func (h *Handlers) ItemAdmin(c tele.Context) error {
+	idText, action, _ := strings.Cut(c.Callback().Data, "|")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return h.Stale(c)
+	}
+	ctx := h.req(c).ctx
+	it, err := h.Catalog.Item(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.gone"), ShowAlert: true})
+	}
+	if err != nil {
+		return err
+	}
+	s := h.session(c)
+	switch {
+	case action == "card":
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.sendItemCard(c, it)
+	case action == "price":
+		s.Reset()
+		s.Step, s.EditItem = StepEditPrice, it.ID
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "items.price_prompt", locale.Args{"Title": it.Title, "Price": money.Format(it.Price, it.Currency), "Example": h.priceExample()}))
+	case action == "title":
+		s.Reset()
+		s.Step, s.EditItem = StepEditTitle, it.ID
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "items.title_prompt", locale.Args{"Title": it.Title, "Max": catalog.MaxTitle}))
+	case action == "desc":
+		s.Reset()
+		s.Step, s.EditItem = StepEditDescription, it.ID
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "items.description_prompt"))
+	case action == "stock":
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.sendStockChoice(c, it)
+	case strings.HasPrefix(action, "v"):
+		vid, err := strconv.ParseInt(action[1:], 10, 64)
+		v, ok := it.Variant(vid)
+		if err != nil || !ok {
+			return h.Stale(c)
+		}
+		s.Reset()
+		s.Step, s.EditItem, s.EditVariant = StepEditStock, it.ID, v.ID
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		name := v.Name
+		if name == "" {
+			name = it.Title
+		}
+		return c.Send(h.t(c, "items.stock_prompt", locale.Args{"Name": name}))
+	case action == "sizes":
+		s.Reset()
+		s.Step, s.EditItem = StepEditVariants, it.ID
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "newitem.variants_prompt"))
+	case action == "hide" || action == "show":
+		if err := h.Catalog.SetHidden(ctx, it.ID, action == "hide"); err != nil {
+			return err
+		}
+		h.kick()
+		if err := c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.saved")}); err != nil {
+			return err
+		}
+		return h.refreshItemCard(c, it.ID)
+	case action == "del":
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(m.Data(h.t(c, "items.delete_confirm_button"), UniqueItemAdmin, fmt.Sprintf("%d|del!", it.ID))))
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "items.delete_confirm", locale.Args{"Title": it.Title}), m)
+	case action == "del!":
+		return h.deleteItem(c, it)
+	}
+	return h.Stale(c)
+}
+
+func (h *Handlers) deleteItem(c tele.Context, it catalog.Item) error {
+	ctx := h.req(c).ctx
+	post, postErr := h.Catalog.ItemPost(ctx, it.ID)
+	if postErr != nil && !errors.Is(postErr, catalog.ErrNotFound) {
+		return postErr
+	}
+	err := h.Catalog.DeleteItem(ctx, it.ID)
+	if errors.Is(err, catalog.ErrHasOrders) {
+		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.delete_has_orders"), ShowAlert: true})
+	}
+	if err != nil {
+		return err
+	}
+	if postErr == nil {
+		// The item is gone from the shop; its channel post goes too. A failure here
+		// leaves a post whose Order link answers that the item is gone.
+		chatID, _ := strconv.ParseInt(post.ChatID, 10, 64)
+		ids := append([]int64{}, post.MessageIDs...)
+		if post.ButtonMessageID != 0 && post.ButtonMessageID != ids[0] {
+			ids = append(ids, post.ButtonMessageID)
+		}
+		for _, id := range ids {
+			if err := c.Bot().Delete(tele.StoredMessage{MessageID: strconv.FormatInt(id, 10), ChatID: chatID}); err != nil {
+				h.Log.Warn("delete channel post", "item_id", it.ID, "err", err)
+			}
+		}
+	}
+	h.kick()
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return c.Send(h.t(c, "items.deleted", locale.Args{"Title": it.Title}))
+}
+
+func (h *Handlers) sendStockChoice(c tele.Context, it catalog.Item) error {
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, v := range it.Variants {
+		stock := "∞"
+		if v.Stock != nil {
+			stock = strconv.Itoa(*v.Stock)
+		}
+		name := v.Name
+		if name == "" {
+			name = h.t(c, "items.stock", locale.Args{"Stock": ""})
+		}
+		rows = append(rows, m.Row(m.Data(locale.Plain(name)+": "+stock, UniqueItemAdmin, fmt.Sprintf("%d|v%d", it.ID, v.ID))))
+	}
+	rows = append(rows, m.Row(m.Data(h.t(c, "items.replace_sizes_button"), UniqueItemAdmin, fmt.Sprintf("%d|sizes", it.ID))))
+	m.Inline(rows...)
+	return c.Send(h.t(c, "items.stock_which", locale.Args{"Title": it.Title}), m)
+}
+
+// sendItemCard shows a seller an item as posted, with its stock and the actions.
+func (h *Handlers) sendItemCard(c tele.Context, it catalog.Item) error {
+	w, err := h.Catalog.Week(h.req(c).ctx, it.WeekID)
+	if err != nil {
+		return err
+	}
+	r := h.renderer(h.lang(c))
+	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now())) + "\n\n" + h.t(c, "items.stock_line", locale.Args{"Stock": locale.HTML(h.stockSummary(c, it))})
+	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, trimCaption(caption), h.itemCardMarkup(c, it))
+	return err
+}
+
+func (h *Handlers) refreshItemCard(c tele.Context, id int64) error {
+	it, err := h.Catalog.Item(h.req(c).ctx, id)
+	if err != nil {
+		return err
+	}
+	return h.sendItemCard(c, it)
+}
+
+// trimCaption keeps an admin card within Telegram's caption limit; the post itself is
+// already within it, the stock line may tip it over.
+func trimCaption(caption string) string {
+	for channel.VisibleLen(caption) > channel.MaxCaption {
+		lines := strings.Split(caption, "\n")
+		caption = strings.Join(lines[:len(lines)-1], "\n")
+	}
+	return caption
+}
+
+func (h *Handlers) itemCardMarkup(c tele.Context, it catalog.Item) *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{}
+	b := func(textID, action string) tele.Btn {
+		return m.Data(h.t(c, textID), UniqueItemAdmin, fmt.Sprintf("%d|%s", it.ID, action))
+	}
+	visibility := b("items.hide_button", "hide")
+	if it.Hidden {
+		visibility = b("items.show_button", "show")
+	}
+	m.Inline(
+		m.Row(b("items.price_button", "price"), b("items.stock_button", "stock")),
+		m.Row(b("items.title_button", "title"), b("items.description_button", "desc")),
+		m.Row(visibility, b("items.delete_button", "del")),
+	)
+	return m
+}
+
+// editItemText takes the text answers of the item edit steps.
+func (h *Handlers) editItemText(c tele.Context) error {
+	s := h.session(c)
+	ctx := h.req(c).ctx
+	it, err := h.Catalog.Item(ctx, s.EditItem)
+	if errors.Is(err, catalog.ErrNotFound) {
+		s.Reset()
+		return c.Send(h.t(c, "items.gone"))
+	}
+	if err != nil {
+		return err
+	}
+	text := strings.TrimSpace(c.Text())
+	switch s.Step {
+	case StepEditPrice:
+		price, err := catalog.ParsePrice(text, h.Currency)
+		if err != nil {
+			return c.Send(h.priceError(c, err))
+		}
+		err = h.Catalog.UpdatePrice(ctx, it.ID, price)
+		if err != nil {
+			return err
+		}
+	case StepEditTitle:
+		if reply := h.checkTitle(c, text); reply != "" {
+			return c.Send(reply)
+		}
+		if err := h.Catalog.UpdateText(ctx, it.ID, text, it.Description); err != nil {
+			return err
+		}
+	case StepEditDescription:
+		if text == "-" {
+			text = ""
+		}
+		if utf8.RuneCountInString(text) > catalog.MaxDescription {
+			return c.Send(h.t(c, "newitem.description_too_long", locale.Args{"Max": catalog.MaxDescription}))
+		}
+		if err := h.Catalog.UpdateText(ctx, it.ID, it.Title, text); err != nil {
+			return err
+		}
+	case StepEditStock:
+		specs, err := catalog.ParseVariants(text)
+		if err != nil || len(specs) != 1 || specs[0].Name != "" {
+			return c.Send(h.t(c, "items.stock_invalid"))
+		}
+		var stock *int
+		if !specs[0].Unlimited {
+			stock = &specs[0].Stock
+		}
+		if err := h.Catalog.SetStock(ctx, s.EditVariant, stock); err != nil {
+			return err
+		}
+	case StepEditVariants:
+		specs, err := catalog.ParseVariants(text)
+		if err != nil {
+			return c.Send(h.variantsError(c, err))
+		}
+		err = h.Catalog.ReplaceVariants(ctx, it.ID, specs)
+		if errors.Is(err, catalog.ErrHasOrders) {
+			s.Reset()
+			return c.Send(h.t(c, "items.sizes_have_orders"))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.Reset()
+	h.kick()
+	if err := c.Send(h.t(c, "items.saved")); err != nil {
+		return err
+	}
+	return h.refreshItemCard(c, it.ID)
+}
+
+// twoInts reads callback data "a|b".
+func twoInts(data string) (int64, int64, bool) {
+	a, b, ok := strings.Cut(data, "|")
+	if !ok {
+		return 0, 0, false
+	}
+	x, err1 := strconv.ParseInt(a, 10, 64)
+	y, err2 := strconv.ParseInt(b, 10, 64)
+	return x, y, err1 == nil && err2 == nil && x >= 0 && y >= 0
+}

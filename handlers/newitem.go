@@ -1,0 +1,451 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+)
+
+// UniqueNewItem is the family of buttons of the /newitem conversation.
+const UniqueNewItem = "ni"
+
+const (
+	niDone      = "done"
+	niSkip      = "skip"
+	niUnlimited = "unlim"
+	niSave      = "save"
+	niEdit      = "edit"
+	niDiscard   = "discard"
+	niField     = "f:" // followed by the field to edit
+)
+
+// maxPhotoBytes is Telegram's upload limit for a photo: a stored copy must be sendable.
+const maxPhotoBytes = 10 << 20
+
+// NewItem starts adding an item: photos first.
+func (h *Handlers) NewItem(c tele.Context) error {
+	s := h.session(c)
+	s.Reset()
+	s.Item = &ItemDraft{}
+	s.Step = StepItemPhotos
+	return c.Send(h.t(c, "newitem.photos_prompt"))
+}
+
+func (h *Handlers) doneMarkup(c tele.Context) *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(h.t(c, "newitem.done_button"), UniqueNewItem, niDone)))
+	return m
+}
+
+// itemPhoto takes a photo, or an image sent as a file, for the draft.
+func (h *Handlers) itemPhoto(c tele.Context) error {
+	d := h.session(c).Item
+	m := c.Message()
+	var ph DraftPhoto
+	switch {
+	case m.Photo != nil:
+		ph = DraftPhoto{FileID: m.Photo.FileID, UniqueID: m.Photo.UniqueID, MIME: "image/jpeg"}
+		if m.Photo.FileSize > maxPhotoBytes {
+			return c.Send(h.t(c, "newitem.photo_too_big"))
+		}
+	case m.Document != nil && isImageMIME(m.Document.MIME):
+		if m.Document.FileSize > maxPhotoBytes {
+			return c.Send(h.t(c, "newitem.photo_too_big"))
+		}
+		ph = DraftPhoto{FileID: m.Document.FileID, UniqueID: m.Document.UniqueID, MIME: m.Document.MIME, Document: true}
+	default:
+		return c.Send(h.t(c, "newitem.photo_expected"))
+	}
+	sameAlbum := m.AlbumID != "" && m.AlbumID == d.AlbumID
+	if len(d.Photos) >= catalog.MaxPhotos {
+		if sameAlbum {
+			return nil // the album's first extra photo was answered already
+		}
+		d.AlbumID = m.AlbumID
+		return c.Send(h.t(c, "newitem.photos_max", locale.Args{"Max": catalog.MaxPhotos}), h.doneMarkup(c))
+	}
+	d.Photos = append(d.Photos, ph)
+	text := h.Texts.N(h.lang(c), "newitem.photos_count", len(d.Photos))
+	if sameAlbum && d.ProgressID != 0 {
+		_, err := c.Bot().Edit(&tele.Message{ID: d.ProgressID, Chat: c.Chat()}, text, h.doneMarkup(c))
+		if err == nil || channel.NotModified(err) {
+			return nil
+		}
+		h.Log.Warn("edit photo count", "err", err)
+	}
+	msg, err := c.Bot().Send(c.Chat(), text, h.doneMarkup(c))
+	if err != nil {
+		return err
+	}
+	d.AlbumID, d.ProgressID = m.AlbumID, msg.ID
+	return nil
+}
+
+func isImageMIME(mime string) bool {
+	switch strings.ToLower(mime) {
+	case "image/jpeg", "image/png", "image/webp":
+		return true
+	}
+	return false
+}
+
+// NewItemButton serves the buttons of the /newitem conversation.
+func (h *Handlers) NewItemButton(c tele.Context) error {
+	s := h.session(c)
+	d := s.Item
+	if d == nil {
+		return h.Stale(c)
+	}
+	data := c.Callback().Data
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	switch {
+	case data == niDone && s.Step == StepItemPhotos:
+		if len(d.Photos) == 0 {
+			return c.Send(h.t(c, "newitem.photos_none"))
+		}
+		return h.nextItemStep(c, StepItemTitle)
+	case data == niSkip && s.Step == StepItemDescription:
+		d.Description = ""
+		return h.nextItemStep(c, StepItemVariants)
+	case data == niUnlimited && s.Step == StepItemVariants:
+		d.Variants = []catalog.VariantSpec{{Unlimited: true}}
+		return h.itemPreview(c)
+	case data == niSave && s.Step == StepItemPreview:
+		return h.saveItem(c)
+	case data == niEdit && s.Step == StepItemPreview:
+		return c.Send(h.t(c, "newitem.edit_which"), h.fieldMarkup(c))
+	case data == niDiscard && s.Step == StepItemPreview:
+		s.Reset()
+		return c.Send(h.t(c, "newitem.discarded"), h.mainMenu(c))
+	case strings.HasPrefix(data, niField) && s.Step == StepItemPreview:
+		step := Step(strings.TrimPrefix(data, niField))
+		switch step {
+		case StepItemPhotos:
+			d.Photos, d.AlbumID, d.ProgressID = nil, "", 0
+			s.Step = StepItemPhotos
+			return c.Send(h.t(c, "newitem.photos_prompt"))
+		case StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants:
+			return h.askItemStep(c, step)
+		}
+	}
+	return c.Send(h.t(c, "callback.stale"))
+}
+
+func (h *Handlers) fieldMarkup(c tele.Context) *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{}
+	f := func(id string, step Step) tele.Btn { return m.Data(h.t(c, id), UniqueNewItem, niField+string(step)) }
+	m.Inline(
+		m.Row(f("field.photos", StepItemPhotos), f("field.title", StepItemTitle)),
+		m.Row(f("field.price", StepItemPrice), f("field.description", StepItemDescription)),
+		m.Row(f("field.sizes", StepItemVariants)),
+	)
+	return m
+}
+
+// nextItemStep goes on after a field: to the next question, or back to the preview when
+// the seller came from it.
+func (h *Handlers) nextItemStep(c tele.Context, next Step) error {
+	if h.session(c).Item.Reviewing {
+		return h.itemPreview(c)
+	}
+	return h.askItemStep(c, next)
+}
+
+func (h *Handlers) askItemStep(c tele.Context, step Step) error {
+	h.session(c).Step = step
+	switch step {
+	case StepItemTitle:
+		return c.Send(h.t(c, "newitem.title_prompt", locale.Args{"Max": catalog.MaxTitle}))
+	case StepItemPrice:
+		return c.Send(h.t(c, "newitem.price_prompt", locale.Args{"Currency": h.Currency, "Example": h.priceExample()}))
+	case StepItemDescription:
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(m.Data(h.t(c, "newitem.skip_button"), UniqueNewItem, niSkip)))
+		return c.Send(h.t(c, "newitem.description_prompt"), m)
+	case StepItemVariants:
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(m.Data(h.t(c, "newitem.unlimited_button"), UniqueNewItem, niUnlimited)))
+		return c.Send(h.t(c, "newitem.variants_prompt"), m)
+	}
+	return nil
+}
+
+func (h *Handlers) priceExample() string {
+	if money.Scale(h.Currency) == 0 {
+		return "150000, 150k"
+	}
+	return "12.50, 250"
+}
+
+// itemText takes the draft's text answers.
+func (h *Handlers) itemText(c tele.Context) error {
+	s := h.session(c)
+	d := s.Item
+	text := strings.TrimSpace(c.Text())
+	switch s.Step {
+	case StepItemPhotos:
+		return c.Send(h.t(c, "newitem.photo_expected"), h.doneMarkup(c))
+	case StepItemTitle:
+		if reply := h.checkTitle(c, text); reply != "" {
+			return c.Send(reply)
+		}
+		d.Title = text
+		return h.nextItemStep(c, StepItemPrice)
+	case StepItemPrice:
+		price, err := catalog.ParsePrice(text, h.Currency)
+		if err != nil {
+			return c.Send(h.priceError(c, err))
+		}
+		d.Price = price
+		return h.nextItemStep(c, StepItemDescription)
+	case StepItemDescription:
+		if utf8.RuneCountInString(text) > catalog.MaxDescription {
+			return c.Send(h.t(c, "newitem.description_too_long", locale.Args{"Max": catalog.MaxDescription}))
+		}
+		d.Description = text
+		return h.nextItemStep(c, StepItemVariants)
+	case StepItemVariants:
+		specs, err := catalog.ParseVariants(text)
+		if err != nil {
+			return c.Send(h.variantsError(c, err))
+		}
+		d.Variants = specs
+		return h.itemPreview(c)
+	case StepItemPreview:
+		return c.Send(h.t(c, "newitem.use_buttons"))
+	}
+	return nil
+}
+
+func (h *Handlers) checkTitle(c tele.Context, title string) string {
+	switch n := utf8.RuneCountInString(title); {
+	case n == 0:
+		return h.t(c, "newitem.title_prompt", locale.Args{"Max": catalog.MaxTitle})
+	case n > catalog.MaxTitle:
+		return h.t(c, "newitem.title_too_long", locale.Args{"Max": catalog.MaxTitle})
+	}
+	return ""
+}
+
+func (h *Handlers) priceError(c tele.Context, err error) string {
+	id := "price.invalid"
+	switch {
+	case errors.Is(err, catalog.ErrPriceAmbiguous):
+		id = "price.ambiguous"
+	case errors.Is(err, catalog.ErrPriceNegative):
+		id = "price.negative"
+	case errors.Is(err, catalog.ErrPriceZero):
+		id = "price.zero"
+	case errors.Is(err, catalog.ErrPriceCurrency):
+		id = "price.currency"
+	case errors.Is(err, catalog.ErrPricePrecision):
+		id = "price.precision"
+	case errors.Is(err, catalog.ErrPriceTooLarge):
+		id = "price.too_large"
+	}
+	return h.t(c, id, locale.Args{"Currency": h.Currency, "Example": h.priceExample()})
+}
+
+func (h *Handlers) variantsError(c tele.Context, err error) string {
+	id := "variants.invalid"
+	switch {
+	case errors.Is(err, catalog.ErrVariantDuplicate):
+		id = "variants.duplicate"
+	case errors.Is(err, catalog.ErrVariantStock):
+		id = "variants.stock"
+	case errors.Is(err, catalog.ErrVariantName):
+		id = "variants.name"
+	case errors.Is(err, catalog.ErrVariantsTooMany):
+		id = "variants.too_many"
+	}
+	return h.t(c, id)
+}
+
+// draftItem is the draft as the catalog item it will become, for the preview. Its photos
+// have negative ids, which draftPhotos resolves.
+func (h *Handlers) draftItem(d *ItemDraft) catalog.Item {
+	it := catalog.Item{Title: d.Title, Description: d.Description, Price: d.Price, Currency: h.Currency}
+	for i, p := range d.Photos {
+		it.Photos = append(it.Photos, catalog.Photo{ID: int64(-i - 1), Position: i + 1, FileID: p.photoFileID(), FileUniqueID: p.UniqueID, MIME: p.MIME})
+	}
+	for i, v := range d.Variants {
+		var stock *int
+		if !v.Unlimited {
+			n := v.Stock
+			stock = &n
+		}
+		it.Variants = append(it.Variants, catalog.Variant{Name: v.Name, Position: i + 1, Stock: stock})
+	}
+	return it
+}
+
+// itemPreview shows the post exactly as the channel will get it, then Save / Edit / Discard.
+func (h *Handlers) itemPreview(c tele.Context) error {
+	s := h.session(c)
+	d := s.Item
+	d.Reviewing = true
+	s.Step = StepItemPreview
+	it := h.draftItem(d)
+	r := h.channelRenderer()
+	a := channel.Available
+	if it.SoldOut() {
+		a = channel.SoldOut
+	}
+	order := &tele.ReplyMarkup{}
+	order.Inline(order.Row(order.URL(h.Texts.T(r.Lang, "post.order_button"), "https://t.me/"+h.BotUsername)))
+	if a != channel.Available {
+		order = nil
+	}
+	caption := r.Caption(it, a)
+	photos := draftPhotos{h: h, draft: d}
+	if len(it.Photos) == 1 {
+		if _, err := h.sendPhotosFrom(c, photos, it, caption, order); err != nil {
+			return err
+		}
+	} else {
+		if _, err := h.sendPhotosFrom(c, photos, it, caption, nil); err != nil {
+			return err
+		}
+		var err error
+		if order != nil {
+			_, err = c.Bot().Send(c.Chat(), r.ButtonText(it, a), order)
+		} else {
+			_, err = c.Bot().Send(c.Chat(), r.ButtonText(it, a))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(
+		m.Data(h.t(c, "newitem.save_button"), UniqueNewItem, niSave),
+		m.Data(h.t(c, "newitem.edit_button"), UniqueNewItem, niEdit),
+		m.Data(h.t(c, "newitem.discard_button"), UniqueNewItem, niDiscard),
+	))
+	return c.Send(h.t(c, "newitem.preview"), m)
+}
+
+// photoFileID is the file id to send the photo by as a photo. An image sent as a file has
+// a document's id, which Telegram refuses for a photo: it must be uploaded.
+func (p DraftPhoto) photoFileID() string {
+	if p.Document {
+		return ""
+	}
+	return p.FileID
+}
+
+// draftPhotos gives the bytes of a draft's photos, fetched from Telegram, to send them.
+type draftPhotos struct {
+	h     *Handlers
+	draft *ItemDraft
+}
+
+func (d draftPhotos) PhotoData(ctx context.Context, photoID int64) ([]byte, error) {
+	i := int(-photoID - 1)
+	if i < 0 || i >= len(d.draft.Photos) {
+		return nil, fmt.Errorf("handlers: draft photo %d: %w", photoID, catalog.ErrNotFound)
+	}
+	return d.h.Files.Download(ctx, d.draft.Photos[i].FileID)
+}
+
+func (d draftPhotos) SetPhotoFileID(context.Context, int64, string, string) error { return nil }
+
+// saveItem fetches the photos' bytes from Telegram and stores the item, all or nothing.
+func (h *Handlers) saveItem(c tele.Context) error {
+	s := h.session(c)
+	d := s.Item
+	ctx := h.req(c).ctx
+	week, live, err := h.weekForNewItems(c)
+	if err != nil {
+		return err
+	}
+	n := catalog.NewItem{Title: d.Title, Description: d.Description, Price: d.Price, Currency: h.Currency, Variants: d.Variants}
+	for _, p := range d.Photos {
+		data, err := h.Files.Download(ctx, p.FileID)
+		if err != nil {
+			return err
+		}
+		mime := http.DetectContentType(data)
+		if !isImageMIME(mime) {
+			return c.Send(h.t(c, "newitem.photo_expected"))
+		}
+		n.Photos = append(n.Photos, catalog.NewPhoto{Data: data, MIME: mime, FileID: p.photoFileID(), FileUniqueID: p.UniqueID})
+	}
+	if _, err := h.Catalog.CreateItem(ctx, week.ID, n); err != nil {
+		return err
+	}
+	s.Reset()
+	if live {
+		h.kick()
+		return c.Send(h.t(c, "newitem.saved_live", locale.Args{"Week": week.Title}))
+	}
+	items, err := h.Catalog.Items(ctx, week.ID, true)
+	if err != nil {
+		return err
+	}
+	return c.Send(h.Texts.N(h.lang(c), "newitem.saved_upcoming", len(items), locale.Args{"Week": week.Title}))
+}
+
+// weekForNewItems is the week being prepared; when there is none but a week is live,
+// the live one (the item is posted at once, for sellers who post as stock arrives);
+// when there is neither, a new draft.
+func (h *Handlers) weekForNewItems(c tele.Context) (w catalog.Week, live bool, err error) {
+	ctx := h.req(c).ctx
+	w, err = h.Catalog.UpcomingWeek(ctx)
+	if err == nil || !errors.Is(err, catalog.ErrNotFound) {
+		return w, false, err
+	}
+	w, err = h.Catalog.LiveWeek(ctx)
+	if err == nil && w.Open(h.Now()) {
+		return w, true, nil
+	}
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return w, false, err
+	}
+	w, err = h.Catalog.CreateWeek(ctx, h.defaultWeekTitle(), nil, nil)
+	if errors.Is(err, catalog.ErrWeekExists) {
+		w, err = h.Catalog.UpcomingWeek(ctx)
+	}
+	return w, false, err
+}
+
+func (h *Handlers) defaultWeekTitle() string {
+	return locale.Plain(h.Texts.T(h.DefaultLanguage, "week.default_title", locale.Args{"Date": h.Now().In(h.Location).Format("02/01")}))
+}
+
+func (h *Handlers) kick() {
+	if h.Kick != nil {
+		h.Kick()
+	}
+}
+
+// channelRenderer writes as the channel posts do: in the shop's default language.
+func (h *Handlers) channelRenderer() channel.Renderer {
+	return h.renderer(h.DefaultLanguage)
+}
+
+func (h *Handlers) renderer(lang string) channel.Renderer {
+	return channel.Renderer{Texts: h.Texts, Lang: lang, BotUsername: h.BotUsername, Location: h.Location}
+}
+
+// sendPhotos sends an item's photos to the person, with caption and buttons when it is one.
+func (h *Handlers) sendPhotos(c tele.Context, it catalog.Item, caption string, markup *tele.ReplyMarkup) ([]tele.Message, error) {
+	return h.sendPhotosFrom(c, h.Catalog, it, caption, markup)
+}
+
+func (h *Handlers) sendPhotosFrom(c tele.Context, store channel.PhotoStore, it catalog.Item, caption string, markup *tele.ReplyMarkup) ([]tele.Message, error) {
+	direct := func(_ context.Context, call func() error) error { return call() }
+	return channel.SendPhotos(h.req(c).ctx, c.Bot(), store, c.Chat(), it.Photos, caption, markup, direct)
+}
