@@ -5,12 +5,12 @@ package bot
 import (
 	"context"
 	"crypto/rand"
-	"os"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -99,7 +99,7 @@ type App struct {
 
 	// base is the parent of every update's context. It is not cancelled by shutdown, so
 	// updates in flight when SIGTERM arrives still finish.
-	base     context.Context
+	base      context.Context
 	listener  net.Listener
 	server    *http.Server
 	scheduler *scheduler

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strconv"
@@ -38,8 +41,13 @@ type harness struct {
 	texts  *locale.Bundle
 	logs   *syncBuffer
 	limits telegramtest.Limits
+	// tune adjusts the bot's options before each start.
+	tune []func(*bot.Options)
+	// onStart runs for each bot started.
+	onStart []func(*running)
 
 	pgProxy, redisProxy *testenv.Proxy
+	channel             *telegramtest.Chat
 }
 
 type harnessOption func(*harness)
@@ -77,11 +85,12 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The people in these tests answer the bot within milliseconds, a thousand times faster
-	// than people do, so the per-chat rate is scaled by as much; the bursts and every other
-	// limit are Telegram's. atTelegramRate keeps Telegram's own per-chat rate.
+	// The people in these tests answer the bot within a millisecond, where people take
+	// seconds, so the per-chat rate is scaled by a hundred thousand: the bot may still
+	// send no more than Telegram's burst in answer to one message. The other limits are
+	// Telegram's; atTelegramRate keeps Telegram's own per-chat rate.
 	limits := telegramtest.DefaultLimits()
-	limits.PrivateRate *= 1000
+	limits.PrivateRate *= 100000
 	h := &harness{
 		t: t, db: db, rdb: rdb, prefix: prefix, texts: texts, logs: &syncBuffer{}, limits: limits,
 		env: map[string]string{
@@ -104,6 +113,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h.env["TELEGRAM_API_URL"] = h.fake.URL()
 	// The first seller has opened the bot before; the second has not, yet.
 	h.fake.User(admin1, "Lan", "lan_shop", "vi")
+	if h.env["CHANNEL_ID"] != "" {
+		h.channel = h.fake.Channel(-1001234567890, "Lan's Boutique", "lans_boutique")
+	}
 	return h
 }
 
@@ -122,18 +134,26 @@ func (h *harness) start() *running {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app, err := bot.New(ctx, cfg, bot.Options{
+	opts := bot.Options{
 		Logger:         logger,
 		KeyPrefix:      h.prefix,
 		StartupTimeout: 10 * time.Second,
 		PollTimeout:    2 * time.Second,
-	})
+		Tick:           50 * time.Millisecond,
+	}
+	for _, f := range h.tune {
+		f(&opts)
+	}
+	app, err := bot.New(ctx, cfg, opts)
 	if err != nil {
 		cancel()
 		h.t.Fatalf("bot.New: %v", err)
 	}
 	r := &running{app: app, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- app.Run(ctx) }()
+	for _, f := range h.onStart {
+		f(r)
+	}
 	h.t.Cleanup(func() { r.stop(h.t) })
 	return r
 }
@@ -184,14 +204,85 @@ func (b *syncBuffer) String() string {
 }
 
 // noErrors fails the test for any error answer of the fake but the "chat not found" of
-// the menu for the seller who has not opened the bot yet, and the codes listed.
+// what goes to the seller who has not opened the bot (admin2), and the codes listed.
 func noErrors(t *testing.T, h *harness, allowed ...int) {
 	t.Helper()
 	for _, e := range h.fake.Errors() {
-		if e.Method == "setMyCommands" && e.Code == 400 && strings.Contains(e.Description, "chat not found") ||
+		if e.ChatID == 0 && e.Code == 400 && strings.Contains(e.Description, "chat not found") ||
 			slices.Contains(allowed, e.Code) {
 			continue
 		}
 		t.Errorf("the fake answered an error: %+v", e)
 	}
+}
+
+// withChannel gives the shop a channel the bot posts to, with Telegram's channel limit
+// sped up by factor and the bot's own pace sped up alike.
+func withChannel(factor float64) harnessOption {
+	return func(h *harness) {
+		h.env["CHANNEL_ID"] = "@lans_boutique"
+		h.limits.GroupRate *= factor
+		h.limits.GroupEditRate *= factor
+		h.tune = append(h.tune, func(o *bot.Options) { o.ChannelRate = 20.0 / 60 * factor })
+	}
+}
+
+// testClock is a clock the test moves.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func withClock(c *testClock) harnessOption {
+	return func(h *harness) { h.tune = append(h.tune, func(o *bot.Options) { o.Now = c.Now }) }
+}
+
+// webhooks runs the bots in webhook mode behind one HTTPS address, as behind a load
+// balancer: each update goes to the next running bot in turn.
+func (h *harness) webhooks() *balancer {
+	b := &balancer{}
+	srv := httptest.NewTLSServer(b)
+	h.t.Cleanup(srv.Close)
+	h.env["WEBHOOK_URL"] = srv.URL + "/telegram/hook"
+	h.env["WEBHOOK_SECRET"] = "balanced-Secret_1"
+	h.onStart = append(h.onStart, func(r *running) { b.add(r.app.HTTPAddr()) })
+	return b
+}
+
+// balancer is a round-robin reverse proxy to the bots' HTTP addresses.
+type balancer struct {
+	mu      sync.Mutex
+	targets []string
+	next    int
+}
+
+func (b *balancer) add(addr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.targets = append(b.targets, addr)
+}
+
+func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.mu.Lock()
+	if len(b.targets) == 0 {
+		b.mu.Unlock()
+		http.Error(w, "no backend", http.StatusBadGateway)
+		return
+	}
+	target := b.targets[b.next%len(b.targets)]
+	b.next++
+	b.mu.Unlock()
+	httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target}).ServeHTTP(w, r)
 }

@@ -166,7 +166,13 @@ func ParsePrice(text, cur string) (int64, error) {
 	}
 
 	cutWord := func() string {
-		i := strings.LastIndexFunc(s, func(r rune) bool { return !inWord(r) }) + 1
+		i := strings.LastIndexFunc(s, func(r rune) bool { return !inWord(r) })
+		if i >= 0 {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+		} else {
+			i = 0
+		}
 		w := s[i:]
 		s = strings.TrimSpace(s[:i])
 		return w
@@ -181,14 +187,15 @@ func ParsePrice(text, cur string) (int64, error) {
 			w = cutWord()
 		} else {
 			for i := range w {
-				if codes := currencies(w[i:]); i > 0 && codes != nil {
-					if _, ok := multiplier(w[:i]); ok {
-						if !slices.Contains(codes, cur) {
-							return 0, ErrPriceCurrency
-						}
-						w = w[:i]
-						break
+				if _, ok := multiplier(w[:i]); !ok {
+					continue
+				}
+				if codes := currencies(w[i:]); codes != nil {
+					if !slices.Contains(codes, cur) {
+						return 0, ErrPriceCurrency
 					}
+					w = w[:i]
+					break
 				}
 			}
 		}

@@ -91,6 +91,8 @@ var priceCases = []struct {
 	{"2tr5", "VND", 0, catalog.ErrPriceInvalid},
 	{"1e6", "VND", 0, catalog.ErrPriceInvalid},
 	{"0.150.000", "VND", 0, catalog.ErrPriceInvalid},
+	{"150٬k", "VND", 0, catalog.ErrPriceInvalid},
+	{"150kusd", "VND", 0, catalog.ErrPriceCurrency},
 
 	// EGP: two decimals.
 	{"250", "EGP", 25000, nil},

@@ -77,6 +77,12 @@ func (s *Store) LiveWeek(ctx context.Context) (Week, error) {
 ORDER BY published_at DESC NULLS FIRST, id DESC LIMIT 1`)
 }
 
+// LatestPublishedWeek returns the most recently published week, open or closed.
+func (s *Store) LatestPublishedWeek(ctx context.Context) (Week, error) {
+	return s.getWeek(ctx, `SELECT `+weekColumns+` FROM weeks WHERE status IN ('publishing', 'published', 'closed')
+ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 1`)
+}
+
 // CreateWeek starts the week being prepared: a draft, or scheduled when both times are
 // given. ErrWeekExists if one is being prepared already.
 func (s *Store) CreateWeek(ctx context.Context, title string, publishAt, closesAt *time.Time) (Week, error) {
@@ -174,11 +180,12 @@ WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+week
 	return ws, nil
 }
 
-// WeeksToSync lists weeks whose channel posts are to be written or checked.
+// WeeksToSync lists the published weeks whose channel posts are to be written or checked.
+// A week being prepared has no posts yet, whatever changes in it.
 func (s *Store) WeeksToSync(ctx context.Context) ([]Week, error) {
 	var ws []Week
 	if err := s.db.SelectContext(ctx, &ws, `SELECT `+weekColumns+` FROM weeks
-WHERE status = 'publishing' OR needs_sync ORDER BY id`); err != nil {
+WHERE status = 'publishing' OR (needs_sync AND status IN ('published', 'closed')) ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("catalog: weeks to sync: %w", err)
 	}
 	return ws, nil

@@ -55,7 +55,7 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 			return err
 		}
 	} else {
-		w, err = h.Catalog.LiveWeek(ctx)
+		w, err = h.Catalog.LatestPublishedWeek(ctx)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
 		}

@@ -30,6 +30,7 @@ type Shop interface {
 type Catalog interface {
 	UpcomingWeek(ctx context.Context) (catalog.Week, error)
 	LiveWeek(ctx context.Context) (catalog.Week, error)
+	LatestPublishedWeek(ctx context.Context) (catalog.Week, error)
 	Week(ctx context.Context, id int64) (catalog.Week, error)
 	CreateWeek(ctx context.Context, title string, publishAt, closesAt *time.Time) (catalog.Week, error)
 	ScheduleWeek(ctx context.Context, id int64, publishAt, closesAt time.Time) (catalog.Week, error)

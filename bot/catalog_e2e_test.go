@@ -1,0 +1,482 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+)
+
+// photo makes a small JPEG, different for each seed.
+func photo(t *testing.T, seed int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for x := 0; x < 40; x++ {
+		for y := 0; y < 30; y++ {
+			img.Set(x, y, color.RGBA{uint8(seed * 40), uint8(x * 6), uint8(y * 8), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func (h *harness) catalog() *catalog.Store { return catalog.NewStore(h.db) }
+
+// seedWeek stores a week being prepared with n items: every third one has three photos.
+func (h *harness) seedWeek(t *testing.T, n int) (catalog.Week, []catalog.Item) {
+	t.Helper()
+	ctx := context.Background()
+	w, err := h.catalog().CreateWeek(ctx, "Tuần 10", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []catalog.Item
+	for i := range n {
+		photos := []catalog.NewPhoto{{Data: photo(t, i), MIME: "image/jpeg"}}
+		if i%3 == 2 {
+			photos = append(photos, catalog.NewPhoto{Data: photo(t, i+50), MIME: "image/jpeg"}, catalog.NewPhoto{Data: photo(t, i+90), MIME: "image/jpeg"})
+		}
+		it, err := h.catalog().CreateItem(ctx, w.ID, catalog.NewItem{
+			Title: fmt.Sprintf("Áo %d", i+1), Description: "Cotton 100%", Price: int64(100000 + i*1000), Currency: "VND",
+			Photos:   photos,
+			Variants: []catalog.VariantSpec{{Name: "S", Stock: 2}, {Name: "M", Stock: 0}, {Name: "L", Stock: 5}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	return w, items
+}
+
+func TestSellerAddsAnItemFromAnAlbum(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withEnv("SHOP_CURRENCY", "VND"))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+
+	seller.SendText("/newitem")
+	if m := seller.Next(t); !strings.HasPrefix(m.Text, h.text("vi", "newitem.photos_prompt")[:10]) {
+		t.Fatalf("prompt %q", m.Text)
+	}
+	photos := [][]byte{photo(t, 1), photo(t, 2), photo(t, 3)}
+	seller.SendAlbum(photos, "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 3))
+	})
+	seller.Press(t, progress, h.text("vi", "newitem.done_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tên sản phẩm") })
+
+	seller.SendText("Áo sơ mi lụa")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "VND") })
+	seller.SendText("1.500")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "Mô tả ngắn") })
+	seller.SendText("-5") // a description like any other text here
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Các size") })
+	seller.SendText("S:2, M:0, L:5")
+	preview := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "newitem.preview") })
+	msgs := seller.Messages()
+	var album []telegramtest.Message
+	var buttonMsg telegramtest.Message
+	for _, m := range msgs {
+		if m.FromBot && m.MediaGroupID != "" {
+			album = append(album, m)
+		}
+		if m.FromBot && strings.HasPrefix(m.Text, "👆") {
+			buttonMsg = m
+		}
+	}
+	if len(album) != 3 {
+		t.Fatalf("preview album has %d photos", len(album))
+	}
+	wantPrice := money.Format(1500, "VND")
+	if !strings.Contains(album[0].Caption, "Áo sơ mi lụa") || !strings.Contains(album[0].Caption, wantPrice) ||
+		!strings.Contains(album[0].Caption, "S, L") || !strings.Contains(album[0].Caption, "Sold out: M") {
+		t.Errorf("preview caption %q", album[0].Caption)
+	}
+	if bs := buttonMsg.Buttons(); len(bs) != 1 || bs[0].Text != h.text("en", "post.order_button") || !strings.HasPrefix(bs[0].URL, "https://t.me/") {
+		t.Errorf("preview button message %v", buttonMsg)
+	}
+	seller.Press(t, preview, h.text("vi", "newitem.save_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Đã lưu vào") })
+
+	var items []catalog.Item
+	w, err := h.catalog().UpcomingWeek(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items, err = h.catalog().Items(context.Background(), w.ID, true); err != nil || len(items) != 1 {
+		t.Fatalf("items %v, %v", items, err)
+	}
+	it := items[0]
+	if it.Title != "Áo sơ mi lụa" || it.Price != 1500 || it.Currency != "VND" || it.Description != "-5" {
+		t.Errorf("stored item %+v", it)
+	}
+	if len(it.Photos) != 3 {
+		t.Fatalf("stored %d photos", len(it.Photos))
+	}
+	for i, p := range it.Photos {
+		data, err := h.catalog().PhotoData(context.Background(), p.ID)
+		if err != nil || !bytes.Equal(data, photos[i]) {
+			t.Errorf("photo %d: %d bytes stored, %d sent, %v", i+1, len(data), len(photos[i]), err)
+		}
+	}
+	got := ""
+	for _, v := range it.Variants {
+		got += fmt.Sprintf("%s:%d ", v.Name, *v.Stock)
+	}
+	if got != "S:2 M:0 L:5 " {
+		t.Errorf("variants %q", got)
+	}
+	noErrors(t, h)
+}
+
+func TestCustomersCannotManageTheCatalog(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(1))
+	h.start()
+	w, items := h.seedWeek(t, 2)
+	u := h.user(2001, "Omar", "ar")
+
+	for _, cmd := range []string{"/newitem", "/items", "/week", "/schedule"} {
+		u.SendText(cmd)
+		if m := u.Next(t); m.Text != h.text("ar", "admin.only") {
+			t.Errorf("%s: %q", cmd, m.Text)
+		}
+	}
+	u.SendText("/start")
+	menu := u.Next(t)
+	forged := []string{
+		fmt.Sprintf("\fia|%d|del!", items[0].ID),
+		fmt.Sprintf("\fia|%d|hide", items[1].ID),
+		fmt.Sprintf("\fwk|%d|pub", w.ID),
+		fmt.Sprintf("\fwk|%d|close", w.ID),
+		"\fni|save",
+	}
+	for _, data := range forged {
+		u.PressData(menu.ID, data)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(u.CallbackAnswers()) < len(forged) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, a := range u.CallbackAnswers() {
+		if a.Text != h.text("ar", "admin.only") {
+			t.Errorf("forged button answered %q", a.Text)
+		}
+	}
+	after, err := h.catalog().Items(context.Background(), w.ID, true)
+	if err != nil || len(after) != 2 || after[1].Hidden {
+		t.Errorf("items after forged buttons: %+v, %v", after, err)
+	}
+	if w2, _ := h.catalog().Week(context.Background(), w.ID); w2.Status != catalog.Draft {
+		t.Errorf("week status %s", w2.Status)
+	}
+	if n := len(h.channel.Messages()); n != 0 {
+		t.Errorf("%d channel posts", n)
+	}
+}
+
+// channelPosts groups the channel's messages by item title: the photo or album with its
+// caption, and the message carrying the Order button.
+type channelPost struct {
+	photos []telegramtest.Message
+	button telegramtest.Message
+}
+
+func postsByTitle(msgs []telegramtest.Message) (header []telegramtest.Message, posts map[string]*channelPost) {
+	posts = map[string]*channelPost{}
+	var last *channelPost
+	for _, m := range msgs {
+		switch {
+		case m.Photo != nil && m.Caption != "":
+			title := strings.SplitN(m.Caption, "\n", 2)[0]
+			p := posts[title]
+			if p == nil {
+				p = &channelPost{}
+				posts[title] = p
+			}
+			p.photos = append(p.photos, m)
+			if m.MediaGroupID == "" {
+				p.button = m
+			}
+			last = p
+		case m.Photo != nil && last != nil:
+			last.photos = append(last.photos, m)
+		case strings.HasPrefix(m.Text, "👆") && last != nil:
+			last.button = m
+		default:
+			header = append(header, m)
+		}
+	}
+	return header, posts
+}
+
+func TestPublishingAWeekToTheChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60), withEnv("SHOP_CURRENCY", "VND"))
+	h.start()
+	_, items := h.seedWeek(t, 12)
+	seller := h.user(admin1, "Lan", "vi")
+
+	seller.SendText("/week")
+	card := seller.Next(t)
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+
+	header, posts := postsByTitle(h.channel.Messages())
+	if len(header) != 1 || !strings.HasPrefix(header[0].Text, "Tuần 10\n12 items") {
+		t.Errorf("header %v", header)
+	}
+	if len(posts) != 12 {
+		t.Fatalf("%d item posts, want 12", len(posts))
+	}
+	for i, it := range items {
+		p := posts[it.Title]
+		if p == nil {
+			t.Fatalf("no post for %s", it.Title)
+		}
+		if len(p.photos) != len(it.Photos) {
+			t.Errorf("%s: %d photos posted, has %d", it.Title, len(p.photos), len(it.Photos))
+		}
+		if !strings.Contains(p.photos[0].Caption, money.Format(it.Price, "VND")) {
+			t.Errorf("%s: caption %q", it.Title, p.photos[0].Caption)
+		}
+		bs := p.button.Buttons()
+		if len(bs) != 1 {
+			t.Fatalf("%s: buttons %v", it.Title, bs)
+		}
+		// The Order button opens the item's card in a private chat.
+		link, err := url.Parse(bs[0].URL)
+		if err != nil || link.Host != "t.me" || link.Path != "/shopbot_test_bot" {
+			t.Fatalf("%s: order link %q", it.Title, bs[0].URL)
+		}
+		payload := link.Query().Get("start")
+		if len(payload) > 64 || strings.Trim(payload, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+			t.Errorf("payload %q", payload)
+		}
+		if i%4 == 0 {
+			u := h.user(int64(3000+i), "Khách", "vi")
+			u.SendText("/start " + payload)
+			m := u.Next(t)
+			if m.Photo == nil || !strings.HasPrefix(m.Caption, it.Title+"\n") {
+				t.Errorf("%s: deep link opened %v", it.Title, m)
+			}
+		}
+	}
+	if n := h.fake.TooMany(); n != 0 {
+		t.Errorf("the fake answered 429 %d times", n)
+	}
+	var rows int
+	h.db.Get(&rows, `SELECT count(*) FROM channel_posts`)
+	if rows != 13 {
+		t.Errorf("%d channel_posts rows", rows)
+	}
+	noErrors(t, h)
+}
+
+func TestPublishingResumesAfterARestartWithoutDuplicates(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(15))
+	r := h.start()
+	w, items := h.seedWeek(t, 12)
+	if _, err := h.catalog().StartPublishing(context.Background(), w.ID, time.Now(), time.Now().Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Stop the bot (SIGTERM) once a few posts are out.
+	h.channel.WaitFor(t, func(m telegramtest.Message) bool { return len(h.channel.Messages()) >= 5 })
+	r.stop(t)
+	stoppedAt := len(h.channel.Messages())
+	if stoppedAt >= 12+1 {
+		t.Fatalf("publication finished before the stop (%d messages)", stoppedAt)
+	}
+	h.start()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		w, _ = h.catalog().Week(context.Background(), w.ID)
+		if w.Status == catalog.Published || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if w.Status != catalog.Published {
+		t.Fatalf("week %s after restart", w.Status)
+	}
+	header, posts := postsByTitle(h.channel.Messages())
+	if len(header) != 1 || len(posts) != 12 {
+		t.Fatalf("%d headers and %d item posts", len(header), len(posts))
+	}
+	for _, it := range items {
+		if p := posts[it.Title]; len(p.photos) != len(it.Photos) {
+			t.Errorf("%s posted with %d photos (%d expected): posted twice?", it.Title, len(p.photos), len(it.Photos))
+		}
+	}
+	noErrors(t, h)
+}
+
+func TestScheduledPublicationFiresOnceWithTwoProcesses(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	// Sunday 23:00 local: the rule publishes Monday 10:00 and closes Thursday 18:00.
+	clock.Set(time.Date(2026, 3, 1, 23, 0, 0, 0, loc))
+	h := newHarness(t, withChannel(60), withClock(clock), withEnv("SHOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
+	h.webhooks()
+	h.start()
+	h.start() // a second process on the same Postgres, Redis and token
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/schedule")
+	seller.Next(t)
+	seller.SendText("Mon 10:00 - Thu 18:00")
+	if m := seller.Next(t); !strings.Contains(m.Text, "T2 10:00") || !strings.Contains(m.Text, "T5 18:00") {
+		t.Fatalf("rule saved: %q", m.Text)
+	}
+	// The rule starts the week being prepared, scheduled.
+	var w catalog.Week
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		w, err = h.catalog().UpcomingWeek(context.Background())
+		if err == nil && w.Status == catalog.Scheduled || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w.Status != catalog.Scheduled || !w.PublishAt.Equal(time.Date(2026, 3, 2, 10, 0, 0, 0, loc)) ||
+		!w.ClosesAt.Equal(time.Date(2026, 3, 5, 18, 0, 0, 0, loc)) {
+		t.Fatalf("week by rule: %+v", w)
+	}
+	for i := range 3 {
+		_, err := h.catalog().CreateItem(context.Background(), w.ID, catalog.NewItem{Title: fmt.Sprintf("Bag %d", i), Price: 25000, Currency: "USD",
+			Photos: []catalog.NewPhoto{{Data: photo(t, i), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	time.Sleep(300 * time.Millisecond) // several ticks of both processes: too early, nothing posts
+	if n := len(h.channel.Messages()); n != 0 {
+		t.Fatalf("%d posts before the publication time", n)
+	}
+	clock.Set(time.Date(2026, 3, 2, 10, 0, 1, 0, loc))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	time.Sleep(300 * time.Millisecond) // and several more: nothing posts twice
+	header, posts := postsByTitle(h.channel.Messages())
+	if len(header) != 1 || len(posts) != 3 {
+		t.Errorf("%d headers, %d item posts", len(header), len(posts))
+	}
+	for title, p := range posts {
+		if len(p.photos) != 1 {
+			t.Errorf("%s posted %d times", title, len(p.photos))
+		}
+	}
+	progress := 0
+	for _, m := range seller.Messages() {
+		if strings.HasPrefix(m.Text, "✅") {
+			progress++
+		}
+	}
+	if progress != 1 {
+		t.Errorf("the seller got %d publication notices", progress)
+	}
+	// The week after is scheduled by the rule.
+	next, err := h.catalog().UpcomingWeek(context.Background())
+	for i := 0; err != nil && i < 100; i++ {
+		time.Sleep(20 * time.Millisecond)
+		next, err = h.catalog().UpcomingWeek(context.Background())
+	}
+	if err != nil || !next.PublishAt.Equal(time.Date(2026, 3, 9, 10, 0, 0, 0, loc)) {
+		t.Errorf("next week %+v, %v", next, err)
+	}
+	noErrors(t, h)
+}
+
+func TestPostsFollowStockAndTheCutOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	w, items := h.seedWeek(t, 3)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/week")
+	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+
+	// The seller sells the last S of the first item: the post says so.
+	seller.SendText("/items")
+	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
+	seller.Press(t, list, "1")
+	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	seller.Press(t, card, h.text("vi", "items.stock_button"))
+	which := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Sửa tồn kho") })
+	seller.Press(t, which, "S: 2")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Hiện còn bao nhiêu S") })
+	seller.SendText("0")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "items.saved") })
+	first := items[0]
+	post := h.channel.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Photo != nil && strings.HasPrefix(m.Caption, first.Title) && strings.Contains(m.Caption, "Sold out: S, M")
+	})
+	if len(post.Buttons()) != 1 {
+		t.Errorf("a post with L in stock lost its button: %v", post)
+	}
+	// The last size too: sold out, no Order button.
+	if err := h.catalog().SetStock(context.Background(), first.Variants[2].ID, intPtr(0)); err != nil {
+		t.Fatal(err)
+	}
+	seller.SendText("/week") // any update; the scheduler's tick picks the change up as well
+	post = h.channel.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID == post.ID && strings.Contains(m.Caption, plain(h.texts.T("en", "post.sold_out")))
+	})
+	if len(post.Buttons()) != 0 {
+		t.Errorf("a sold-out post keeps its Order button: %v", post)
+	}
+
+	// Closing the week edits every post and the header; the Order links say it is closed.
+	week := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "📅") && strings.Contains(m.Text, h.text("vi", "status.published"))
+	})
+	seller.Press(t, week, h.text("vi", "week.close_button"))
+	closed := plain(h.texts.T("en", "post.closed"))
+	h.channel.WaitFor(t, func(m telegramtest.Message) bool {
+		for _, m := range h.channel.Messages() {
+			if !strings.Contains(m.Body(), closed) && (m.Caption != "" || strings.HasPrefix(m.Text, "👆") || strings.HasPrefix(m.Text, "Tuần")) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, m := range h.channel.Messages() {
+		if len(m.Buttons()) != 0 {
+			t.Errorf("a post of a closed week keeps a button: %v", m)
+		}
+	}
+	u := h.user(4001, "Mai", "vi")
+	u.SendText("/start " + catalog.ItemPayload(items[1].ID))
+	if m := u.Next(t); !strings.Contains(m.Caption, plain(h.texts.T("vi", "post.closed"))) {
+		t.Errorf("card of a closed week: %v", m)
+	}
+	u.SendText("/catalog")
+	if m := u.Next(t); m.Text != h.text("vi", "catalog.closed", locale.Args{"Title": w.Title}) {
+		t.Errorf("catalog of a closed week: %q", m.Text)
+	}
+	if n := h.fake.TooMany(); n != 0 {
+		t.Errorf("%d 429 answers", n)
+	}
+	noErrors(t, h)
+}
+
+func intPtr(n int) *int { return &n }
