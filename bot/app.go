@@ -25,6 +25,7 @@ import (
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/migrations"
 	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // Options are the process settings that are not configuration a seller sets.
@@ -49,6 +50,12 @@ type Options struct {
 	// ChannelRate is how many posts and edits a second go to the channel (Telegram
 	// allows 20 a minute).
 	ChannelRate float64
+	// SendRate and ChatRate pace the outbox: messages a second overall (Telegram allows
+	// about 30) and to one chat (about 1).
+	SendRate float64
+	ChatRate float64
+	// RemindBefore is how long before an unpaid order expires its customer is reminded.
+	RemindBefore time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -82,6 +89,12 @@ func (o Options) withDefaults() Options {
 	if o.ChannelRate == 0 {
 		o.ChannelRate = 20.0 / 60
 	}
+	if o.SendRate == 0 {
+		o.SendRate = 25
+	}
+	if o.ChatRate == 0 {
+		o.ChatRate = 1
+	}
 	return o
 }
 
@@ -103,6 +116,7 @@ type App struct {
 	listener  net.Listener
 	server    *http.Server
 	scheduler *scheduler
+	sender    *sender
 }
 
 func (a *App) now() time.Time { return a.opts.Now() }
@@ -145,6 +159,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 
 	shop := orders.NewStore(a.db)
 	cat := catalog.NewStore(a.db)
+	a.sender = newSender(a, outbox.NewStore(a.db))
+	if opts.RemindBefore == 0 {
+		a.opts.RemindBefore = cfg.UnpaidOrderTTL / 4
+	}
 	a.scheduler = newScheduler(a, cat, shop, &channel.Publisher{
 		Store:   cat,
 		Bot:     a.bot,
@@ -172,7 +190,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		ChannelConfigured: cfg.ChannelID != "",
 		Kick:              a.scheduler.Kick,
 		WatchPublication:  a.scheduler.Watch,
+		Orders:            shop,
+		AdminIDs:          cfg.AdminIDs,
+		UnpaidTTL:         cfg.UnpaidOrderTTL,
+		Notify:            a.sender.Kick,
 	})
+	a.scheduler.handlers = h
 	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {
@@ -199,6 +222,11 @@ func (a *App) Run(ctx context.Context) error {
 	go func() {
 		defer close(schedulerDone)
 		a.scheduler.run(runCtx)
+	}()
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		a.sender.run(runCtx)
 	}()
 	intake := make(chan error, 1)
 	if a.cfg.Webhook() {
@@ -228,10 +256,12 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
 	defer cancel()
-	select {
-	case <-schedulerDone:
-	case <-shutdownCtx.Done():
-		a.log.Warn("scheduler did not stop in time")
+	for name, done := range map[string]chan struct{}{"scheduler": schedulerDone, "sender": senderDone} {
+		select {
+		case <-done:
+		case <-shutdownCtx.Done():
+			a.log.Warn(name + " did not stop in time")
+		}
 	}
 	// Shutdown waits for webhook requests in flight, whose handlers run inside them.
 	if err := a.server.Shutdown(shutdownCtx); err != nil {

@@ -123,7 +123,7 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 }
 
 const (
-	customerCommands = "start,catalog,help,language,cancel"
+	customerCommands = "start,catalog,cart,orders,help,language,cancel"
 	sellerCommands   = customerCommands + ",newitem,items,week,schedule,setpayment,setpickup"
 )
 
@@ -151,13 +151,6 @@ func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
 		t.Errorf("seller help lacks seller commands: %q", help.Text)
 	}
 
-	names := func(cmds []telegramtest.Command) string {
-		var out []string
-		for _, c := range cmds {
-			out = append(out, c.Command)
-		}
-		return strings.Join(out, ",")
-	}
 	if got := names(h.fake.MyCommands("default", 0)); got != customerCommands {
 		t.Errorf("customer menu %q", got)
 	}
@@ -165,7 +158,7 @@ func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
 		t.Errorf("seller menu %q", got)
 	}
 	vi := h.fake.MyCommandsFor(telegramtest.CommandScope{Type: "default", LanguageCode: "vi"})
-	if len(vi) != 5 || vi[2].Description != h.text("vi", "cmd.help") {
+	if len(vi) != 7 || vi[4].Description != h.text("vi", "cmd.help") {
 		t.Errorf("Vietnamese customer menu %+v", vi)
 	}
 	noErrors(t, h)
@@ -533,6 +526,14 @@ func TestFloodWaitIsHonoured(t *testing.T) {
 	noErrors(t, h, http.StatusTooManyRequests)
 }
 
+func names(cmds []telegramtest.Command) string {
+	var out []string
+	for _, c := range cmds {
+		out = append(out, c.Command)
+	}
+	return strings.Join(out, ",")
+}
+
 func TestSellerMenuIsSetWhenTheSellerFirstWrites(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -543,7 +544,7 @@ func TestSellerMenuIsSetWhenTheSellerFirstWrites(t *testing.T) {
 	seller := h.user(admin2, "Minh", "en")
 	seller.SendText("/start")
 	seller.Next(t)
-	if got := h.fake.MyCommands("chat", admin2); len(got) != 11 || got[5].Command != "newitem" {
+	if got := names(h.fake.MyCommands("chat", admin2)); got != sellerCommands {
 		t.Errorf("seller menu after first contact: %v", got)
 	}
 }

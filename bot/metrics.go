@@ -19,6 +19,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	apiCalls *prometheus.CounterVec
+	outbox   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -41,8 +42,12 @@ func newMetrics() *metrics {
 			Name: "shopbot_telegram_api_calls_total",
 			Help: "Calls to the Telegram Bot API, by method and result (ok, an HTTP status code, or error).",
 		}, []string{"method", "result"}),
+		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shopbot_outbox_deliveries_total",
+			Help: "Outbox delivery attempts, by message kind and outcome (sent, retry, failed, blocked).",
+		}, []string{"kind", "outcome"}),
 	}
-	m.registry.MustRegister(m.updates, m.latency, m.errors, m.apiCalls,
+	m.registry.MustRegister(m.updates, m.latency, m.errors, m.apiCalls, m.outbox,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -30,6 +30,8 @@ func routes(h *handlers.Handlers) []route {
 	return []route{
 		{"start", "cmd.start", false, h.Start},
 		{"catalog", "cmd.catalog", false, h.Browse},
+		{"cart", "cmd.cart", false, h.ShowCart},
+		{"orders", "cmd.orders", false, h.MyOrders},
 		{"help", "cmd.help", false, h.Help},
 		{"language", "cmd.language", false, h.Language},
 		{"cancel", "cmd.cancel", false, h.Cancel},
@@ -48,6 +50,14 @@ func callbacks(h *handlers.Handlers) []callback {
 		{handlers.UniqueLanguage, false, h.SetLanguage},
 		{handlers.UniqueBrowse, false, h.BrowseButton},
 		{handlers.UniqueAlbum, false, h.AllPhotos},
+		{handlers.UniquePick, false, h.Pick},
+		{handlers.UniqueQuantity, false, h.QuantityButton},
+		{handlers.UniqueCart, false, h.CartButton},
+		{handlers.UniqueCheckout, false, h.CheckoutButton},
+		{handlers.UniqueOrder, false, h.OrderButton},
+		{handlers.UniqueCancelAsk, false, h.CancelAsk},
+		{handlers.UniqueCancelOrder, false, h.CancelOrder},
+		{handlers.UniqueReceipt, false, h.ReceiptButton},
 		{handlers.UniqueNewItem, true, h.NewItemButton},
 		{handlers.UniqueItemList, true, h.ItemListPage},
 		{handlers.UniqueItemAdmin, true, h.ItemAdmin},
@@ -57,7 +67,7 @@ func callbacks(h *handlers.Handlers) []callback {
 
 // Messages no step can use get a helpful answer rather than silence.
 var unexpectedKinds = []string{
-	tele.OnMedia, tele.OnContact, tele.OnLocation, tele.OnVenue, tele.OnDice, tele.OnPoll, tele.OnGame,
+	tele.OnMedia, tele.OnLocation, tele.OnVenue, tele.OnDice, tele.OnPoll, tele.OnGame,
 }
 
 func (a *App) register(h *handlers.Handlers) {
@@ -86,6 +96,7 @@ func (a *App) register(h *handlers.Handlers) {
 	a.bot.Handle(tele.OnText, h.Text)
 	a.bot.Handle(tele.OnPhoto, h.Media)
 	a.bot.Handle(tele.OnDocument, h.Media)
+	a.bot.Handle(tele.OnContact, h.Contact)
 	a.bot.Handle(tele.OnCallback, h.Stale)
 	for _, kind := range unexpectedKinds {
 		a.bot.Handle(kind, h.Unexpected)

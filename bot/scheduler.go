@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/handlers"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -24,6 +25,8 @@ type scheduler struct {
 	shop    *orders.Store
 	pub     *channel.Publisher
 	kick    chan struct{}
+	// handlers render the notices of expiry and reminders.
+	handlers *handlers.Handlers
 
 	mu       sync.Mutex
 	running  map[int64]bool          // weeks this process is syncing
@@ -89,6 +92,7 @@ func (s *scheduler) tick(ctx context.Context) {
 		s.publishDue(ctx, now)
 	}
 	s.applyRule(ctx, now)
+	s.expire(ctx, now)
 	weeks, err := s.catalog.WeeksToSync(ctx)
 	if err != nil {
 		s.fail("weeks to sync", err)
@@ -148,6 +152,23 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 			}
 			s.Watch(w.ID, id, msg.ID, lang)
 		}
+	}
+}
+
+// expire releases unpaid orders past their time and reminds customers before that.
+func (s *scheduler) expire(ctx context.Context, now time.Time) {
+	expired, err := s.shop.ExpireDue(ctx, now, s.handlers.ExpiredNotices)
+	if err != nil {
+		s.fail("expire orders", err)
+	}
+	n, err := s.shop.RemindDue(ctx, now, s.a.opts.RemindBefore, s.handlers.ReminderNotices)
+	if err != nil {
+		s.fail("remind orders", err)
+	}
+	if len(expired) > 0 || n > 0 {
+		s.a.log.Info("unpaid orders", "expired", len(expired), "reminded", n)
+		s.a.sender.Kick()
+		s.Kick() // released stock shows in the channel posts
 	}
 }
 

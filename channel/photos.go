@@ -67,7 +67,7 @@ func SendPhotos(ctx context.Context, b *tele.Bot, store PhotoStore, to tele.Reci
 		return msgs, err
 	}
 	msgs, err := send(false)
-	if err != nil && unknownFile(err) {
+	if err != nil && UnknownFile(err) {
 		msgs, err = send(true)
 	}
 	if err != nil {
@@ -82,8 +82,8 @@ func SendPhotos(ctx context.Context, b *tele.Bot, store PhotoStore, to tele.Reci
 	return msgs, nil
 }
 
-// unknownFile reports Telegram refusing a file id it does not know.
-func unknownFile(err error) bool {
+// UnknownFile reports Telegram refusing a file id it does not know.
+func UnknownFile(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "wrong file identifier") || strings.Contains(msg, "file reference") ||
 		strings.Contains(msg, "FILE_ID_INVALID") || strings.Contains(msg, "wrong remote file id") || errors.Is(err, tele.ErrWrongFileID)

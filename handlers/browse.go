@@ -90,12 +90,13 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 		}
 	}
 	r := h.renderer(h.lang(c))
-	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now()))
+	availability := channel.ItemAvailability(it, w, h.Now())
+	caption := r.Caption(it, availability)
 	if len(items) > 1 {
 		caption = trimCaption(caption + "\n\n" + h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(items)}))
 	}
 	m := &tele.ReplyMarkup{}
-	var rows []tele.Row
+	rows := h.cardButtons(c, m, it, availability)
 	if len(it.Photos) > 1 {
 		rows = append(rows, m.Row(m.Data(h.Texts.N(h.lang(c), "catalog.all_photos", len(it.Photos)), UniqueAlbum, strconv.FormatInt(it.ID, 10))))
 	}

@@ -29,6 +29,14 @@ func (h *Handlers) Text(c tele.Context) error {
 			return h.weekText(c)
 		}
 	}
+	switch s.Step {
+	case StepQuantity:
+		if s.Pick != nil {
+			return h.quantityText(c)
+		}
+	case StepCheckoutName, StepCheckoutPhone, StepCheckoutAddress, StepCheckoutNote, StepCheckoutSummary:
+		return h.checkoutText(c)
+	}
 	if strings.HasPrefix(c.Text(), "/") {
 		return c.Send(h.t(c, "unknown.command"))
 	}
@@ -52,7 +60,7 @@ func (h *Handlers) Media(c tele.Context) error {
 	if s.Step == StepItemPhotos && h.IsAdmin(c.Sender().ID) {
 		return h.itemPhoto(c)
 	}
-	return h.Unexpected(c)
+	return h.receipt(c)
 }
 
 // Unexpected answers a kind of message the current step has no use for.
@@ -68,7 +76,12 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 	switch {
 	case s.Step == StepItemPhotos:
 		return c.Send(h.t(c, "newitem.photo_expected"))
-	case sellerStep(s.Step) && s.Step != StepItemPreview:
+	case s.Step == StepQuantity:
+		return c.Send(h.t(c, "cart.quantity_invalid"))
+	case s.Step == StepCheckoutPhone:
+		return c.Send(h.t(c, "checkout.phone_invalid"))
+	case sellerStep(s.Step) && s.Step != StepItemPreview,
+		s.Step == StepCheckoutName, s.Step == StepCheckoutAddress, s.Step == StepCheckoutNote:
 		return c.Send(h.t(c, "expect.text"))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))

@@ -53,6 +53,18 @@ type Catalog interface {
 	channel.PhotoStore
 }
 
+// Orders is what the handlers need from the orders store beyond customers and settings.
+type Orders interface {
+	Place(ctx context.Context, req orders.PlaceRequest) (orders.Order, error)
+	Order(ctx context.Context, id int64) (orders.Order, error)
+	CustomerOrders(ctx context.Context, customerID int64, limit int) ([]orders.Order, error)
+	AwaitingPayment(ctx context.Context, customerID int64) ([]orders.Order, error)
+	AddReceipt(ctx context.Context, n orders.NewReceipt) (orders.Order, orders.Receipt, error)
+	Move(ctx context.Context, m orders.Move) (orders.Order, error)
+	Customer(ctx context.Context, id int64) (orders.Customer, error)
+	Customers(ctx context.Context, ids []int64) ([]orders.Customer, error)
+}
+
 // Files downloads what people send, through Telegram's getFile.
 type Files interface {
 	Download(ctx context.Context, fileID string) ([]byte, error)
@@ -88,6 +100,13 @@ type Deps struct {
 	// WatchPublication asks for a progress message to be kept up to date while a
 	// week is posted.
 	WatchPublication func(weekID, chatID int64, messageID int, lang string)
+
+	Orders   Orders
+	AdminIDs []int64
+	// UnpaidTTL is how long an unpaid order holds its stock.
+	UnpaidTTL time.Duration
+	// Notify wakes the outbox sender after a change wrote messages.
+	Notify func()
 }
 
 // Handlers serves every conversation and command.

@@ -74,34 +74,20 @@ func (h *Handlers) greet(c tele.Context) error {
 
 // Menu serves the main-menu buttons.
 func (h *Handlers) Menu(c tele.Context) error {
-	var text string
-	switch c.Callback().Data {
-	case menuBrowse:
-		if err := c.Respond(); err != nil {
-			return err
-		}
-		return h.Browse(c)
-	case menuCart:
-		text = h.t(c, "cart.empty")
-	case menuOrders:
-		text = h.t(c, "orders.none")
-	case menuLanguage:
-		if err := c.Respond(); err != nil {
-			return err
-		}
-		return h.sendLanguagePicker(c)
-	case menuHelp:
-		if err := c.Respond(); err != nil {
-			return err
-		}
-		return h.Help(c)
-	default:
+	open := map[string]func(tele.Context) error{
+		menuBrowse:   h.Browse,
+		menuCart:     h.ShowCart,
+		menuOrders:   h.MyOrders,
+		menuLanguage: h.sendLanguagePicker,
+		menuHelp:     h.Help,
+	}[c.Callback().Data]
+	if open == nil {
 		return h.Stale(c)
 	}
 	if err := c.Respond(); err != nil {
 		return err
 	}
-	return c.Send(text, h.mainMenu(c))
+	return open(c)
 }
 
 // Help lists the commands, with the sellers' ones for sellers.

@@ -43,6 +43,14 @@ const (
 	StepWeekSchedule Step = "week.schedule" // Session.EditWeek names the week
 	StepWeekTitle    Step = "week.title"
 	StepRule         Step = "week.rule"
+
+	// Booking: a quantity typed for Session.Pick, then the checkout questions.
+	StepQuantity        Step = "cart.quantity"
+	StepCheckoutName    Step = "checkout.name"
+	StepCheckoutPhone   Step = "checkout.phone"
+	StepCheckoutAddress Step = "checkout.address"
+	StepCheckoutNote    Step = "checkout.note"
+	StepCheckoutSummary Step = "checkout.summary"
 )
 
 // Session is one person's conversation state, kept in Redis as JSON.
@@ -58,6 +66,33 @@ type Session struct {
 	EditWeek    int64      `json:"edit_week,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`
+
+	// The cart lives as long as the session.
+	Cart     []CartLine `json:"cart,omitempty"`
+	Pick     *CartLine  `json:"pick,omitempty"` // a size chosen, waiting for how many
+	Checkout *Checkout  `json:"checkout,omitempty"`
+	// PendingReceipt is a receipt waiting for the customer to say which order it pays.
+	PendingReceipt *DraftPhoto `json:"pending_receipt,omitempty"`
+}
+
+// CartLine is an item and size in the cart. Titles and prices are read fresh from the
+// catalog whenever the cart is shown, so a changed price is never hidden.
+type CartLine struct {
+	ItemID    int64 `json:"item"`
+	VariantID int64 `json:"variant"`
+	Quantity  int   `json:"qty,omitempty"`
+}
+
+// Checkout is what the customer answered at checkout so far.
+type Checkout struct {
+	Delivery string `json:"delivery,omitempty"` // orders.Pickup or orders.Shipping
+	Name     string `json:"name,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	Address  string `json:"address,omitempty"`
+	Note     string `json:"note,omitempty"`
+	// Key is the summary's confirmation key: one order per summary, however often
+	// its Confirm button arrives.
+	Key string `json:"key,omitempty"`
 }
 
 // ItemDraft is an item being added, until the seller saves it.
@@ -85,9 +120,9 @@ type DraftPhoto struct {
 	Document bool `json:"document,omitempty"`
 }
 
-// Reset ends the current conversation, keeping what outlives it (the language).
+// Reset ends the current conversation, keeping what outlives it: the language and the cart.
 func (s *Session) Reset() {
-	*s = Session{Lang: s.Lang}
+	*s = Session{Lang: s.Lang, Cart: s.Cart}
 }
 
 // ErrBusy is returned when a person's lock could not be taken before the context ended.

@@ -118,7 +118,8 @@ func TestUnknownIDShowsTheID(t *testing.T) {
 func allArgs() Args {
 	a := Args{}
 	for _, k := range []string{"Name", "Shop", "Max", "Price", "List", "Title", "When", "N", "Total", "Currency",
-		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule"} {
+		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule",
+		"Item", "Left", "Code", "Amount", "Deadline", "Phone", "Address", "Note", "Wanted", "Customer", "Other"} {
 		a[k] = "x"
 	}
 	return a

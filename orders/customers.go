@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Customer is a Telegram user who talked to the bot.
@@ -20,6 +23,18 @@ type Customer struct {
 	Blocked          bool      `db:"blocked"`
 	FirstSeen        time.Time `db:"first_seen"`
 	LastSeen         time.Time `db:"last_seen"`
+	// What they gave at their last checkout.
+	DeliveryName    string `db:"delivery_name"`
+	DeliveryAddress string `db:"delivery_address"`
+}
+
+// Name is how the shop addresses the customer: first and last name, or the username.
+func (c Customer) Name() string {
+	name := strings.TrimSpace(c.FirstName + " " + c.LastName)
+	if name == "" {
+		name = c.Username
+	}
+	return name
 }
 
 // Profile is what Telegram tells about a user with each update.
@@ -31,7 +46,8 @@ type Profile struct {
 	TelegramLanguage string
 }
 
-const customerColumns = `id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen`
+const customerColumns = `id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
+    delivery_name, delivery_address`
 
 // SeeCustomer records that a user talked to the bot: it creates the customer or refreshes
 // their profile, clears a blocked flag (they are talking again), and returns the stored row.
@@ -77,4 +93,13 @@ func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// Customers returns the customers with these ids that exist.
+func (s *Store) Customers(ctx context.Context, ids []int64) ([]Customer, error) {
+	var cs []Customer
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+customerColumns+` FROM customers WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("orders: customers: %w", err)
+	}
+	return cs, nil
 }

@@ -1,0 +1,231 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+// sender delivers the outbox: paced under Telegram's limits (per chat and overall),
+// waiting out 429s, retrying server and network errors with backoff, giving up on chats
+// that are gone and marking customers who blocked the bot. Several processes may run
+// one on the same outbox; each message is claimed by one of them at a time.
+type sender struct {
+	a      *App
+	store  *outbox.Store
+	kick   chan struct{}
+	global *rate.Limiter
+
+	mu      sync.Mutex
+	perChat map[int64]*rate.Limiter
+}
+
+const (
+	senderBatch  = 50
+	senderClaim  = time.Minute
+	maxBackoff   = 5 * time.Minute
+	maxSendTries = 20 // over about a day with the backoff cap
+)
+
+func newSender(a *App, store *outbox.Store) *sender {
+	return &sender{a: a, store: store, kick: make(chan struct{}, 1),
+		global:  rate.NewLimiter(rate.Limit(a.opts.SendRate), 1),
+		perChat: map[int64]*rate.Limiter{}}
+}
+
+// Kick asks for a delivery round now.
+func (s *sender) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *sender) run(ctx context.Context) {
+	t := time.NewTicker(s.a.opts.Tick)
+	defer t.Stop()
+	for {
+		for s.round(ctx) {
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+	}
+}
+
+// round delivers one claimed batch: one chat's messages in order, chats in parallel.
+// It reports whether it found work, so the caller goes on at once.
+func (s *sender) round(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	msgs, err := s.store.Claim(ctx, senderBatch, senderClaim)
+	if err != nil {
+		s.a.metrics.errors.WithLabelValues("sender").Inc()
+		s.a.log.Error("outbox claim", "err", err)
+		return false
+	}
+	if len(msgs) == 0 {
+		return false
+	}
+	byChat := map[int64][]outbox.Message{}
+	var order []int64
+	for _, m := range msgs {
+		if _, ok := byChat[m.ChatID]; !ok {
+			order = append(order, m.ChatID)
+		}
+		byChat[m.ChatID] = append(byChat[m.ChatID], m)
+	}
+	var wg sync.WaitGroup
+	for _, chat := range order {
+		wg.Add(1)
+		go func(msgs []outbox.Message) {
+			defer wg.Done()
+			for i, m := range msgs {
+				if !s.deliver(ctx, m) {
+					// Keep the chat's order: what follows waits for the next round.
+					for _, rest := range msgs[i+1:] {
+						s.settle(func(ctx context.Context) error {
+							return s.store.Retry(ctx, rest.ID, time.Second, "waiting for an earlier message")
+						})
+					}
+					return
+				}
+			}
+		}(byChat[chat])
+	}
+	wg.Wait()
+	return true
+}
+
+func (s *sender) chatLimiter(chatID int64) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.perChat[chatID]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(s.a.opts.ChatRate), 1)
+		s.perChat[chatID] = l
+	}
+	return l
+}
+
+// settle records an outcome even while the process stops: a sent message must not be
+// sent again for want of a recorded "sent".
+func (s *sender) settle(f func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f(ctx); err != nil {
+		s.a.log.Error("outbox settle", "err", err)
+	}
+}
+
+// deliver sends one message and records the outcome; it reports whether the message is
+// done with (sent or given up), so the chat's next message may go.
+func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
+	if err := s.chatLimiter(m.ChatID).Wait(ctx); err != nil {
+		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, 0, "stopped") })
+		return false
+	}
+	if err := s.global.Wait(ctx); err != nil {
+		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, 0, "stopped") })
+		return false
+	}
+	msg, err := s.send(ctx, m)
+	var flood tele.FloodError
+	switch {
+	case err == nil:
+		s.settle(func(ctx context.Context) error { return s.store.Sent(ctx, m.ID, msg.ID) })
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "sent").Inc()
+		return true
+	case errors.Is(err, tele.ErrBlockedByUser) || errors.Is(err, tele.ErrUserIsDeactivated) || errors.Is(err, tele.ErrKickedFromGroup):
+		s.a.log.Info("chat blocked the bot; not writing to it again", "chat_id", m.ChatID)
+		s.settle(func(ctx context.Context) error { return s.store.BlockChat(ctx, m.ChatID) })
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "blocked").Inc()
+		return true
+	case errors.As(err, &flood):
+		wait := time.Duration(flood.RetryAfter) * time.Second
+		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, wait, "429") })
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "retry").Inc()
+		return false
+	case permanent(err) || m.Attempts >= maxSendTries:
+		s.a.log.Warn("outbox message given up", "id", m.ID, "kind", m.Kind, "err", err)
+		s.settle(func(ctx context.Context) error { return s.store.Failed(ctx, m.ID, err.Error()) })
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "failed").Inc()
+		return true
+	default:
+		wait := min(time.Duration(math.Pow(2, float64(m.Attempts)))*time.Second, maxBackoff)
+		s.a.log.Warn("outbox send failed; will retry", "id", m.ID, "kind", m.Kind, "retry_in", wait, "err", err)
+		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, wait, err.Error()) })
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "retry").Inc()
+		return false
+	}
+}
+
+// permanent reports a refusal that no retry will change: a bad request (chat gone,
+// malformed message), as opposed to a server error or the network.
+func permanent(err error) bool {
+	var te *tele.Error
+	if errors.As(err, &te) {
+		return te.Code == 400 || te.Code == 403
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "Bad Request") || strings.Contains(msg, "Forbidden")
+}
+
+func (s *sender) send(ctx context.Context, m outbox.Message) (*tele.Message, error) {
+	to := tele.ChatID(m.ChatID)
+	var opts []any
+	if len(m.Markup) > 0 {
+		var markup tele.ReplyMarkup
+		if err := json.Unmarshal(m.Markup, &markup); err != nil {
+			return nil, fmt.Errorf("bot: outbox %d: markup: %w (Bad Request)", m.ID, err)
+		}
+		opts = append(opts, &markup)
+	}
+	if m.ReceiptID == nil {
+		return s.a.bot.Send(to, m.Text, opts...)
+	}
+	r, err := s.store.Receipt(ctx, *m.ReceiptID)
+	if err != nil {
+		return nil, err
+	}
+	sendFile := func(f tele.File) (*tele.Message, error) {
+		if !r.AsDocument {
+			return s.a.bot.Send(to, &tele.Photo{File: f, Caption: m.Text}, opts...)
+		}
+		return s.a.bot.Send(to, &tele.Document{File: f, Caption: m.Text, MIME: r.MIME, FileName: "receipt" + extension(r.MIME)}, opts...)
+	}
+	msg, err := sendFile(tele.File{FileID: r.FileID})
+	if err != nil && channel.UnknownFile(err) {
+		// The id is not valid for this bot (a new token): send the stored copy.
+		msg, err = sendFile(tele.FromReader(bytes.NewReader(r.Data)))
+	}
+	return msg, err
+}
+
+func extension(mime string) string {
+	switch mime {
+	case "application/pdf":
+		return ".pdf"
+	case "image/png":
+		return ".png"
+	case "image/webp":
+		return ".webp"
+	}
+	return ".jpg"
+}

@@ -1,0 +1,371 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// UniqueCheckout is the family of the checkout's buttons; data: action[|arg].
+const UniqueCheckout = "co"
+
+// Limits of what a customer types at checkout.
+const (
+	maxName    = 100
+	maxAddress = 500
+	maxNote    = 500
+)
+
+// startCheckout checks the cart and asks how the customer gets the order.
+func (h *Handlers) startCheckout(c tele.Context) error {
+	lines, err := h.loadCart(c)
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return c.Send(h.t(c, "cart.empty"), h.mainMenu(c))
+	}
+	s := h.session(c)
+	s.Step = StepNone
+	s.Pick = nil
+	s.Checkout = &Checkout{}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(
+		m.Data(h.t(c, "checkout.pickup_button"), UniqueCheckout, "pickup"),
+		m.Data(h.t(c, "checkout.shipping_button"), UniqueCheckout, "ship"),
+	))
+	return c.Send(h.t(c, "checkout.delivery_prompt"), m)
+}
+
+// CheckoutButton serves the checkout's buttons.
+func (h *Handlers) CheckoutButton(c tele.Context) error {
+	action, arg, _ := strings.Cut(c.Callback().Data, "|")
+	s := h.session(c)
+	if action == "confirm" {
+		return h.confirm(c, arg)
+	}
+	co := s.Checkout
+	if co == nil {
+		return h.Stale(c)
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	switch action {
+	case "pickup":
+		co.Delivery = orders.Pickup
+		pickup, err := h.Shop.Setting(h.req(c).ctx, orders.SettingPickup)
+		if err != nil && !errors.Is(err, orders.ErrNotFound) {
+			return err
+		}
+		if pickup != "" {
+			if err := c.Send(h.t(c, "checkout.pickup_where") + "\n" + html.EscapeString(pickup)); err != nil {
+				return err
+			}
+		}
+		return h.askNote(c)
+	case "ship":
+		co.Delivery = orders.Shipping
+		cust, err := h.Orders.Customer(h.req(c).ctx, c.Sender().ID)
+		if err != nil && !errors.Is(err, orders.ErrNotFound) {
+			return err
+		}
+		if cust.DeliveryName != "" && cust.Phone != "" && cust.DeliveryAddress != "" {
+			m := &tele.ReplyMarkup{}
+			m.Inline(
+				m.Row(m.Data(h.t(c, "checkout.use_last_button"), UniqueCheckout, "last")),
+				m.Row(m.Data(h.t(c, "checkout.new_details_button"), UniqueCheckout, "new")),
+			)
+			return c.Send(h.t(c, "checkout.last_details", locale.Args{"Name": cust.DeliveryName, "Phone": cust.Phone, "Address": cust.DeliveryAddress}), m)
+		}
+		return h.askName(c)
+	case "last":
+		cust, err := h.Orders.Customer(h.req(c).ctx, c.Sender().ID)
+		if err != nil {
+			return err
+		}
+		co.Name, co.Phone, co.Address = cust.DeliveryName, cust.Phone, cust.DeliveryAddress
+		return h.askNote(c)
+	case "new":
+		return h.askName(c)
+	case "skip":
+		if s.Step != StepCheckoutNote {
+			return nil
+		}
+		co.Note = ""
+		return h.summary(c)
+	case "edit":
+		return h.startCheckout(c)
+	case "cancel":
+		s.Reset()
+		return c.Send(h.t(c, "checkout.cancelled"), h.mainMenu(c))
+	}
+	return nil
+}
+
+func (h *Handlers) askName(c tele.Context) error {
+	h.session(c).Step = StepCheckoutName
+	return c.Send(h.t(c, "checkout.name_prompt"))
+}
+
+func (h *Handlers) askPhone(c tele.Context) error {
+	h.session(c).Step = StepCheckoutPhone
+	m := &tele.ReplyMarkup{ResizeKeyboard: true, OneTimeKeyboard: true}
+	m.Reply(m.Row(m.Contact(h.t(c, "checkout.share_phone_button"))))
+	return c.Send(h.t(c, "checkout.phone_prompt"), m)
+}
+
+func (h *Handlers) askNote(c tele.Context) error {
+	h.session(c).Step = StepCheckoutNote
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(h.t(c, "checkout.no_note_button"), UniqueCheckout, "skip")))
+	return c.Send(h.t(c, "checkout.note_prompt"), m)
+}
+
+// checkoutText takes the typed answers of the checkout.
+func (h *Handlers) checkoutText(c tele.Context) error {
+	s := h.session(c)
+	co := s.Checkout
+	if co == nil {
+		s.Reset()
+		return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
+	}
+	text := strings.TrimSpace(c.Text())
+	switch s.Step {
+	case StepCheckoutName:
+		if n := utf8.RuneCountInString(text); n == 0 || n > maxName {
+			return c.Send(h.t(c, "checkout.too_long", locale.Args{"Max": maxName}))
+		}
+		co.Name = text
+		return h.askPhone(c)
+	case StepCheckoutPhone:
+		phone, err := orders.ParsePhone(text)
+		if err != nil {
+			return c.Send(h.t(c, "checkout.phone_invalid"))
+		}
+		co.Phone = phone
+		return h.askAddress(c)
+	case StepCheckoutAddress:
+		if n := utf8.RuneCountInString(text); n < 5 || n > maxAddress {
+			return c.Send(h.t(c, "checkout.address_invalid", locale.Args{"Max": maxAddress}))
+		}
+		co.Address = text
+		return h.askNote(c)
+	case StepCheckoutNote:
+		if utf8.RuneCountInString(text) > maxNote {
+			return c.Send(h.t(c, "checkout.too_long", locale.Args{"Max": maxNote}))
+		}
+		co.Note = text
+		return h.summary(c)
+	case StepCheckoutSummary:
+		return c.Send(h.t(c, "checkout.use_buttons"))
+	}
+	return nil
+}
+
+func (h *Handlers) askAddress(c tele.Context) error {
+	h.session(c).Step = StepCheckoutAddress
+	// The contact keyboard has done its job.
+	return c.Send(h.t(c, "checkout.address_prompt"), &tele.ReplyMarkup{RemoveKeyboard: true})
+}
+
+// Contact takes a shared phone number at the phone step.
+func (h *Handlers) Contact(c tele.Context) error {
+	s := h.session(c)
+	contact := c.Message().Contact
+	if s.Step != StepCheckoutPhone || s.Checkout == nil {
+		return h.Unexpected(c)
+	}
+	if contact.UserID != 0 && contact.UserID != c.Sender().ID {
+		// Someone else's card: ask for the recipient's number typed instead.
+		return c.Send(h.t(c, "checkout.phone_invalid"))
+	}
+	phone, err := orders.ParsePhone(contact.PhoneNumber)
+	if err != nil {
+		return c.Send(h.t(c, "checkout.phone_invalid"))
+	}
+	s.Checkout.Phone = phone
+	return h.askAddress(c)
+}
+
+// summary shows the order before it is placed, with a confirmation key of its own.
+func (h *Handlers) summary(c tele.Context) error {
+	lines, err := h.loadCart(c)
+	if err != nil {
+		return err
+	}
+	s := h.session(c)
+	if len(lines) == 0 {
+		s.Reset()
+		return c.Send(h.t(c, "cart.empty"), h.mainMenu(c))
+	}
+	co := s.Checkout
+	var key [8]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return err
+	}
+	co.Key = hex.EncodeToString(key[:])
+	s.Step = StepCheckoutSummary
+	text := h.t(c, "checkout.summary_title") + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
+	m := &tele.ReplyMarkup{}
+	m.Inline(
+		m.Row(m.Data(h.t(c, "checkout.confirm_button"), UniqueCheckout, "confirm|"+co.Key)),
+		m.Row(m.Data(h.t(c, "checkout.edit_button"), UniqueCheckout, "edit"), m.Data(h.t(c, "checkout.cancel_button"), UniqueCheckout, "cancel")),
+	)
+	return c.Send(text, m)
+}
+
+// deliveryText says how the order is delivered, with its note.
+func (h *Handlers) deliveryText(lang, delivery, name, phone, address, note string) string {
+	var text string
+	if delivery == orders.Pickup {
+		text = h.Texts.T(lang, "delivery.pickup")
+	} else {
+		text = h.Texts.T(lang, "delivery.shipping", locale.Args{"Name": name, "Phone": phone, "Address": address})
+	}
+	if note != "" {
+		text += "\n" + h.Texts.T(lang, "delivery.note", locale.Args{"Note": note})
+	}
+	return text
+}
+
+// confirm places the order of the summary whose key the button carries. The same key
+// always gives the same one order, whether the button is tapped twice or the update
+// arrives twice.
+func (h *Handlers) confirm(c tele.Context, key string) error {
+	s := h.session(c)
+	co := s.Checkout
+	var wants []orders.Want
+	if co != nil && co.Key == key {
+		for _, l := range s.Cart {
+			wants = append(wants, orders.Want{ItemID: l.ItemID, VariantID: l.VariantID, Quantity: l.Quantity})
+		}
+	} else {
+		co = &Checkout{}
+	}
+	ctx := h.req(c).ctx
+	admins, err := h.adminLangs(c)
+	if err != nil {
+		return err
+	}
+	o, err := h.Orders.Place(ctx, orders.PlaceRequest{
+		CustomerID: c.Sender().ID, Key: key, Lines: wants, Currency: h.Currency, Delivery: co.Delivery,
+		RecipientName: co.Name, Phone: co.Phone, Address: co.Address, Note: co.Note,
+		Now: h.Now(), TTL: h.UnpaidTTL,
+		Notices: func(o orders.Order) []outboxMessage { return h.newOrderNotices(o, admins) },
+	})
+	var short *orders.ShortageError
+	switch {
+	case errors.As(err, &short):
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return h.shortage(c, short)
+	case errors.Is(err, orders.ErrClosed):
+		s.Cart, s.Checkout, s.Step = nil, nil, StepNone
+		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "cart.closed"), ShowAlert: true})
+	case errors.Is(err, orders.ErrEmpty):
+		return h.Stale(c)
+	case err != nil:
+		return err
+	}
+	h.notify()
+	if co.Key != key {
+		// A repeated confirmation of an order already placed.
+		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "checkout.already_placed", locale.Args{"Code": o.Code})})
+	}
+	s.Cart, s.Checkout, s.Step = nil, nil, StepNone
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	// The summary's buttons have done their job.
+	if _, err := c.Bot().EditReplyMarkup(c.Callback().Message, nil); err != nil && !channel.NotModified(err) {
+		h.Log.Warn("remove summary buttons", "err", err)
+	}
+	return h.sendPaymentInstructions(c, o)
+}
+
+// shortage tells what ran out and fits the cart to what is left.
+func (h *Handlers) shortage(c tele.Context, e *orders.ShortageError) error {
+	s := h.session(c)
+	var b strings.Builder
+	b.WriteString(h.t(c, "checkout.shortage"))
+	for _, l := range e.Lines {
+		label := l.Title
+		if l.Variant != "" {
+			label += " (" + l.Variant + ")"
+		}
+		if label == "" {
+			label = h.t(c, "catalog.item_withdrawn")
+		}
+		b.WriteString("\n• " + h.t(c, "checkout.shortage_line", locale.Args{"Item": label, "Wanted": l.Wanted, "Left": l.Left}))
+		for i := 0; i < len(s.Cart); i++ {
+			if s.Cart[i].VariantID != l.VariantID {
+				continue
+			}
+			if l.Left > 0 {
+				s.Cart[i].Quantity = l.Left
+			} else {
+				s.Cart = append(s.Cart[:i], s.Cart[i+1:]...)
+				i--
+			}
+		}
+	}
+	s.Checkout, s.Step = nil, StepNone
+	if err := c.Send(b.String()); err != nil {
+		return err
+	}
+	return h.ShowCart(c)
+}
+
+// sendPaymentInstructions tells the customer how to pay: the seller's instructions, the
+// amount, the code to write in the transfer and the deadline.
+func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error {
+	instructions, err := h.Shop.Setting(h.req(c).ctx, orders.SettingPaymentInstructions)
+	if err != nil && !errors.Is(err, orders.ErrNotFound) {
+		return err
+	}
+	if instructions == "" {
+		instructions = h.t(c, "payment.no_instructions")
+	} else {
+		instructions = html.EscapeString(instructions)
+	}
+	r := h.renderer(h.lang(c))
+	text := h.t(c, "payment.placed", locale.Args{"Code": o.Code}) + "\n" + h.orderLines(h.lang(c), o) + "\n\n" +
+		h.t(c, "payment.how") + "\n" + instructions + "\n\n" +
+		h.t(c, "payment.details", locale.Args{"Amount": money.Format(o.Total, o.Currency), "Code": o.Code, "Deadline": r.When(o.ExpiresAt)})
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(h.t(c, "menu.orders"), UniqueMenu, menuOrders)))
+	return c.Send(text, m)
+}
+
+// orderLines lists an order's lines and total.
+func (h *Handlers) orderLines(lang string, o orders.Order) string {
+	var b strings.Builder
+	for _, l := range o.Lines {
+		label := l.Title
+		if l.VariantName != "" {
+			label += " (" + l.VariantName + ")"
+		}
+		fmt.Fprintf(&b, "• %s × %d = %s\n", html.EscapeString(label), l.Quantity, money.Format(l.Amount(), o.Currency))
+	}
+	b.WriteString(h.Texts.T(lang, "cart.total", locale.Args{"Total": money.Format(o.Total, o.Currency)}))
+	return b.String()
+}
+
+func (h *Handlers) notify() {
+	if h.Notify != nil {
+		h.Notify()
+	}
+}

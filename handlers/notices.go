@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+type outboxMessage = outbox.Message
+
+// Kinds of outbox messages.
+const (
+	KindNewOrder  = "new_order"
+	KindReceipt   = "receipt"
+	KindCancelled = "cancelled"
+	KindExpired   = "expired"
+	KindReminder  = "reminder"
+)
+
+// adminLangs is each seller's language, for the notices they get.
+func (h *Handlers) adminLangs(c tele.Context) (map[int64]string, error) {
+	return h.AdminLanguages(h.req(c).ctx)
+}
+
+// AdminLanguages is each seller's language: the one they chose, their Telegram one, or
+// the shop's default for a seller who never wrote to the bot.
+func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error) {
+	langs := make(map[int64]string, len(h.AdminIDs))
+	for _, id := range h.AdminIDs {
+		langs[id] = h.DefaultLanguage
+	}
+	custs, err := h.Orders.Customers(ctx, h.AdminIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range custs {
+		langs[c.ID] = customerLang(c, h.DefaultLanguage)
+	}
+	return langs, nil
+}
+
+func customerLang(c orders.Customer, fallback string) string {
+	if c.Language != "" {
+		return c.Language
+	}
+	return locale.Match(c.TelegramLanguage, fallback)
+}
+
+// markupJSON turns a keyboard into what the outbox stores, callback data final (telebot
+// writes "\f<unique>|<data>" only when it sends a markup it built itself).
+func markupJSON(m *tele.ReplyMarkup) json.RawMessage {
+	type button struct {
+		Text string `json:"text"`
+		Data string `json:"callback_data,omitempty"`
+		URL  string `json:"url,omitempty"`
+	}
+	var rows [][]button
+	for _, row := range m.InlineKeyboard {
+		var r []button
+		for _, b := range row {
+			data := b.Data
+			if b.Unique != "" {
+				data = "\f" + b.Unique
+				if b.Data != "" {
+					data += "|" + b.Data
+				}
+			}
+			r = append(r, button{Text: b.Text, Data: data, URL: b.URL})
+		}
+		rows = append(rows, r)
+	}
+	out, _ := json.Marshal(map[string]any{"inline_keyboard": rows})
+	return out
+}
+
+func orderRef(o orders.Order) *int64 {
+	id := o.ID
+	return &id
+}
+
+// orderSummary is an order as the sellers see it: code, customer, lines, delivery.
+func (h *Handlers) orderSummary(lang string, o orders.Order) string {
+	customer := o.Customer.Name()
+	if o.Customer.Username != "" {
+		customer += " (@" + o.Customer.Username + ")"
+	}
+	return h.Texts.T(lang, "notice.order_head", locale.Args{"Code": o.Code, "Customer": customer}) + "\n" +
+		h.orderLines(lang, o) + "\n" + h.deliveryText(lang, o.Delivery, o.RecipientName, o.Phone, o.Address, o.Note)
+}
+
+// newOrderNotices tell every seller about a new order.
+func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []outbox.Message {
+	var msgs []outbox.Message
+	for _, id := range h.AdminIDs {
+		lang := admins[id]
+		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindNewOrder, OrderID: orderRef(o),
+			Text: h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o)})
+	}
+	return msgs
+}
+
+// receiptNotices send every seller the receipt itself with the order's summary.
+func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[int64]string) []outbox.Message {
+	var msgs []outbox.Message
+	receipt := r.ID
+	for _, id := range h.AdminIDs {
+		lang := admins[id]
+		text := h.Texts.T(lang, "notice.receipt", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)}) + "\n" + h.orderSummary(lang, o)
+		if r.DuplicateOf != 0 {
+			text = h.Texts.T(lang, "notice.receipt_duplicate", locale.Args{"Other": r.DuplicateCode}) + "\n" + text
+		}
+		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindReceipt, OrderID: orderRef(o), ReceiptID: &receipt,
+			Text: shorten(text, 1024)})
+	}
+	return msgs
+}
+
+// cancelledByCustomerNotices tell the sellers a customer cancelled.
+func (h *Handlers) cancelledByCustomerNotices(o orders.Order, admins map[int64]string) []outbox.Message {
+	var msgs []outbox.Message
+	for _, id := range h.AdminIDs {
+		lang := admins[id]
+		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindCancelled, OrderID: orderRef(o),
+			Text: h.Texts.T(lang, "notice.cancelled_by_customer", locale.Args{"Code": o.Code, "Customer": o.Customer.Name()})})
+	}
+	return msgs
+}
+
+// ExpiredNotices tell a customer their unpaid order expired and its items were released.
+func (h *Handlers) ExpiredNotices(o orders.Order) []outbox.Message {
+	lang := customerLang(o.Customer, h.DefaultLanguage)
+	return []outbox.Message{{ChatID: o.CustomerID, Kind: KindExpired, OrderID: orderRef(o),
+		Text: h.Texts.T(lang, "notice.expired", locale.Args{"Code": o.Code})}}
+}
+
+// ReminderNotices remind a customer that an order waits for payment.
+func (h *Handlers) ReminderNotices(o orders.Order) []outbox.Message {
+	lang := customerLang(o.Customer, h.DefaultLanguage)
+	r := h.renderer(lang)
+	return []outbox.Message{{ChatID: o.CustomerID, Kind: KindReminder, OrderID: orderRef(o),
+		Text: h.Texts.T(lang, "notice.reminder", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency), "Deadline": r.When(o.ExpiresAt)})}}
+}
+
+// shorten keeps a caption within Telegram's limit by dropping whole lines from its end.
+func shorten(text string, max int) string {
+	for len([]rune(locale.Plain(text))) > max {
+		i := strings.LastIndexByte(text, '\n')
+		if i < 0 {
+			return html.EscapeString(string([]rune(locale.Plain(text))[:max-1])) + "…"
+		}
+		text = text[:i]
+	}
+	return text
+}

@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+// UniqueReceipt is the family of "this receipt pays order …" buttons; data: orderID.
+const UniqueReceipt = "rc"
+
+// maxReceiptBytes is what Telegram lets a bot download.
+const maxReceiptBytes = 20 << 20
+
+// receipt takes a payment receipt: a photo, or an image or PDF sent as a file. With one
+// order waiting for payment it pays that one; with several the customer picks.
+func (h *Handlers) receipt(c tele.Context) error {
+	m := c.Message()
+	var r DraftPhoto
+	var size int64
+	switch {
+	case m.Photo != nil:
+		r = DraftPhoto{FileID: m.Photo.FileID, UniqueID: m.Photo.UniqueID, MIME: "image/jpeg"}
+		size = m.Photo.FileSize
+	case m.Document != nil && (isImageMIME(m.Document.MIME) || m.Document.MIME == "application/pdf"):
+		r = DraftPhoto{FileID: m.Document.FileID, UniqueID: m.Document.UniqueID, MIME: m.Document.MIME, Document: true}
+		size = m.Document.FileSize
+	default:
+		return h.Unexpected(c)
+	}
+	waiting, err := h.Orders.AwaitingPayment(h.req(c).ctx, c.Sender().ID)
+	if err != nil {
+		return err
+	}
+	if len(waiting) == 0 {
+		return h.Unexpected(c)
+	}
+	if size > maxReceiptBytes {
+		return c.Send(h.t(c, "receipt.too_big"))
+	}
+	if len(waiting) == 1 {
+		return h.attachReceipt(c, waiting[0].ID, r)
+	}
+	s := h.session(c)
+	s.PendingReceipt = &r
+	mk := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, o := range waiting {
+		label := fmt.Sprintf("%s — %s", o.Code, money.Format(o.Total, o.Currency))
+		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10))))
+	}
+	mk.Inline(rows...)
+	return c.Send(h.t(c, "receipt.which"), mk)
+}
+
+// ReceiptButton attaches the waiting receipt to the order the customer picked.
+func (h *Handlers) ReceiptButton(c tele.Context) error {
+	s := h.session(c)
+	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
+	if err != nil || s.PendingReceipt == nil {
+		return h.Stale(c)
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	r := *s.PendingReceipt
+	if err := h.attachReceipt(c, id, r); err != nil {
+		return err
+	}
+	s.PendingReceipt = nil
+	return nil
+}
+
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) error {
+	ctx := h.req(c).ctx
+	data, err := h.Files.Download(ctx, r.FileID)
+	if err != nil {
+		return err
+	}
+	mime := r.MIME
+	if detected := http.DetectContentType(data); detected == "application/pdf" || strings.HasPrefix(detected, "image/") {
+		mime = detected
+	}
+	admins, err := h.adminLangs(c)
+	if err != nil {
+		return err
+	}
+	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
+		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
+		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document,
+		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message { return h.receiptNotices(o, rec, admins) },
+	})
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		return c.Send(h.t(c, "orders.not_found"))
+	case errors.Is(err, orders.ErrTransition):
+		return c.Send(h.t(c, "receipt.not_awaiting", locale.Args{"Code": o.Code}))
+	case err != nil:
+		return err
+	}
+	h.notify()
+	_ = rec
+	return c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
+}
