@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -140,6 +141,9 @@ func (h *harness) start() *running {
 		StartupTimeout: 10 * time.Second,
 		PollTimeout:    2 * time.Second,
 		Tick:           50 * time.Millisecond,
+		// The outbox paces itself by Telegram's limits; the test's fake is as much
+		// faster as its people are.
+		ChatRate: 1000,
 	}
 	for _, f := range h.tune {
 		f(&opts)
@@ -286,3 +290,6 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Unlock()
 	httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target}).ServeHTTP(w, r)
 }
+
+// insecureTLS trusts the test's own HTTPS servers.
+func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }

@@ -190,7 +190,7 @@ func permanent(err error) bool {
 func (s *sender) send(ctx context.Context, m outbox.Message) (*tele.Message, error) {
 	to := tele.ChatID(m.ChatID)
 	var opts []any
-	if len(m.Markup) > 0 {
+	if len(m.Markup) > 0 && string(m.Markup) != "null" {
 		var markup tele.ReplyMarkup
 		if err := json.Unmarshal(m.Markup, &markup); err != nil {
 			return nil, fmt.Errorf("bot: outbox %d: markup: %w (Bad Request)", m.ID, err)

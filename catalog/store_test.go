@@ -1019,6 +1019,8 @@ func TestRuleNext(t *testing.T) {
 			at(ny, 2024, 11, 1, 12, 0), at(ny, 2024, 11, 2, 10, 0), at(ny, 2024, 11, 4, 10, 0)},
 		{"new york, saturday evening locally, sunday in utc", rule(time.Sunday, 9, 0, time.Tuesday, 20, 0), ny,
 			at(utc, 2024, 3, 10, 3, 0), at(ny, 2024, 3, 10, 9, 0), at(ny, 2024, 3, 12, 20, 0)},
+		{"new york, publish later this saturday evening, already sunday in utc", rule(time.Saturday, 23, 0, time.Monday, 10, 0), ny,
+			at(utc, 2024, 3, 10, 3, 0), at(ny, 2024, 3, 9, 23, 0), at(ny, 2024, 3, 11, 10, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -267,7 +267,9 @@ func (h *Handlers) fail(c tele.Context, err error) error {
 	var sendErr error
 	if c.Callback() != nil {
 		sendErr = c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: true})
-	} else if c.Chat() != nil {
+	}
+	if (c.Callback() == nil || sendErr != nil) && c.Chat() != nil {
+		// A button already answered before the failure: say it in the chat instead.
 		sendErr = c.Send(text)
 	}
 	if sendErr != nil {

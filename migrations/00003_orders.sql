@@ -61,12 +61,15 @@ CREATE TABLE receipts (
     mime           TEXT NOT NULL,
     file_id        TEXT NOT NULL,
     file_unique_id TEXT NOT NULL,
+    -- The same picture sent again is a new upload with a new file id: its hash tells.
+    sha256         BYTEA NOT NULL,
     -- Sent as a file rather than a photo: it goes to the sellers the same way.
     as_document    BOOLEAN NOT NULL DEFAULT false,
     duplicate_of   BIGINT REFERENCES orders (id),
     created_at     TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX receipts_file ON receipts (file_unique_id);
+CREATE INDEX receipts_sha256 ON receipts (sha256);
 
 -- Messages that must reach someone, written in the same transaction as what causes them
 -- and delivered by the sender until Telegram takes them or the chat is gone.

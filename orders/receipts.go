@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -60,8 +61,9 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		ID   int64  `db:"id"`
 		Code string `db:"code"`
 	}
+	sum := sha256.Sum256(n.Data)
 	err = tx.GetContext(ctx, &dup, `SELECT o.id, o.code FROM receipts r JOIN orders o ON o.id = r.order_id
-WHERE r.file_unique_id = $1 AND r.order_id <> $2 ORDER BY r.id LIMIT 1`, n.FileUniqueID, o.ID)
+WHERE (r.file_unique_id = $1 OR r.sha256 = $2) AND r.order_id <> $3 ORDER BY r.id LIMIT 1`, n.FileUniqueID, sum[:], o.ID)
 	switch {
 	case err == nil:
 		r.DuplicateOf, r.DuplicateCode = dup.ID, dup.Code
@@ -72,8 +74,8 @@ WHERE r.file_unique_id = $1 AND r.order_id <> $2 ORDER BY r.id LIMIT 1`, n.FileU
 	if r.DuplicateOf != 0 {
 		dupOf = &r.DuplicateOf
 	}
-	if err := tx.GetContext(ctx, &r.ID, `INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, as_document, duplicate_of)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, n.AsDocument, dupOf); err != nil {
+	if err := tx.GetContext(ctx, &r.ID, `INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument, dupOf); err != nil {
 		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
 	}
 	if o.Status == AwaitingPayment {

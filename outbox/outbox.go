@@ -64,7 +64,7 @@ WHERE id IN (
     SELECT id FROM outbox
     WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id, chat_id, kind, order_id, text, markup, receipt_id, attempts`, limit, d.Milliseconds())
+RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, attempts`, limit, d.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}

@@ -58,7 +58,9 @@ var fileIDPrefix = map[string]string{
 
 var fileExt = map[string]string{kindPhoto: ".jpg", kindSticker: ".webp", kindVoice: ".oga"}
 
-func (s *Server) addFileLocked(kind string, data []byte) *storedFile {
+// addFileLocked stores a file; ext (with its dot, or empty for the kind's usual one) ends
+// its download path, as on Telegram.
+func (s *Server) addFileLocked(kind string, data []byte, ext string) *storedFile {
 	s.nextFile++
 	random := make([]byte, 12)
 	if _, err := rand.Read(random); err != nil {
@@ -70,7 +72,10 @@ func (s *Server) addFileLocked(kind string, data []byte) *storedFile {
 		kind:     kind,
 		data:     data,
 	}
-	f.path = kind + "s/file_" + strconv.Itoa(s.nextFile) + fileExt[kind]
+	if ext == "" {
+		ext = fileExt[kind]
+	}
+	f.path = kind + "s/file_" + strconv.Itoa(s.nextFile) + strings.ToLower(ext)
 	s.files[f.id] = f
 	s.filePaths[f.path] = f
 	return f
@@ -78,10 +83,10 @@ func (s *Server) addFileLocked(kind string, data []byte) *storedFile {
 
 // photoLocked stores a photo and a thumbnail size sharing its bytes.
 func (s *Server) photoLocked(data []byte, width, height int) *storedFile {
-	f := s.addFileLocked(kindPhoto, data)
+	f := s.addFileLocked(kindPhoto, data, "")
 	f.mime = http.DetectContentType(data)
 	f.width, f.height = width, height
-	thumb := s.addFileLocked(kindPhoto, data)
+	thumb := s.addFileLocked(kindPhoto, data, "")
 	thumb.mime = f.mime
 	thumb.width, thumb.height = scaleTo(width, height, 90)
 	f.thumb = thumb
@@ -126,12 +131,9 @@ func (s *Server) uploadLocked(up *upload, kind string) (*storedFile, *apiError) 
 		}
 		return s.photoLocked(up.data, w, h), nil
 	}
-	f := s.addFileLocked(kind, up.data)
+	f := s.addFileLocked(kind, up.data, path.Ext(up.fileName))
 	f.name = up.fileName
 	f.mime = detectMIME(up)
-	if ext := path.Ext(up.fileName); ext != "" {
-		f.path += strings.ToLower(ext)
-	}
 	return f, nil
 }
 

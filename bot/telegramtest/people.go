@@ -222,9 +222,8 @@ func (u *User) SendAlbum(photos [][]byte, caption string) []Sent {
 func (u *User) SendDocument(fileName, mimeType string, data []byte, caption string) Sent {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindDocument, data)
+	f := u.s.addFileLocked(kindDocument, data, path.Ext(fileName))
 	f.name, f.mime = fileName, mimeType
-	f.path += strings.ToLower(path.Ext(fileName))
 	return u.s.personMessageLocked(u.chat, u, &message{document: f, caption: caption}, "message")
 }
 
@@ -248,7 +247,7 @@ func (u *User) SendLocation(lat, lon float64) Sent {
 func (u *User) SendSticker() Sent {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindSticker, []byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
+	f := u.s.addFileLocked(kindSticker, []byte("RIFF\x00\x00\x00\x00WEBPVP8 "), "")
 	f.mime = "image/webp"
 	return u.s.personMessageLocked(u.chat, u, &message{sticker: f}, "message")
 }
@@ -257,7 +256,7 @@ func (u *User) SendSticker() Sent {
 func (u *User) SendVoice() Sent {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindVoice, []byte("OggS\x00voice"))
+	f := u.s.addFileLocked(kindVoice, []byte("OggS\x00voice"), "")
 	f.mime = "audio/ogg"
 	return u.s.personMessageLocked(u.chat, u, &message{voice: f}, "message")
 }

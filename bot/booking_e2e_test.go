@@ -1,0 +1,595 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// liveShop starts the bot with a published week of two items: a dress in S/M/L and a
+// bag without sizes, and returns them.
+func liveShop(t *testing.T, h *harness, stock map[string]int) (dress, bag catalog.Item) {
+	t.Helper()
+	ctx := context.Background()
+	cat := h.catalog()
+	w, err := cat.CreateWeek(ctx, "Week 12", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []catalog.VariantSpec
+	for _, name := range []string{"S", "M", "L"} {
+		specs = append(specs, catalog.VariantSpec{Name: name, Stock: stock[name]})
+	}
+	dress, err = cat.CreateItem(ctx, w.ID, catalog.NewItem{Title: "Silk dress", Price: 150000, Currency: "VND",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: specs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag, err = cat.CreateItem(ctx, w.ID, catalog.NewItem{Title: "Tote bag", Price: 90000, Currency: "VND",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 2), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: stock["bag"]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.StartPublishing(ctx, w.ID, time.Now(), time.Now().Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return dress, bag
+}
+
+func shopHarness(t *testing.T, opts ...harnessOption) *harness {
+	opts = append([]harnessOption{withEnv("SHOP_CURRENCY", "VND"), withChannel(60)}, opts...)
+	return newHarness(t, opts...)
+}
+
+// lastID is the id of the newest message in the person's chat: what comes after it is new.
+func lastID(u *telegramtest.User) int {
+	msgs := u.Chat().Messages()
+	if len(msgs) == 0 {
+		return 0
+	}
+	return msgs[len(msgs)-1].ID
+}
+
+// book opens an item from its channel link, picks a size and a quantity.
+func book(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string, qty int) telegramtest.Message {
+	t.Helper()
+	from := lastID(u)
+	u.SendText("/start " + catalog.ItemPayload(it.ID))
+	card := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from && m.Photo != nil && strings.HasPrefix(m.Caption, it.Title)
+	})
+	label := "🛒 " + size
+	if size == "" {
+		label = h.text(u.LanguageCode, "cart.add_button")
+	}
+	u.Press(t, card, label)
+	ask := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > card.ID && len(m.Buttons()) > 0 && m.Buttons()[0].Text == "1"
+	})
+	if qty <= len(ask.Buttons()) {
+		u.Press(t, ask, fmt.Sprint(qty))
+	} else {
+		u.SendText(fmt.Sprint(qty))
+	}
+	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > ask.ID && strings.HasPrefix(m.Text, "✅") })
+}
+
+// checkoutShipping goes from an "added" message to the summary, sharing the phone.
+func checkoutShipping(t *testing.T, h *harness, u *telegramtest.User, from telegramtest.Message) telegramtest.Message {
+	t.Helper()
+	lang := u.LanguageCode
+	u.Press(t, from, h.text(lang, "cart.checkout_button"))
+	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
+	})
+	u.Press(t, delivery, h.text(lang, "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text(lang, "checkout.name_prompt")
+	})
+	u.SendText("Nguyễn Thị Mai")
+	phone := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text(lang, "checkout.phone_prompt")
+	})
+	if len(phone.ReplyKeyboard) != 1 || !phone.ReplyKeyboard[0][0].RequestContact {
+		t.Errorf("phone prompt without a contact button: %v", phone)
+	}
+	u.SendContact("+84912345678")
+	address := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > phone.ID && m.Text == h.text(lang, "checkout.address_prompt")
+	})
+	if !address.RemoveKeyboard {
+		t.Errorf("the contact keyboard stays after the phone was shared")
+	}
+	u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+	note := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > address.ID && m.Text == h.text(lang, "checkout.note_prompt")
+	})
+	u.Press(t, note, h.text(lang, "checkout.no_note_button"))
+	return u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > note.ID && strings.HasPrefix(m.Text, plain(h.texts.T(lang, "checkout.summary_title")))
+	})
+}
+
+func stockOf(t *testing.T, h *harness, it catalog.Item, name string) int {
+	t.Helper()
+	fresh, err := h.catalog().Item(context.Background(), it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range fresh.Variants {
+		if v.Name == name {
+			if v.Stock == nil {
+				return -1
+			}
+			return *v.Stock
+		}
+	}
+	t.Fatalf("no variant %q", name)
+	return 0
+}
+
+func TestCustomerBooksPaysAndSellersAreTold(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller2 := h.user(admin2, "Minh", "en")
+	seller2.SendText("/start") // the second seller has opened the bot too
+	seller2.Next(t)
+	if err := h.db.QueryRow(`SELECT 1`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	seller1 := h.fake.User(admin1, "Lan", "", "vi")
+	dress, bag := liveShop(t, h, map[string]int{"S": 5, "M": 5, "L": 0, "bag": 3})
+	if _, err := orders.NewStore(h.db).SeeCustomer(context.Background(), orders.Profile{ID: admin1, FirstName: "Lan", TelegramLanguage: "vi"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := orders.NewStore(h.db).SetSetting(context.Background(), orders.SettingPaymentInstructions, "Vietcombank 0123456789 — Lan", admin1); err != nil {
+		t.Fatal(err)
+	}
+
+	u := h.user(5001, "Mai", "en")
+	book(t, h, u, dress, "S", 2)
+	book(t, h, u, dress, "M", 1)
+	added := book(t, h, u, bag, "", 1)
+	summary := checkoutShipping(t, h, u, added)
+	total := money.Format(2*150000+150000+90000, "VND")
+	if !strings.Contains(summary.Text, total) || !strings.Contains(summary.Text, "+84912345678") {
+		t.Errorf("summary %q", summary.Text)
+	}
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	placed := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > summary.ID && strings.Contains(m.Text, "Vietcombank 0123456789")
+	})
+
+	var o orders.Order
+	if err := h.db.Get(&o, `SELECT id, code, status, total, delivery, phone, address FROM orders WHERE customer_id = 5001`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(placed.Text, o.Code) || !strings.Contains(placed.Text, total) {
+		t.Errorf("payment text %q lacks code %s or amount %s", placed.Text, o.Code, total)
+	}
+	if o.Status != orders.AwaitingPayment || o.Total != 540000 || o.Delivery != orders.Shipping || o.Phone != "+84912345678" {
+		t.Errorf("order %+v", o)
+	}
+	var lines int
+	h.db.Get(&lines, `SELECT count(*) FROM order_lines WHERE order_id = $1`, o.ID)
+	if lines != 3 {
+		t.Errorf("%d lines", lines)
+	}
+	if s, m, b := stockOf(t, h, dress, "S"), stockOf(t, h, dress, "M"), stockOf(t, h, bag, ""); s != 3 || m != 4 || b != 2 {
+		t.Errorf("stock S %d M %d bag %d", s, m, b)
+	}
+	for _, seller := range []*telegramtest.User{seller1, seller2} {
+		seller.WaitFor(t, func(m telegramtest.Message) bool {
+			return strings.Contains(m.Text, o.Code) && strings.Contains(m.Text, "Silk dress (S) × 2")
+		})
+	}
+
+	// The receipt photo reaches Postgres and both sellers.
+	receipt := photo(t, 77)
+	u.SendPhoto(receipt, "")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🧾") })
+	var stored []byte
+	if err := h.db.Get(&stored, `SELECT data FROM receipts WHERE order_id = $1`, o.ID); err != nil || !bytes.Equal(stored, receipt) {
+		t.Errorf("receipt stored %d bytes (%v), sent %d", len(stored), err, len(receipt))
+	}
+	h.db.Get(&o.Status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if o.Status != orders.ReceiptSubmitted {
+		t.Errorf("status after receipt %s", o.Status)
+	}
+	for _, seller := range []*telegramtest.User{seller1, seller2} {
+		m := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+		if !bytes.Equal(m.Photo.Data, receipt) {
+			t.Errorf("seller %d got another picture", seller.ID)
+		}
+	}
+	// My orders shows it, with what comes next.
+	u.SendText("/orders")
+	list := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📦") })
+	u.Press(t, list, o.Code)
+	detail := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > list.ID && strings.Contains(m.Text, h.text("en", "order_next.receipt_submitted"))
+	})
+	if len(detail.Buttons()) != 1 {
+		t.Errorf("detail of a cancellable order: %v", detail)
+	}
+	noErrors(t, h)
+}
+
+func TestTypedArabicIndicQuantity(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5101, "Omar", "ar")
+	u.SendText("/start " + catalog.ItemPayload(dress.ID))
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	u.Press(t, card, "🛒 S")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "كم قطعة") })
+	u.SendText("٣")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "✅") && strings.Contains(m.Text, "3\u2069 × ")
+	})
+	u.SendText("/cart")
+	cart := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🧺") })
+	if !strings.Contains(cart.Text, "Silk dress (S) × 3") {
+		t.Errorf("cart %q", cart.Text)
+	}
+	// More than is left is refused with what is left.
+	u.Press(t, card, "🛒 S")
+	ask := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > cart.ID && strings.HasPrefix(m.Text, "كم قطعة") })
+	u.SendText("٥")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > ask.ID && strings.Contains(m.Text, "لم يتبقَّ")
+	})
+	noErrors(t, h)
+}
+
+func TestLastUnitsAreNeverOversold(t *testing.T) {
+	t.Parallel()
+	const customers, units = 50, 10
+	h := shopHarness(t, func(h *harness) { h.limits.GlobalRate *= 10; h.limits.GlobalBurst *= 10 })
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": units})
+	summaries := make([]telegramtest.Message, customers)
+	people := make([]*telegramtest.User, customers)
+	var wg sync.WaitGroup
+	for i := range customers {
+		people[i] = h.user(int64(6000+i), fmt.Sprintf("C%d", i), "en")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			added := book(t, h, people[i], dress, "S", 1)
+			people[i].Press(t, added, h.text("en", "cart.checkout_button"))
+			d := people[i].WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.delivery_prompt") })
+			people[i].Press(t, d, h.text("en", "checkout.pickup_button"))
+			n := people[i].WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
+			people[i].Press(t, n, h.text("en", "checkout.no_note_button"))
+			summaries[i] = people[i].WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") })
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	// Everyone confirms at once.
+	for i, u := range people {
+		u.Press(t, summaries[i], h.text("en", "checkout.confirm_button"))
+	}
+	won, lost := 0, 0
+	for i, u := range people {
+		m := u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > summaries[i].ID && (strings.HasPrefix(m.Text, "✅ Order") || strings.HasPrefix(m.Text, h.text("en", "checkout.shortage")))
+		})
+		if strings.HasPrefix(m.Text, "✅ Order") {
+			won++
+		} else {
+			lost++
+			if !strings.Contains(m.Text, "Silk dress (S): you wanted 1, 0 left") {
+				t.Errorf("loser told %q", m.Text)
+			}
+		}
+	}
+	var sold, placed int
+	h.db.Get(&sold, `SELECT COALESCE(sum(quantity), 0) FROM order_lines`)
+	h.db.Get(&placed, `SELECT count(*) FROM orders`)
+	if won != units || lost != customers-units || sold != units || placed != units {
+		t.Errorf("won %d, lost %d, sold %d, orders %d", won, lost, sold, placed)
+	}
+	if left := stockOf(t, h, dress, "S"); left != 0 {
+		t.Errorf("stock left %d", left)
+	}
+}
+
+func TestConfirmingTwiceMakesOneOrder(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.webhooks()
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5201, "Lan", "en")
+	added := book(t, h, u, dress, "S", 1)
+	u.Press(t, added, h.text("en", "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.delivery_prompt") })
+	u.Press(t, d, h.text("en", "checkout.pickup_button"))
+	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
+	u.Press(t, n, h.text("en", "checkout.no_note_button"))
+	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") })
+	confirm := summary.Buttons()[0].Data
+
+	// A double tap: two callback queries with the same data.
+	u.PressData(summary.ID, confirm)
+	u.PressData(summary.ID, confirm)
+	// And one of them delivered again by Telegram, as after a webhook timeout.
+	update := map[string]any{"update_id": 987654, "callback_query": map[string]any{
+		"id": "redelivered-1", "chat_instance": "x", "data": confirm,
+		"from":    map[string]any{"id": u.ID, "first_name": u.FirstName, "language_code": "en"},
+		"message": map[string]any{"message_id": summary.ID, "date": 1, "chat": map[string]any{"id": u.ID, "type": "private"}},
+	}}
+	body, _ := json.Marshal(update)
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, h.env["WEBHOOK_URL"], bytes.NewReader(body))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", h.env["WEBHOOK_SECRET"])
+		req.Header.Set("Content-Type", "application/json")
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
+	time.Sleep(300 * time.Millisecond)
+	var n1, placedMsgs int
+	h.db.Get(&n1, `SELECT count(*) FROM orders`)
+	for _, m := range u.Messages() {
+		if strings.HasPrefix(m.Text, "✅ Order") {
+			placedMsgs++
+		}
+	}
+	if n1 != 1 || placedMsgs != 1 || stockOf(t, h, dress, "S") != 4 {
+		t.Errorf("%d orders, %d confirmations, stock %d", n1, placedMsgs, stockOf(t, h, dress, "S"))
+	}
+}
+
+// placePickup books qty of a size and confirms a pickup order; it returns the order.
+func placePickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string, qty int) orders.Order {
+	t.Helper()
+	lang := u.LanguageCode
+	added := book(t, h, u, it, size, qty)
+	u.Press(t, added, h.text(lang, "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
+	})
+	u.Press(t, d, h.text(lang, "checkout.pickup_button"))
+	n := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > d.ID && m.Text == h.text(lang, "checkout.note_prompt")
+	})
+	u.Press(t, n, h.text(lang, "checkout.no_note_button"))
+	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+	u.Press(t, summary, h.text(lang, "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
+	var id int64
+	if err := h.db.Get(&id, `SELECT max(id) FROM orders WHERE customer_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	o, err := orders.NewStore(h.db).Order(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestCancelAndExpiryGiveStockBack(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
+	h.start()
+	seller := h.fake.User(admin1, "Lan", "", "vi")
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5301, "Hoa", "en")
+
+	o := placePickup(t, h, u, dress, "S", 2)
+	if stockOf(t, h, dress, "S") != 3 {
+		t.Fatalf("stock after booking %d", stockOf(t, h, dress, "S"))
+	}
+	from := lastID(u)
+	u.SendText("/orders")
+	list := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.HasPrefix(m.Text, "📦") })
+	u.Press(t, list, o.Code)
+	detail := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && strings.Contains(m.Text, o.Code) })
+	u.Press(t, detail, h.text("en", "orders.cancel_button"))
+	ask := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > detail.ID && len(m.Buttons()) == 1 })
+	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > ask.ID && strings.Contains(m.Text, "is cancelled") })
+	if s := stockOf(t, h, dress, "S"); s != 5 {
+		t.Errorf("stock after cancel %d", s)
+	}
+	seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.Contains(m.Text, o.Code) && strings.HasPrefix(m.Text, "✖️")
+	})
+	// Cancelling again does nothing.
+	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
+	time.Sleep(200 * time.Millisecond)
+	if s := stockOf(t, h, dress, "S"); s != 5 {
+		t.Errorf("stock after a second cancel %d", s)
+	}
+
+	// An unpaid order: reminded when a quarter of its time is left, expired after.
+	o2 := placePickup(t, h, u, dress, "S", 3)
+	clock.Set(clock.Now().Add(19 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "⏰") && strings.Contains(m.Text, o2.Code)
+	})
+	if s := stockOf(t, h, dress, "S"); s != 2 {
+		t.Errorf("stock before expiry %d", s)
+	}
+	clock.Set(clock.Now().Add(6 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "⌛") && strings.Contains(m.Text, o2.Code)
+	})
+	if s := stockOf(t, h, dress, "S"); s != 5 {
+		t.Errorf("stock after expiry %d", s)
+	}
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o2.ID)
+	if status != orders.Expired {
+		t.Errorf("status %s", status)
+	}
+	reminders := 0
+	for _, m := range u.Messages() {
+		if strings.HasPrefix(m.Text, "⏰") {
+			reminders++
+		}
+	}
+	if reminders != 1 {
+		t.Errorf("%d reminders", reminders)
+	}
+	noErrors(t, h)
+}
+
+func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	owner := h.user(5401, "Owner", "en")
+	o := placePickup(t, h, owner, dress, "S", 1)
+
+	other := h.user(5402, "Other", "en")
+	other.SendText("/start")
+	menu := other.Next(t)
+	for _, data := range []string{
+		fmt.Sprintf("\fod|%d", o.ID), fmt.Sprintf("\fox|%d", o.ID), fmt.Sprintf("\foy|%d", o.ID),
+		fmt.Sprintf("\frc|%d", o.ID), "\fod|999999", "\fod|-1", "\fod|abc",
+	} {
+		other.PressData(menu.ID, data)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(other.CallbackAnswers()) < 7 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, a := range other.CallbackAnswers() {
+		if strings.Contains(a.Text, o.Code) || (a.Text != h.text("en", "orders.not_found") && a.Text != h.text("en", "callback.stale")) {
+			t.Errorf("forged press answered %q", a.Text)
+		}
+	}
+	for _, m := range other.Messages() {
+		if strings.Contains(m.Body(), o.Code) {
+			t.Errorf("the other customer saw the order: %q", m.Body())
+		}
+	}
+	// Their receipt does not attach to someone else's order.
+	other.SendPhoto(photo(t, 9), "")
+	other.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "unexpected.message") })
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if status != orders.AwaitingPayment || stockOf(t, h, dress, "S") != 4 {
+		t.Errorf("order %s, stock %d", status, stockOf(t, h, dress, "S"))
+	}
+	noErrors(t, h)
+}
+
+func TestCheckoutSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	r := h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5501, "Tam", "vi")
+	added := book(t, h, u, dress, "S", 1)
+	u.Press(t, added, h.text("vi", "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.delivery_prompt") })
+	u.Press(t, d, h.text("vi", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.name_prompt") })
+	u.SendText("Trần Văn Tâm")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.phone_prompt") })
+	u.SendText("0912 345 678")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.address_prompt") })
+	u.SendText("45 Nguyễn Huệ, Quận 1, TP.HCM")
+	note := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.note_prompt") })
+
+	r.stop(t)
+	h.start()
+	u.SendText("Giao giờ hành chính")
+	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
+	if !strings.Contains(summary.Text, "0912345678") || !strings.Contains(summary.Text, "45 Nguyễn Huệ") || !strings.Contains(summary.Text, "Giao giờ hành chính") {
+		t.Errorf("summary after restart %q", summary.Text)
+	}
+	u.Press(t, summary, h.text("vi", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
+	var n int
+	h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = 5501 AND address = '45 Nguyễn Huệ, Quận 1, TP.HCM'`)
+	if n != 1 {
+		t.Errorf("%d orders", n)
+	}
+	noErrors(t, h)
+}
+
+func TestReceiptsForSeveralOrdersAndTwice(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller := h.fake.User(admin1, "Lan", "", "vi")
+	dress, bag := liveShop(t, h, map[string]int{"S": 5, "bag": 5})
+	u := h.user(5601, "Linh", "en")
+
+	// No order: a receipt is answered, not lost in silence.
+	u.SendPhoto(photo(t, 3), "")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "unexpected.message") })
+
+	o1 := placePickup(t, h, u, dress, "S", 1)
+	o2 := placePickup(t, h, u, bag, "", 1)
+	from := lastID(u)
+	receipt := photo(t, 4)
+	u.SendPhoto(receipt, "")
+	which := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "receipt.which") })
+	if len(which.Buttons()) != 2 {
+		t.Fatalf("choices %v", which.Buttons())
+	}
+	u.Press(t, which, which.Buttons()[1].Text) // the second order
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🧾") && strings.Contains(m.Text, o2.Code)
+	})
+
+	// The same picture for the other order is flagged to the seller.
+	from = lastID(u)
+	u.SendPhoto(receipt, "")
+	which = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "receipt.which") })
+	u.Press(t, which, which.Buttons()[0].Text)
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🧾") && strings.Contains(m.Text, o1.Code)
+	})
+	flagged := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o1.Code) })
+	if !strings.HasPrefix(flagged.Caption, "⚠️") || !strings.Contains(flagged.Caption, o2.Code) {
+		t.Errorf("duplicate receipt not flagged: %q", flagged.Caption)
+	}
+	// A PDF receipt is taken as well.
+	o3 := placePickup(t, h, u, dress, "S", 1)
+	u.SendDocument("bank.pdf", "application/pdf", []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"), "")
+	which = u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "receipt.which") && len(m.Buttons()) == 3
+	})
+	u.Press(t, which, which.Buttons()[2].Text)
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🧾") && strings.Contains(m.Text, o3.Code)
+	})
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Document != nil && strings.Contains(m.Caption, o3.Code) })
+	var mime string
+	h.db.Get(&mime, `SELECT mime FROM receipts WHERE order_id = $1`, o3.ID)
+	if mime != "application/pdf" {
+		t.Errorf("pdf receipt stored as %q", mime)
+	}
+	noErrors(t, h)
+}
