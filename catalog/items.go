@@ -308,6 +308,18 @@ func (s *Store) ReplaceVariants(ctx context.Context, itemID int64, specs []Varia
 		return fmt.Errorf("catalog: replace variants: %w", err)
 	}
 	defer tx.Rollback()
+	if len(specs) == 0 {
+		return fmt.Errorf("catalog: replace variants: %w", ErrTooMany)
+	}
+	// The lock makes two replacements of one item take turns.
+	var one int
+	err = tx.GetContext(ctx, &one, `SELECT 1 FROM items WHERE id = $1 FOR UPDATE`, itemID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: replace variants: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM variants WHERE item_id = $1`, itemID); err != nil {
 		return referenced(err, "replace variants")
 	}

@@ -6,30 +6,56 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // ErrScheduleInvalid is returned for a schedule text that is not two day-and-time pairs.
 var ErrScheduleInvalid = errors.New("catalog: schedule not understood")
 
-// dayNames maps what sellers write for a weekday, in English, Vietnamese and Arabic.
-var dayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "sunday": time.Sunday, "cn": time.Sunday, "chủ nhật": time.Sunday, "chu nhat": time.Sunday, "الأحد": time.Sunday, "الاحد": time.Sunday,
-	"mon": time.Monday, "monday": time.Monday, "t2": time.Monday, "thứ 2": time.Monday, "thứ hai": time.Monday, "الاثنين": time.Monday, "الإثنين": time.Monday,
-	"tue": time.Tuesday, "tuesday": time.Tuesday, "t3": time.Tuesday, "thứ 3": time.Tuesday, "thứ ba": time.Tuesday, "الثلاثاء": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday, "t4": time.Wednesday, "thứ 4": time.Wednesday, "thứ tư": time.Wednesday, "الأربعاء": time.Wednesday, "الاربعاء": time.Wednesday,
-	"thu": time.Thursday, "thursday": time.Thursday, "t5": time.Thursday, "thứ 5": time.Thursday, "thứ năm": time.Thursday, "الخميس": time.Thursday,
-	"fri": time.Friday, "friday": time.Friday, "t6": time.Friday, "thứ 6": time.Friday, "thứ sáu": time.Friday, "الجمعة": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday, "t7": time.Saturday, "thứ 7": time.Saturday, "thứ bảy": time.Saturday, "السبت": time.Saturday,
+// dayNames maps what sellers write for a weekday, in English, Vietnamese (with and
+// without diacritics) and Arabic.
+var dayNames = weekdayNames()
+
+func weekdayNames() map[string]time.Weekday {
+	out := map[string]time.Weekday{}
+	names := map[time.Weekday][]string{
+		time.Sunday:    {"sun", "sunday", "cn", "chủ nhật", "chu nhat", "الأحد", "الاحد"},
+		time.Monday:    {"mon", "monday", "t2", "thứ 2", "thứ hai", "thu 2", "thu hai", "الاثنين", "الإثنين"},
+		time.Tuesday:   {"tue", "tues", "tuesday", "t3", "thứ 3", "thứ ba", "thu 3", "thu ba", "الثلاثاء"},
+		time.Wednesday: {"wed", "wednesday", "t4", "thứ 4", "thứ tư", "thu 4", "thu tu", "الأربعاء", "الاربعاء"},
+		time.Thursday:  {"thu", "thur", "thurs", "thursday", "t5", "thứ 5", "thứ năm", "thu 5", "thu nam", "الخميس"},
+		time.Friday:    {"fri", "friday", "t6", "thứ 6", "thứ sáu", "thu 6", "thu sau", "الجمعة"},
+		time.Saturday:  {"sat", "saturday", "t7", "thứ 7", "thứ bảy", "thu 7", "thu bay", "السبت"},
+	}
+	for day, list := range names {
+		for _, n := range list {
+			out[n] = day
+		}
+	}
+	return out
 }
 
-var dayTimeRe = regexp.MustCompile(`^\s*(.+?)\s*,?\s+([0-9]{1,2})(?:[:hH.]([0-9]{2})?)?\s*$`)
+var (
+	// "to" between the two halves: a dash (with or without spaces: times never hold
+	// one), an arrow, a tilde, or a word.
+	scheduleSep = regexp.MustCompile(`\s*[-–—~→]\s*|\s+(?:to|đến|den|إلى|الى)\s+`)
+	dayTimeRe   = regexp.MustCompile(`^(.+?)\s*,?\s+([0-9]{1,2})(?:\s*(?:[:hH.]|giờ|gio)\s*([0-9]{2})?)?\s*(am|pm|sáng|chiều|tối)?$`)
+)
 
-// ParseWeekly reads a weekly schedule such as "Mon 10:00 - Thu 18:00", "T2 10h - T5 18h"
-// or "الاثنين 10:00 - الخميس 18:00": when to publish, then when bookings close.
+// ParseWeekly reads a weekly schedule such as "Mon 10:00 - Thu 18:00", "T2 10h - T5 18h",
+// "thu 2 10h-thu 5 6pm" or "الاثنين 10:00 - الخميس 18:00": when to publish, then when
+// bookings close.
 func ParseWeekly(text string) (Rule, error) {
-	text = NormalizeDigits(strings.ToLower(strings.TrimSpace(text)))
-	sep := regexp.MustCompile(`\s+(?:-|–|—|to|đến|→|إلى|الى)\s+|\s*[–—→]\s*`)
-	parts := sep.Split(text, -1)
+	text = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Bidi_Control, r) || r == '\u200f' || r == '\u200e' {
+			return -1
+		}
+		return r
+	}, text)
+	text = NormalizeDigits(strings.ToLower(norm.NFC.String(strings.TrimSpace(text))))
+	parts := scheduleSep.Split(text, -1)
 	if len(parts) != 2 {
 		return Rule{}, ErrScheduleInvalid
 	}
@@ -48,11 +74,13 @@ func ParseWeekly(text string) (Rule, error) {
 }
 
 func parseDayTime(s string) (time.Weekday, int, error) {
-	m := dayTimeRe.FindStringSubmatch(s)
+	m := dayTimeRe.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, 0, ErrScheduleInvalid
 	}
-	day, ok := dayNames[strings.Join(strings.Fields(m[1]), " ")]
+	name := strings.Join(strings.Fields(m[1]), " ")
+	name = strings.TrimPrefix(name, "يوم ")
+	day, ok := dayNames[name]
 	if !ok {
 		return 0, 0, ErrScheduleInvalid
 	}
@@ -60,6 +88,18 @@ func parseDayTime(s string) (time.Weekday, int, error) {
 	minute := 0
 	if m[3] != "" {
 		minute, _ = strconv.Atoi(m[3])
+	}
+	switch m[4] {
+	case "am", "sáng":
+		if hour < 1 || hour > 12 {
+			return 0, 0, ErrScheduleInvalid
+		}
+		hour %= 12
+	case "pm", "chiều", "tối":
+		if hour < 1 || hour > 12 {
+			return 0, 0, ErrScheduleInvalid
+		}
+		hour = hour%12 + 12
 	}
 	if hour > 23 || minute > 59 {
 		return 0, 0, ErrScheduleInvalid

@@ -131,7 +131,7 @@ WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, 
 	if err != nil {
 		return Week{}, fmt.Errorf("catalog: start publishing: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET status = 'closed', closed_at = $2, `+dirty+`
+	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET status = 'closed', closed_at = $2, closes_at = LEAST(closes_at, $2), `+dirty+`
 WHERE status IN ('publishing', 'published') AND id <> $1`, id, now); err != nil {
 		return Week{}, fmt.Errorf("catalog: close previous week: %w", err)
 	}
