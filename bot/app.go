@@ -159,7 +159,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 
 	shop := orders.NewStore(a.db)
 	cat := catalog.NewStore(a.db)
-	a.sender = newSender(a, outbox.NewStore(a.db))
+	box := outbox.NewStore(a.db)
+	a.sender = newSender(a, box)
 	if opts.RemindBefore == 0 {
 		a.opts.RemindBefore = cfg.UnpaidOrderTTL / 4
 	}
@@ -194,8 +195,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		AdminIDs:          cfg.AdminIDs,
 		UnpaidTTL:         cfg.UnpaidOrderTTL,
 		Notify:            a.sender.Kick,
+		Outbox:            box,
 	})
 	a.scheduler.handlers = h
+	a.scheduler.outbox = box
 	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {

@@ -31,7 +31,7 @@ func routes(h *handlers.Handlers) []route {
 		{"start", "cmd.start", false, h.Start},
 		{"catalog", "cmd.catalog", false, h.Browse},
 		{"cart", "cmd.cart", false, h.ShowCart},
-		{"orders", "cmd.orders", false, h.MyOrders},
+		{"orders", "cmd.orders", false, h.OrderList},
 		{"help", "cmd.help", false, h.Help},
 		{"language", "cmd.language", false, h.Language},
 		{"cancel", "cmd.cancel", false, h.Cancel},
@@ -39,6 +39,11 @@ func routes(h *handlers.Handlers) []route {
 		{"items", "cmd.items", true, h.Items},
 		{"week", "cmd.week", true, h.Week},
 		{"schedule", "cmd.schedule", true, h.Schedule},
+		{"order", "cmd.order", true, h.Order},
+		{"find", "cmd.find", true, h.Find},
+		{"purchases", "cmd.purchases", true, h.Purchases},
+		{"stats", "cmd.stats", true, h.Stats},
+		{"broadcast", "cmd.broadcast", true, h.Broadcast},
 		{"setpayment", "cmd.setpayment", true, h.SetPayment},
 		{"setpickup", "cmd.setpickup", true, h.SetPickup},
 	}
@@ -62,6 +67,10 @@ func callbacks(h *handlers.Handlers) []callback {
 		{handlers.UniqueItemList, true, h.ItemListPage},
 		{handlers.UniqueItemAdmin, true, h.ItemAdmin},
 		{handlers.UniqueWeek, true, h.WeekButton},
+		{handlers.UniqueDesk, true, h.DeskButton},
+		{handlers.UniqueDeskOrder, true, h.DeskOrderButton},
+		{handlers.UniqueDeskList, true, h.DeskListButton},
+		{handlers.UniqueBroadcast, true, h.BroadcastButton},
 	}
 }
 

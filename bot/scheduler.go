@@ -13,6 +13,7 @@ import (
 	"github.com/shopbot/shopbot/handlers"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // scheduler runs the shop's timed work: publications and cut-offs when their time comes,
@@ -23,6 +24,7 @@ type scheduler struct {
 	a       *App
 	catalog *catalog.Store
 	shop    *orders.Store
+	outbox  *outbox.Store
 	pub     *channel.Publisher
 	kick    chan struct{}
 	// handlers render the notices of expiry and reminders.
@@ -87,6 +89,7 @@ func (s *scheduler) tick(ctx context.Context) {
 	for _, w := range closed {
 		s.a.log.Info("bookings closed", "week_id", w.ID)
 		s.tellAdmins(ctx, "week.closed_auto", locale.Args{"Title": w.Title})
+		s.sendPurchaseList(ctx, w)
 	}
 	if s.a.cfg.ChannelID != "" {
 		s.publishDue(ctx, now)
@@ -143,7 +146,7 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 			continue
 		}
 		for _, id := range s.a.cfg.AdminIDs {
-			lang := s.adminLang(ctx, id)
+			lang := s.a.adminLang(ctx, id)
 			msg, err := s.a.bot.Send(tele.ChatID(id), s.a.texts.T(lang, "week.publishing",
 				locale.Args{"Title": w.Title, "Done": 0, "Total": len(items)}))
 			if err != nil {
@@ -253,22 +256,39 @@ func (s *scheduler) editProgress(p progressMsg, text string) {
 	}
 }
 
+// sendPurchaseList gives the sellers the week's purchase list at its cut-off.
+func (s *scheduler) sendPurchaseList(ctx context.Context, w catalog.Week) {
+	for _, admin := range s.a.cfg.AdminIDs {
+		text, err := s.handlers.PurchaseList(ctx, s.a.adminLang(ctx, admin), w)
+		if err != nil {
+			s.fail("purchase list", err)
+			return
+		}
+		if err := s.outbox.Enqueue(ctx, outbox.Message{ChatID: admin, Kind: "purchases", Text: text}); err != nil {
+			s.fail("purchase list", err)
+			return
+		}
+	}
+	s.a.sender.Kick()
+}
+
 // tellAdmins sends every seller a text in their language.
 func (s *scheduler) tellAdmins(ctx context.Context, id string, args locale.Args) {
 	for _, admin := range s.a.cfg.AdminIDs {
-		if _, err := s.a.bot.Send(tele.ChatID(admin), s.a.texts.T(s.adminLang(ctx, admin), id, args)); err != nil {
+		if _, err := s.a.bot.Send(tele.ChatID(admin), s.a.texts.T(s.a.adminLang(ctx, admin), id, args)); err != nil {
 			s.a.log.Warn("tell seller", "user_id", admin, "err", err)
 		}
 	}
 }
 
-func (s *scheduler) adminLang(ctx context.Context, id int64) string {
-	c, err := s.shop.Customer(ctx, id)
+// adminLang is a seller's language: chosen, Telegram's, or the shop's default.
+func (a *App) adminLang(ctx context.Context, id int64) string {
+	c, err := orders.NewStore(a.db).Customer(ctx, id)
 	if err != nil {
-		return s.a.cfg.DefaultLanguage
+		return a.cfg.DefaultLanguage
 	}
 	if c.Language != "" {
 		return c.Language
 	}
-	return locale.Match(c.TelegramLanguage, s.a.cfg.DefaultLanguage)
+	return locale.Match(c.TelegramLanguage, a.cfg.DefaultLanguage)
 }

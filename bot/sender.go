@@ -15,6 +15,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/outbox"
 )
 
@@ -58,7 +59,9 @@ func (s *sender) run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		for s.round(ctx) {
+			s.reportBroadcasts(ctx)
 		}
+		s.reportBroadcasts(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -197,6 +200,9 @@ func (s *sender) send(ctx context.Context, m outbox.Message) (*tele.Message, err
 		}
 		opts = append(opts, &markup)
 	}
+	if m.PhotoFileID != "" {
+		return s.a.bot.Send(to, &tele.Photo{File: tele.File{FileID: m.PhotoFileID}, Caption: m.Text}, opts...)
+	}
 	if m.ReceiptID == nil {
 		return s.a.bot.Send(to, m.Text, opts...)
 	}
@@ -228,4 +234,26 @@ func extension(mime string) string {
 		return ".webp"
 	}
 	return ".jpg"
+}
+
+// reportBroadcasts edits the sellers' progress messages of broadcasts under way, at most
+// every few seconds, and with the final figures when one is done.
+func (s *sender) reportBroadcasts(ctx context.Context) {
+	states, err := s.store.DueBroadcastReports(ctx, 3*time.Second)
+	if err != nil {
+		s.a.log.Error("broadcast progress", "err", err)
+		return
+	}
+	for _, st := range states {
+		lang := s.a.adminLang(ctx, st.AdminID)
+		id := "broadcast.progress"
+		if st.Pending == 0 {
+			id = "broadcast.done"
+		}
+		text := s.a.texts.T(lang, id, locale.Args{"Sent": st.Sent, "Total": st.Total, "Blocked": st.Blocked, "Failed": st.Failed})
+		_, err := s.a.bot.Edit(&tele.Message{ID: st.ProgressID, Chat: &tele.Chat{ID: st.AdminID}}, text)
+		if err != nil && !channel.NotModified(err) {
+			s.a.log.Warn("edit broadcast progress", "err", err)
+		}
+	}
 }

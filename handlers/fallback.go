@@ -27,6 +27,10 @@ func (h *Handlers) Text(c tele.Context) error {
 			return h.editItemText(c)
 		case StepWeekSchedule, StepWeekTitle, StepRule:
 			return h.weekText(c)
+		case StepDeskNote:
+			return h.deskNote(c)
+		case StepBroadcast:
+			return h.broadcastMessage(c)
 		}
 	}
 	switch s.Step {
@@ -48,7 +52,7 @@ func sellerStep(s Step) bool {
 	switch s {
 	case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview,
 		StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants,
-		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup:
+		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup, StepDeskNote, StepBroadcast:
 		return true
 	}
 	return false
@@ -59,6 +63,9 @@ func (h *Handlers) Media(c tele.Context) error {
 	s := h.session(c)
 	if s.Step == StepItemPhotos && h.IsAdmin(c.Sender().ID) {
 		return h.itemPhoto(c)
+	}
+	if s.Step == StepBroadcast && h.IsAdmin(c.Sender().ID) {
+		return h.broadcastMessage(c)
 	}
 	return h.receipt(c)
 }

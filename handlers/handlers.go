@@ -16,6 +16,7 @@ import (
 	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // Shop is what the handlers need from the orders store.
@@ -63,6 +64,22 @@ type Orders interface {
 	Move(ctx context.Context, m orders.Move) (orders.Order, error)
 	Customer(ctx context.Context, id int64) (orders.Customer, error)
 	Customers(ctx context.Context, ids []int64) ([]orders.Customer, error)
+	List(ctx context.Context, statuses []orders.Status, limit, offset int) ([]orders.Order, error)
+	Find(ctx context.Context, text string, limit int) ([]orders.Order, error)
+	OrderByCode(ctx context.Context, code string) (orders.Order, error)
+	Receipts(ctx context.Context, orderID int64) ([]orders.ReceiptInfo, error)
+	History(ctx context.Context, orderID int64) ([]orders.Event, error)
+	Purchases(ctx context.Context, weekID int64) ([]orders.PurchaseLine, error)
+	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)
+	Reachable(ctx context.Context, exclude []int64) (int, error)
+}
+
+// Outbox is what the handlers read of delivered messages: the sellers' copies of an
+// order's notices, to edit them when the order moves.
+type Outbox interface {
+	Copies(ctx context.Context, orderID int64, kinds ...string) ([]outbox.Copy, error)
+	Broadcast(ctx context.Context, adminID int64, admins []int64, text, photoFileID string) (int64, int, error)
+	SetBroadcastProgress(ctx context.Context, id int64, messageID int) error
 }
 
 // Files downloads what people send, through Telegram's getFile.
@@ -107,6 +124,7 @@ type Deps struct {
 	UnpaidTTL time.Duration
 	// Notify wakes the outbox sender after a change wrote messages.
 	Notify func()
+	Outbox Outbox
 }
 
 // Handlers serves every conversation and command.

@@ -102,7 +102,8 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 	for _, id := range h.AdminIDs {
 		lang := admins[id]
 		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindNewOrder, OrderID: orderRef(o),
-			Text: h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o)})
+			Text:   h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o),
+			Markup: markupJSON(h.deskMarkup(lang, o))})
 	}
 	return msgs
 }
@@ -118,7 +119,7 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 			text = h.Texts.T(lang, "notice.receipt_duplicate", locale.Args{"Other": r.DuplicateCode}) + "\n" + text
 		}
 		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindReceipt, OrderID: orderRef(o), ReceiptID: &receipt,
-			Text: shorten(text, 1024)})
+			Text: shorten(text, 1024), Markup: markupJSON(h.deskMarkup(lang, o))})
 	}
 	return msgs
 }

@@ -44,6 +44,11 @@ const (
 	StepWeekTitle    Step = "week.title"
 	StepRule         Step = "week.rule"
 
+	// The sellers' order desk: a reason or tracking note for Session.EditOrder.
+	StepDeskNote Step = "desk.note"
+	// A broadcast being written.
+	StepBroadcast Step = "desk.broadcast"
+
 	// Booking: a quantity typed for Session.Pick, then the checkout questions.
 	StepQuantity        Step = "cart.quantity"
 	StepCheckoutName    Step = "checkout.name"
@@ -64,6 +69,8 @@ type Session struct {
 	EditItem    int64      `json:"edit_item,omitempty"`
 	EditVariant int64      `json:"edit_variant,omitempty"`
 	EditWeek    int64      `json:"edit_week,omitempty"`
+	EditOrder   int64      `json:"edit_order,omitempty"`
+	DeskAction  string     `json:"desk_action,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`
 
@@ -71,6 +78,8 @@ type Session struct {
 	Cart     []CartLine `json:"cart,omitempty"`
 	Pick     *CartLine  `json:"pick,omitempty"` // a size chosen, waiting for how many
 	Checkout *Checkout  `json:"checkout,omitempty"`
+	// Broadcast is a message to all customers, waiting for the seller's go.
+	Broadcast *BroadcastDraft `json:"broadcast,omitempty"`
 	// PendingReceipt is a receipt waiting for the customer to say which order it pays.
 	PendingReceipt *DraftPhoto `json:"pending_receipt,omitempty"`
 }
@@ -236,4 +245,10 @@ func (l *Lease) release(ctx context.Context, data []byte) error {
 		return fmt.Errorf("handlers: release session: %w", err)
 	}
 	return nil
+}
+
+// BroadcastDraft is a seller's message to all customers before it is sent.
+type BroadcastDraft struct {
+	Text        string `json:"text,omitempty"` // HTML, escaped from what the seller typed
+	PhotoFileID string `json:"photo,omitempty"`
 }

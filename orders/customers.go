@@ -103,3 +103,12 @@ func (s *Store) Customers(ctx context.Context, ids []int64) ([]Customer, error) 
 	}
 	return cs, nil
 }
+
+// Reachable counts the customers who have not blocked the bot, but for those excluded.
+func (s *Store) Reachable(ctx context.Context, exclude []int64) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM customers WHERE NOT blocked AND NOT id = ANY($1)`, pq.Array(exclude)); err != nil {
+		return 0, fmt.Errorf("orders: reachable customers: %w", err)
+	}
+	return n, nil
+}

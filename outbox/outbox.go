@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Message is one message to deliver.
@@ -23,7 +24,10 @@ type Message struct {
 	Markup  json.RawMessage `db:"markup"`
 	// ReceiptID sends the receipt's picture with Text as its caption.
 	ReceiptID *int64 `db:"receipt_id"`
-	Attempts  int    `db:"attempts"`
+	// PhotoFileID sends a photo by Telegram file id with Text as its caption.
+	PhotoFileID string `db:"photo_file_id"`
+	BroadcastID *int64 `db:"broadcast_id"`
+	Attempts    int    `db:"attempts"`
 }
 
 // Execer runs statements: a *sqlx.Tx of the change the messages belong to.
@@ -38,8 +42,8 @@ func Enqueue(ctx context.Context, tx Execer, msgs ...Message) error {
 		if len(m.Markup) > 0 {
 			markup = []byte(m.Markup)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id)
-VALUES ($1, $2, $3, $4, $5, $6)`, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID, m.PhotoFileID, m.BroadcastID); err != nil {
 			return fmt.Errorf("outbox: enqueue: %w", err)
 		}
 	}
@@ -64,7 +68,7 @@ WHERE id IN (
     SELECT id FROM outbox
     WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
     ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, attempts`, limit, d.Milliseconds())
+RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id, broadcast_id, attempts`, limit, d.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
@@ -136,4 +140,96 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox WHERE status = 'pending'`)
 	return n, err
+}
+
+// Copy is a delivered message about an order: where it is, to edit it.
+type Copy struct {
+	ChatID    int64  `db:"chat_id"`
+	MessageID int    `db:"message_id"`
+	Kind      string `db:"kind"`
+	Text      string `db:"text"`      // as first sent
+	HasMedia  bool   `db:"has_media"` // a receipt: its text is a caption
+}
+
+// Copies lists the delivered messages of these kinds about an order.
+func (s *Store) Copies(ctx context.Context, orderID int64, kinds ...string) ([]Copy, error) {
+	var cs []Copy
+	if err := s.db.SelectContext(ctx, &cs, `SELECT chat_id, message_id, kind, text, receipt_id IS NOT NULL AS has_media FROM outbox
+WHERE order_id = $1 AND status = 'sent' AND kind = ANY($2) ORDER BY id`, orderID, pq.Array(kinds)); err != nil {
+		return nil, fmt.Errorf("outbox: copies: %w", err)
+	}
+	return cs, nil
+}
+
+// Broadcast queues a message to every customer who has not blocked the bot (sellers
+// excluded), in one transaction, and returns its id and how many it goes to.
+func (s *Store) Broadcast(ctx context.Context, adminID int64, admins []int64, text, photoFileID string) (id int64, total int, err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.GetContext(ctx, &total, `SELECT count(*) FROM customers WHERE NOT blocked AND NOT id = ANY($1)`, pq.Array(admins)); err != nil {
+		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+	}
+	if err := tx.GetContext(ctx, &id, `INSERT INTO broadcasts (admin_id, total) VALUES ($1, $2) RETURNING id`, adminID, total); err != nil {
+		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, text, photo_file_id, broadcast_id)
+SELECT id, 'broadcast', $1, $2, $3 FROM customers WHERE NOT blocked AND NOT id = ANY($4) ORDER BY id`,
+		text, photoFileID, id, pq.Array(admins)); err != nil {
+		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+	}
+	return id, total, nil
+}
+
+// SetBroadcastProgress records the admin's progress message of a broadcast.
+func (s *Store) SetBroadcastProgress(ctx context.Context, id int64, messageID int) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE broadcasts SET progress_id = $2, reported_at = now() WHERE id = $1`, id, messageID); err != nil {
+		return fmt.Errorf("outbox: broadcast progress: %w", err)
+	}
+	return nil
+}
+
+// BroadcastState is how far a broadcast got.
+type BroadcastState struct {
+	ID         int64 `db:"id"`
+	AdminID    int64 `db:"admin_id"`
+	ProgressID int   `db:"progress_id"`
+	Total      int   `db:"total"`
+	Sent       int   `db:"sent"`
+	Blocked    int   `db:"blocked"`
+	Failed     int   `db:"failed"`
+	Pending    int   `db:"pending"`
+}
+
+// DueBroadcastReports claims the unfinished broadcasts whose progress was last reported
+// more than every ago (or that are done), so one process edits each progress message.
+func (s *Store) DueBroadcastReports(ctx context.Context, every time.Duration) ([]BroadcastState, error) {
+	var states []BroadcastState
+	err := s.db.SelectContext(ctx, &states, `WITH counts AS (
+    SELECT b.id,
+        count(*) FILTER (WHERE o.status = 'sent') AS sent,
+        count(*) FILTER (WHERE o.status = 'failed' AND o.last_error = 'blocked by the user') AS blocked,
+        count(*) FILTER (WHERE o.status = 'failed' AND o.last_error <> 'blocked by the user') AS failed,
+        count(*) FILTER (WHERE o.status = 'pending') AS pending
+    FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
+    WHERE b.finished_at IS NULL AND b.progress_id <> 0
+    GROUP BY b.id)
+UPDATE broadcasts b SET reported_at = now(), finished_at = CASE WHEN c.pending = 0 THEN now() END
+FROM counts c
+WHERE b.id = c.id AND b.finished_at IS NULL AND (c.pending = 0 OR b.reported_at IS NULL OR b.reported_at < now() - $1 * interval '1 millisecond')
+RETURNING b.id, b.admin_id, b.progress_id, b.total, c.sent, c.blocked, c.failed, c.pending`, every.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("outbox: broadcast reports: %w", err)
+	}
+	return states, nil
+}
+
+// Enqueue writes messages on their own, for changes that have no transaction of theirs.
+func (s *Store) Enqueue(ctx context.Context, msgs ...Message) error {
+	return Enqueue(ctx, s.db, msgs...)
 }

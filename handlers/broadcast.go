@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"html"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+)
+
+// UniqueBroadcast is the family of the broadcast's buttons: send, cancel.
+const UniqueBroadcast = "bc"
+
+// Broadcast starts a message to every customer.
+func (h *Handlers) Broadcast(c tele.Context) error {
+	s := h.session(c)
+	s.Reset()
+	s.Step = StepBroadcast
+	return c.Send(h.t(c, "broadcast.prompt"))
+}
+
+// broadcastMessage takes the message — text, or a photo with a caption — and previews it
+// as customers will get it, with how many will.
+func (h *Handlers) broadcastMessage(c tele.Context) error {
+	s := h.session(c)
+	m := c.Message()
+	d := &BroadcastDraft{}
+	switch {
+	case m.Photo != nil:
+		if utf8.RuneCountInString(m.Caption) > 1024 {
+			return c.Send(h.t(c, "broadcast.too_long", locale.Args{"Max": 1024}))
+		}
+		d.PhotoFileID, d.Text = m.Photo.FileID, html.EscapeString(m.Caption)
+	case m.Text != "":
+		d.Text = html.EscapeString(m.Text)
+	default:
+		return c.Send(h.t(c, "broadcast.prompt"))
+	}
+	s.Broadcast = d
+	if d.PhotoFileID != "" {
+		if _, err := c.Bot().Send(c.Chat(), &tele.Photo{File: tele.File{FileID: d.PhotoFileID}, Caption: d.Text}); err != nil {
+			return err
+		}
+	} else if err := c.Send(d.Text); err != nil {
+		return err
+	}
+	n, err := h.recipients(c)
+	if err != nil {
+		return err
+	}
+	mk := &tele.ReplyMarkup{}
+	mk.Inline(mk.Row(mk.Data(h.t(c, "broadcast.send_button"), UniqueBroadcast, "send"), mk.Data(h.t(c, "broadcast.cancel_button"), UniqueBroadcast, "cancel")))
+	return c.Send(h.Texts.N(h.lang(c), "broadcast.preview", n), mk)
+}
+
+// recipients counts the customers a broadcast reaches now.
+func (h *Handlers) recipients(c tele.Context) (int, error) {
+	return h.Orders.Reachable(h.req(c).ctx, h.AdminIDs)
+}
+
+// BroadcastButton sends or drops the previewed broadcast.
+func (h *Handlers) BroadcastButton(c tele.Context) error {
+	s := h.session(c)
+	d := s.Broadcast
+	if d == nil {
+		return h.Stale(c)
+	}
+	if c.Callback().Data == "cancel" {
+		s.Reset()
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "broadcast.cancelled"))
+	}
+	if c.Callback().Data != "send" {
+		return h.Stale(c)
+	}
+	ctx := h.req(c).ctx
+	id, total, err := h.Outbox.Broadcast(ctx, c.Sender().ID, h.AdminIDs, d.Text, d.PhotoFileID)
+	if err != nil {
+		return err
+	}
+	s.Reset()
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	// The buttons have done their job: a second tap must not send it twice.
+	if _, err := c.Bot().EditReplyMarkup(c.Callback().Message, nil); err != nil && !notModified(err) {
+		h.Log.Warn("remove broadcast buttons", "err", err)
+	}
+	msg, err := c.Bot().Send(c.Chat(), h.t(c, "broadcast.progress", locale.Args{"Sent": 0, "Total": total, "Blocked": 0}))
+	if err != nil {
+		return err
+	}
+	if err := h.Outbox.SetBroadcastProgress(ctx, id, msg.ID); err != nil {
+		return err
+	}
+	h.notify()
+	return nil
+}

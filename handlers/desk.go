@@ -1,0 +1,448 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+// Button families of the sellers' order desk.
+const (
+	UniqueDesk      = "oa" // data: orderID|action
+	UniqueDeskOrder = "ao" // data: orderID — show the order's card
+	UniqueDeskList  = "al" // data: filter|page
+)
+
+// KindOrderCard is a seller's order card, sent by the desk.
+const KindOrderCard = "order_card"
+
+// deskAction is a seller's action on an order: the statuses it acts from, where it
+// takes the order, and whether it asks a note first (a reason, a tracking number).
+type deskAction struct {
+	from     []orders.Status
+	to       orders.Status
+	note     bool // asks for a note
+	required bool // the note is required
+	label    string
+	prompt   string
+}
+
+var deskActions = map[string]deskAction{
+	"paid":    {[]orders.Status{orders.AwaitingPayment, orders.ReceiptSubmitted}, orders.Paid, false, false, "desk.paid_button", ""},
+	"reject":  {[]orders.Status{orders.ReceiptSubmitted}, orders.AwaitingPayment, true, true, "desk.reject_button", "desk.reject_prompt"},
+	"ready":   {[]orders.Status{orders.Paid}, orders.ReadyForPickup, false, false, "desk.ready_button", ""},
+	"shipped": {[]orders.Status{orders.Paid}, orders.Shipped, true, false, "desk.shipped_button", "desk.shipped_prompt"},
+	"done":    {[]orders.Status{orders.Paid, orders.ReadyForPickup, orders.Shipped}, orders.Completed, false, false, "desk.done_button", ""},
+	"cancel":  {[]orders.Status{orders.AwaitingPayment, orders.ReceiptSubmitted, orders.Paid, orders.ReadyForPickup}, orders.Cancelled, true, true, "desk.cancel_button", "desk.cancel_prompt"},
+}
+
+// deskOrder is the order buttons are laid out in.
+var deskOrder = []string{"paid", "reject", "ready", "shipped", "done", "cancel"}
+
+// deskMarkup has a button for each action the order's status allows.
+func (h *Handlers) deskMarkup(lang string, o orders.Order) *tele.ReplyMarkup {
+	m := &tele.ReplyMarkup{}
+	var row tele.Row
+	var rows []tele.Row
+	for _, name := range deskOrder {
+		a := deskActions[name]
+		if !containsStatus(a.from, o.Status) ||
+			(name == "ready" && o.Delivery != orders.Pickup) || (name == "shipped" && o.Delivery != orders.Shipping) {
+			continue
+		}
+		row = append(row, m.Data(h.Texts.T(lang, a.label), UniqueDesk, fmt.Sprintf("%d|%s", o.ID, name)))
+		if len(row) == 2 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	m.Inline(rows...)
+	return m
+}
+
+func containsStatus(list []orders.Status, s orders.Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DeskButton serves the sellers' order buttons.
+func (h *Handlers) DeskButton(c tele.Context) error {
+	idText, name, _ := strings.Cut(c.Callback().Data, "|")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	name, skipNote := strings.CutSuffix(name, "!")
+	a, ok := deskActions[name]
+	if err != nil || !ok || (skipNote && a.required) {
+		return h.Stale(c)
+	}
+	if skipNote {
+		s := h.session(c)
+		if s.Step != StepDeskNote || s.EditOrder != id || s.DeskAction != name {
+			return h.Stale(c)
+		}
+		return h.deskSkipNote(c, id, name)
+	}
+	o, err := h.Orders.Order(h.req(c).ctx, id)
+	if errors.Is(err, orders.ErrNotFound) {
+		return h.Stale(c)
+	}
+	if err != nil {
+		return err
+	}
+	if !containsStatus(a.from, o.Status) {
+		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "desk.already", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))}), ShowAlert: true})
+	}
+	if a.note {
+		s := h.session(c)
+		s.Reset()
+		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
+		if err := c.Respond(); err != nil {
+			return err
+		}
+		var markup []any
+		if !a.required {
+			m := &tele.ReplyMarkup{}
+			m.Inline(m.Row(m.Data(h.t(c, "desk.no_note_button"), UniqueDesk, fmt.Sprintf("%d|%s!", o.ID, name))))
+			markup = append(markup, m)
+		}
+		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
+	}
+	return h.deskMove(c, o, name, "")
+}
+
+// deskSkipNote moves an order without the optional note (the "!" form of an action).
+func (h *Handlers) deskSkipNote(c tele.Context, id int64, name string) error {
+	o, err := h.Orders.Order(h.req(c).ctx, id)
+	if err != nil {
+		return err
+	}
+	h.session(c).Reset()
+	return h.deskMove(c, o, name, "")
+}
+
+// deskNote takes the reason or tracking note and moves the order.
+func (h *Handlers) deskNote(c tele.Context) error {
+	s := h.session(c)
+	note := strings.TrimSpace(c.Text())
+	if utf8.RuneCountInString(note) > maxNote {
+		return c.Send(h.t(c, "checkout.too_long", locale.Args{"Max": maxNote}))
+	}
+	a := deskActions[s.DeskAction]
+	if note == "" && a.required {
+		return c.Send(h.t(c, a.prompt))
+	}
+	o, err := h.Orders.Order(h.req(c).ctx, s.EditOrder)
+	if err != nil {
+		return err
+	}
+	name := s.DeskAction
+	s.Reset()
+	return h.deskMove(c, o, name, note)
+}
+
+// deskMove moves an order for a seller: along the status machine only, from the status
+// the button was for only, so two sellers acting at once never both succeed. The
+// customer is told in the same transaction; every seller's copy is edited to show who
+// did what.
+func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) error {
+	ctx := h.req(c).ctx
+	a := deskActions[name]
+	pickup := ""
+	if a.to == orders.ReadyForPickup {
+		var err error
+		if pickup, err = h.Shop.Setting(ctx, orders.SettingPickup); err != nil && !errors.Is(err, orders.ErrNotFound) {
+			return err
+		}
+	}
+	moved, err := h.Orders.Move(ctx, orders.Move{
+		OrderID: o.ID, From: a.from, To: a.to, Actor: c.Sender().ID, Note: note,
+		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(o, note, pickup) },
+	})
+	answer := func(text string, alert bool) error {
+		if c.Callback() != nil {
+			return c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: alert})
+		}
+		return c.Send(text)
+	}
+	if errors.Is(err, orders.ErrTransition) {
+		return answer(h.t(c, "desk.already", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), true)
+	}
+	if err != nil {
+		return err
+	}
+	h.notify()
+	if a.to == orders.Cancelled {
+		h.kick() // the stock that came back shows in the channel posts
+	}
+	h.refreshDesk(c, moved)
+	return answer(h.t(c, "desk.moved", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), false)
+}
+
+// statusNotices tell the customer what became of their order.
+func (h *Handlers) statusNotices(o orders.Order, note, pickup string) []outbox.Message {
+	lang := customerLang(o.Customer, h.DefaultLanguage)
+	text := h.Texts.T(lang, "status_notice."+string(o.Status), locale.Args{"Code": o.Code, "Note": note, "Pickup": pickup})
+	if note != "" && o.Status != orders.AwaitingPayment && o.Status != orders.Cancelled {
+		text += "\n" + h.Texts.T(lang, "delivery.note", locale.Args{"Note": note})
+	}
+	return []outbox.Message{{ChatID: o.CustomerID, Kind: "status_" + string(o.Status), OrderID: orderRef(o), Text: text}}
+}
+
+// statusLine says where the order is, and who moved it there, when.
+func (h *Handlers) statusLine(c tele.Context, lang string, o orders.Order) string {
+	who := ""
+	if evs, err := h.Orders.History(h.req(c).ctx, o.ID); err == nil && len(evs) > 0 {
+		last := evs[len(evs)-1]
+		who = h.actorName(c, last.Actor, o)
+		return h.Texts.T(lang, "desk.status", locale.Args{"Status": h.Texts.T(lang, "order_status."+string(o.Status)),
+			"Who": who, "When": h.renderer(lang).When(last.At)})
+	}
+	return h.Texts.T(lang, "order_status."+string(o.Status))
+}
+
+func (h *Handlers) actorName(c tele.Context, actor int64, o orders.Order) string {
+	switch actor {
+	case 0:
+		return h.t(c, "desk.by_shop")
+	case o.CustomerID:
+		return o.Customer.Name()
+	}
+	if cust, err := h.Orders.Customer(h.req(c).ctx, actor); err == nil {
+		return cust.Name()
+	}
+	return strconv.FormatInt(actor, 10)
+}
+
+// refreshDesk edits every seller's copy of the order's notices and cards: the status
+// line, and only the buttons still valid.
+func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) {
+	copies, err := h.Outbox.Copies(h.req(c).ctx, o.ID, KindNewOrder, KindReceipt)
+	if err != nil {
+		h.Log.Warn("order copies", "err", err)
+		return
+	}
+	langs, err := h.adminLangs(c)
+	if err != nil {
+		h.Log.Warn("seller languages", "err", err)
+		return
+	}
+	for _, cp := range copies {
+		lang := langs[cp.ChatID]
+		status := h.statusLine(c, lang, o)
+		text := cp.Text + "\n\n" + status
+		if cp.HasMedia {
+			text = shorten(cp.Text, 1000-utf8.RuneCountInString(locale.Plain(status))) + "\n\n" + status
+		}
+		msg := &tele.Message{ID: cp.MessageID, Chat: &tele.Chat{ID: cp.ChatID}}
+		markup := h.deskMarkup(lang, o)
+		if cp.HasMedia {
+			_, err = c.Bot().EditCaption(msg, text, markup)
+		} else {
+			_, err = c.Bot().Edit(msg, text, markup)
+		}
+		if err != nil && !notModified(err) {
+			h.Log.Warn("edit a seller's copy", "order_id", o.ID, "err", err)
+		}
+	}
+}
+
+// deskFilters are the status groups of /orders for sellers.
+var deskFilters = map[string][]orders.Status{
+	"new":     {orders.AwaitingPayment},
+	"receipt": {orders.ReceiptSubmitted},
+	"paid":    {orders.Paid},
+	"sent":    {orders.ReadyForPickup, orders.Shipped},
+	"all":     nil,
+}
+
+var deskFilterOrder = []string{"receipt", "new", "paid", "sent", "all"}
+
+const deskPage = 10
+
+// OrderList shows a seller the orders, by status, newest first; a customer their own.
+func (h *Handlers) OrderList(c tele.Context) error {
+	if !h.IsAdmin(c.Sender().ID) {
+		return h.MyOrders(c)
+	}
+	return h.sendDeskList(c, "receipt", 0, false)
+}
+
+// DeskListButton pages and filters the sellers' order list.
+func (h *Handlers) DeskListButton(c tele.Context) error {
+	filter, pageText, _ := strings.Cut(c.Callback().Data, "|")
+	page, err := strconv.Atoi(pageText)
+	if _, ok := deskFilters[filter]; !ok || err != nil || page < 0 {
+		return h.Stale(c)
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return h.sendDeskList(c, filter, page, true)
+}
+
+func (h *Handlers) sendDeskList(c tele.Context, filter string, page int, edit bool) error {
+	list, err := h.Orders.List(h.req(c).ctx, deskFilters[filter], deskPage+1, page*deskPage)
+	if err != nil {
+		return err
+	}
+	more := len(list) > deskPage
+	if more {
+		list = list[:deskPage]
+	}
+	var b strings.Builder
+	b.WriteString(h.t(c, "desk.list_title", locale.Args{"Filter": h.t(c, "desk.filter_"+filter)}))
+	if len(list) == 0 {
+		b.WriteString("\n" + h.t(c, "desk.list_empty"))
+	}
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, o := range list {
+		fmt.Fprintf(&b, "\n<b>%s</b> — %s — %s — %s", o.Code, html.EscapeString(o.Customer.Name()),
+			money.Format(o.Total, o.Currency), h.t(c, "order_status."+string(o.Status)))
+		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
+	}
+	var nav tele.Row
+	if page > 0 {
+		nav = append(nav, m.Data("◀️", UniqueDeskList, fmt.Sprintf("%s|%d", filter, page-1)))
+	}
+	if more {
+		nav = append(nav, m.Data("▶️", UniqueDeskList, fmt.Sprintf("%s|%d", filter, page+1)))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	var filters tele.Row
+	for _, f := range deskFilterOrder {
+		if f != filter {
+			filters = append(filters, m.Data(h.t(c, "desk.filter_"+f), UniqueDeskList, f+"|0"))
+		}
+	}
+	rows = append(rows, filters)
+	m.Inline(rows...)
+	if edit {
+		if _, err := c.Bot().Edit(c.Callback().Message, b.String(), m); err != nil && !notModified(err) {
+			return err
+		}
+		return nil
+	}
+	return c.Send(b.String(), m)
+}
+
+// DeskOrderButton shows a seller one order's card.
+func (h *Handlers) DeskOrderButton(c tele.Context) error {
+	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
+	if err != nil {
+		return h.Stale(c)
+	}
+	o, err := h.Orders.Order(h.req(c).ctx, id)
+	if errors.Is(err, orders.ErrNotFound) {
+		return h.Stale(c)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.Respond(); err != nil {
+		return err
+	}
+	return h.sendOrderCard(c, o)
+}
+
+// Order shows a seller the order with the code: /order K7Q2M.
+func (h *Handlers) Order(c tele.Context) error {
+	code := strings.TrimSpace(c.Message().Payload)
+	if code == "" {
+		return c.Send(h.t(c, "desk.order_usage"))
+	}
+	o, err := h.Orders.OrderByCode(h.req(c).ctx, code)
+	if errors.Is(err, orders.ErrNotFound) {
+		return c.Send(h.t(c, "desk.no_such_order", locale.Args{"Code": strings.ToUpper(code)}))
+	}
+	if err != nil {
+		return err
+	}
+	return h.sendOrderCard(c, o)
+}
+
+// Find searches orders by code, name, username or phone: /find Lan.
+func (h *Handlers) Find(c tele.Context) error {
+	text := strings.TrimSpace(c.Message().Payload)
+	if utf8.RuneCountInString(text) < 2 {
+		return c.Send(h.t(c, "desk.find_usage"))
+	}
+	list, err := h.Orders.Find(h.req(c).ctx, text, 20)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return c.Send(h.t(c, "desk.find_none", locale.Args{"Text": text}))
+	}
+	var b strings.Builder
+	b.WriteString(h.t(c, "desk.find_title", locale.Args{"Text": text}))
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, o := range list {
+		fmt.Fprintf(&b, "\n<b>%s</b> — %s — %s", o.Code, html.EscapeString(o.Customer.Name()), h.t(c, "order_status."+string(o.Status)))
+		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
+	}
+	m.Inline(rows...)
+	return c.Send(b.String(), m)
+}
+
+// sendOrderCard shows a seller an order: summary, history, receipts, and the actions.
+func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
+	ctx := h.req(c).ctx
+	lang := h.lang(c)
+	evs, err := h.Orders.History(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	receipts, err := h.Orders.Receipts(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(h.orderSummary(lang, o))
+	b.WriteString("\n\n" + h.t(c, "desk.history"))
+	r := h.renderer(lang)
+	for _, e := range evs {
+		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, e.Actor, o)))
+		if e.Note != "" {
+			b.WriteString(": " + html.EscapeString(e.Note))
+		}
+	}
+	for i, rc := range receipts {
+		caption := h.t(c, "desk.receipt_n", locale.Args{"N": i + 1, "Code": o.Code})
+		var err error
+		if rc.AsDocument {
+			_, err = c.Bot().Send(c.Chat(), &tele.Document{File: tele.File{FileID: rc.FileID}, Caption: caption, MIME: rc.MIME})
+		} else {
+			_, err = c.Bot().Send(c.Chat(), &tele.Photo{File: tele.File{FileID: rc.FileID}, Caption: caption})
+		}
+		if err != nil {
+			h.Log.Warn("show a receipt", "order_id", o.ID, "err", err)
+		}
+	}
+	return c.Send(shortenText(b.String()), h.deskMarkup(lang, o))
+}
+
+// shortenText keeps a message within Telegram's 4096 characters, dropping the oldest
+// history lines first.
+func shortenText(text string) string {
+	return shorten(text, 4000)
+}

@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
+)
+
+// Purchases shows the purchase list of the live (or last published) week.
+func (h *Handlers) Purchases(c tele.Context) error {
+	ctx := h.req(c).ctx
+	w, err := h.Catalog.LatestPublishedWeek(ctx)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return c.Send(h.t(c, "purchases.no_week"))
+	}
+	if err != nil {
+		return err
+	}
+	text, err := h.PurchaseList(ctx, h.lang(c), w)
+	if err != nil {
+		return err
+	}
+	return c.Send(text)
+}
+
+// PurchaseList is the text of a week's purchase list: per item and size, how many are
+// in paid orders and in orders still awaiting payment.
+func (h *Handlers) PurchaseList(ctx context.Context, lang string, w catalog.Week) (string, error) {
+	lines, err := h.Orders.Purchases(ctx, w.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(h.Texts.T(lang, "purchases.title", locale.Args{"Week": w.Title}))
+	if len(lines) == 0 {
+		b.WriteString("\n" + h.Texts.T(lang, "purchases.empty"))
+		return b.String(), nil
+	}
+	var paid, awaiting int
+	for _, l := range lines {
+		label := l.Title
+		if l.Variant != "" {
+			label += " (" + l.Variant + ")"
+		}
+		fmt.Fprintf(&b, "\n• %s: <b>%d</b> — %s", html.EscapeString(label), l.Paid+l.Awaiting,
+			h.Texts.T(lang, "purchases.split", locale.Args{"Paid": l.Paid, "Awaiting": l.Awaiting}))
+		paid += l.Paid
+		awaiting += l.Awaiting
+	}
+	b.WriteString("\n\n" + h.Texts.T(lang, "purchases.total", locale.Args{"Total": paid + awaiting, "Paid": paid, "Awaiting": awaiting}))
+	return shortenText(b.String()), nil
+}
+
+// Stats shows this week's and last week's figures.
+func (h *Handlers) Stats(c tele.Context) error {
+	now := h.Now().In(h.Location)
+	// Weeks start on Monday, local time.
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, h.Location).AddDate(0, 0, -((int(now.Weekday())+6)%7))
+	ctx := h.req(c).ctx
+	this, err := h.Orders.Stats(ctx, start, start.AddDate(0, 0, 7))
+	if err != nil {
+		return err
+	}
+	last, err := h.Orders.Stats(ctx, start.AddDate(0, 0, -7), start)
+	if err != nil {
+		return err
+	}
+	return c.Send(h.statsText(c, "stats.this_week", this) + "\n\n" + h.statsText(c, "stats.last_week", last))
+}
+
+func (h *Handlers) statsText(c tele.Context, titleID string, st orders.Stats) string {
+	var b strings.Builder
+	b.WriteString(h.t(c, titleID))
+	if st.Orders == 0 {
+		b.WriteString("\n" + h.t(c, "stats.none"))
+		return b.String()
+	}
+	cur := st.Currency
+	avg := int64(0)
+	if st.Paid > 0 {
+		avg = st.Revenue / int64(st.Paid)
+	}
+	b.WriteString("\n" + h.t(c, "stats.figures", locale.Args{"Orders": st.Orders, "Revenue": money.Format(st.Revenue, cur),
+		"Average": money.Format(avg, cur), "New": st.New, "Returning": st.Returning}))
+	for _, s := range []orders.Status{orders.AwaitingPayment, orders.ReceiptSubmitted, orders.Paid, orders.ReadyForPickup,
+		orders.Shipped, orders.Completed, orders.Cancelled, orders.Expired} {
+		if n := st.ByStatus[s]; n > 0 {
+			fmt.Fprintf(&b, "\n%s: %d", h.t(c, "order_status."+string(s)), n)
+		}
+	}
+	if len(st.Top) > 0 {
+		b.WriteString("\n" + h.t(c, "stats.top"))
+		for i, t := range st.Top {
+			fmt.Fprintf(&b, "\n%d. %s — %d", i+1, html.EscapeString(t.Title), t.Units)
+		}
+	}
+	return b.String()
+}

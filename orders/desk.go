@@ -1,0 +1,180 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// List lists orders in the given statuses (all when none), newest first.
+func (s *Store) List(ctx context.Context, statuses []Status, limit, offset int) ([]Order, error) {
+	names := make([]string, len(statuses))
+	for i, st := range statuses {
+		names[i] = string(st)
+	}
+	var list []Order
+	if err := s.db.SelectContext(ctx, &list, `SELECT `+orderColumns+` FROM orders
+WHERE cardinality($1::text[]) = 0 OR status = ANY($1) ORDER BY id DESC LIMIT $2 OFFSET $3`,
+		pq.Array(names), limit, offset); err != nil {
+		return nil, fmt.Errorf("orders: list: %w", err)
+	}
+	if err := s.fill(ctx, s.db, list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// Find searches orders by code, customer name, username or phone, newest first.
+func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, error) {
+	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "@"))
+	if text == "" {
+		return nil, nil
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, text)
+	var list []Order
+	if err := s.db.SelectContext(ctx, &list, `SELECT o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
+    o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.code = upper($1)
+   OR (c.first_name || ' ' || c.last_name) ILIKE $2 OR c.username ILIKE $2 OR o.recipient_name ILIKE $2
+   OR ($3 <> '' AND length($3) >= 4 AND (regexp_replace(o.phone, '[^0-9]', '', 'g') LIKE '%' || $3 || '%'
+       OR regexp_replace(c.phone, '[^0-9]', '', 'g') LIKE '%' || $3 || '%'))
+ORDER BY o.id DESC LIMIT $4`, text, like, digits, limit); err != nil {
+		return nil, fmt.Errorf("orders: find: %w", err)
+	}
+	if err := s.fill(ctx, s.db, list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// ReceiptInfo is a stored receipt without its bytes.
+type ReceiptInfo struct {
+	ID         int64     `db:"id"`
+	MIME       string    `db:"mime"`
+	FileID     string    `db:"file_id"`
+	AsDocument bool      `db:"as_document"`
+	At         time.Time `db:"created_at"`
+}
+
+// Receipts lists an order's receipts, oldest first.
+func (s *Store) Receipts(ctx context.Context, orderID int64) ([]ReceiptInfo, error) {
+	var rs []ReceiptInfo
+	if err := s.db.SelectContext(ctx, &rs, `SELECT id, mime, file_id, as_document, created_at FROM receipts
+WHERE order_id = $1 ORDER BY id`, orderID); err != nil {
+		return nil, fmt.Errorf("orders: receipts: %w", err)
+	}
+	return rs, nil
+}
+
+// PurchaseLine is what to buy from the wholesaler for one item and size.
+type PurchaseLine struct {
+	ItemID   int64  `db:"item_id"`
+	Title    string `db:"title"`
+	Variant  string `db:"variant_name"`
+	Paid     int    `db:"paid"`     // in orders whose payment is confirmed
+	Awaiting int    `db:"awaiting"` // in orders still waiting for payment or its check
+}
+
+// Purchases sums the week's order lines per item and size: the list the seller takes to
+// the wholesaler.
+func (s *Store) Purchases(ctx context.Context, weekID int64) ([]PurchaseLine, error) {
+	var lines []PurchaseLine
+	if err := s.db.SelectContext(ctx, &lines, `SELECT l.item_id, l.title, l.variant_name,
+    COALESCE(sum(l.quantity) FILTER (WHERE o.status IN ('paid', 'ready_for_pickup', 'shipped', 'completed')), 0) AS paid,
+    COALESCE(sum(l.quantity) FILTER (WHERE o.status IN ('awaiting_payment', 'receipt_submitted')), 0) AS awaiting
+FROM order_lines l JOIN orders o ON o.id = l.order_id
+WHERE o.week_id = $1 AND o.status NOT IN ('cancelled', 'expired')
+GROUP BY l.item_id, l.variant_id, l.title, l.variant_name
+ORDER BY l.item_id, min(l.variant_id)`, weekID); err != nil {
+		return nil, fmt.Errorf("orders: purchases: %w", err)
+	}
+	return lines, nil
+}
+
+// Stats are a period's figures.
+type Stats struct {
+	ByStatus  map[Status]int
+	Orders    int
+	Revenue   int64 // of orders whose payment is confirmed
+	Paid      int
+	Currency  string
+	Top       []TopItem
+	New       int // customers whose first order is in the period
+	Returning int // customers with an earlier order
+}
+
+// TopItem is an item by units sold.
+type TopItem struct {
+	Title string `db:"title"`
+	Units int    `db:"units"`
+}
+
+// Stats sums orders placed in [from, to).
+func (s *Store) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
+	st := Stats{ByStatus: map[Status]int{}}
+	var rows []struct {
+		Status   Status `db:"status"`
+		N        int    `db:"n"`
+		Sum      int64  `db:"sum"`
+		Currency string `db:"currency"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n, COALESCE(sum(total), 0) AS sum, max(currency) AS currency
+FROM orders WHERE created_at >= $1 AND created_at < $2 GROUP BY status`, from, to); err != nil {
+		return st, fmt.Errorf("orders: stats: %w", err)
+	}
+	for _, r := range rows {
+		st.ByStatus[r.Status] = r.N
+		st.Orders += r.N
+		st.Currency = r.Currency
+		switch r.Status {
+		case Paid, ReadyForPickup, Shipped, Completed:
+			st.Revenue += r.Sum
+			st.Paid += r.N
+		}
+	}
+	if err := s.db.SelectContext(ctx, &st.Top, `SELECT l.title, sum(l.quantity) AS units
+FROM order_lines l JOIN orders o ON o.id = l.order_id
+WHERE o.created_at >= $1 AND o.created_at < $2 AND o.status NOT IN ('cancelled', 'expired')
+GROUP BY l.item_id, l.title ORDER BY units DESC, l.title LIMIT 5`, from, to); err != nil {
+		return st, fmt.Errorf("orders: top items: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT
+    count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = c.customer_id AND p.created_at < $1)),
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = c.customer_id AND p.created_at < $1))
+FROM (SELECT DISTINCT customer_id FROM orders WHERE created_at >= $1 AND created_at < $2) c`, from, to).Scan(&st.New, &st.Returning); err != nil {
+		return st, fmt.Errorf("orders: new customers: %w", err)
+	}
+	return st, nil
+}
+
+// ClaimDaily claims today's run of a daily job: of several processes asking the same
+// day exactly one gets true.
+func (s *Store) ClaimDaily(ctx context.Context, name string, day time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO daily_jobs (name, last_day) VALUES ($1, $2::date)
+ON CONFLICT (name) DO UPDATE SET last_day = EXCLUDED.last_day WHERE daily_jobs.last_day < EXCLUDED.last_day`,
+		name, day.Format("2006-01-02"))
+	if err != nil {
+		return false, fmt.Errorf("orders: claim daily %s: %w", name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// UnclaimDaily gives a failed day's run back, so it is tried again.
+func (s *Store) UnclaimDaily(ctx context.Context, name string, day time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE daily_jobs SET last_day = $2::date - 1 WHERE name = $1 AND last_day = $2::date`,
+		name, day.Format("2006-01-02")); err != nil {
+		return fmt.Errorf("orders: unclaim daily %s: %w", name, err)
+	}
+	return nil
+}
