@@ -47,8 +47,11 @@ func liveShop(t *testing.T, h *harness, stock map[string]int) (dress, bag catalo
 	return dress, bag
 }
 
+// shopHarness is a VND shop with a channel. Its customers go through whole bookings
+// within a second, so the overall rate is scaled ten times too.
 func shopHarness(t *testing.T, opts ...harnessOption) *harness {
-	opts = append([]harnessOption{withEnv("SHOP_CURRENCY", "VND"), withChannel(60)}, opts...)
+	fast := func(h *harness) { h.limits.GlobalRate *= 10; h.limits.GlobalBurst *= 10 }
+	opts = append([]harnessOption{withEnv("SHOP_CURRENCY", "VND"), withChannel(60), fast}, opts...)
 	return newHarness(t, opts...)
 }
 
@@ -259,7 +262,7 @@ func TestTypedArabicIndicQuantity(t *testing.T) {
 func TestLastUnitsAreNeverOversold(t *testing.T) {
 	t.Parallel()
 	const customers, units = 50, 10
-	h := shopHarness(t, func(h *harness) { h.limits.GlobalRate *= 10; h.limits.GlobalBurst *= 10 })
+	h := shopHarness(t)
 	h.start()
 	dress, _ := liveShop(t, h, map[string]int{"S": units})
 	summaries := make([]telegramtest.Message, customers)

@@ -1,0 +1,313 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot"
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+// sellers opens the bot for both sellers, in English and Vietnamese.
+func sellers(t *testing.T, h *harness) (*telegramtest.User, *telegramtest.User) {
+	t.Helper()
+	s1 := h.fake.User(admin1, "Lan", "lan_shop", "vi")
+	s2 := h.user(admin2, "Minh", "en")
+	for _, s := range []*telegramtest.User{s1, s2} {
+		s.SendText("/start")
+		s.WaitFor(t, func(m telegramtest.Message) bool { return len(m.Buttons()) > 0 })
+	}
+	return s1, s2
+}
+
+func TestSellersWorkAnOrderTogether(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	s1, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5, "M": 5})
+	u := h.user(7001, "Mai", "en")
+	added := book(t, h, u, dress, "M", 2)
+	summary := checkoutShipping(t, h, u, added)
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
+	var o orders.Order
+	h.db.Get(&o.ID, `SELECT id FROM orders`)
+	o, _ = orders.NewStore(h.db).Order(context.Background(), o.ID)
+
+	// Both sellers get the new order with the actions it allows.
+	n1 := s1.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	n2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	if got := buttonTexts(n2); strings.Join(got, "|") != h.text("en", "desk.paid_button")+"|"+h.text("en", "desk.cancel_button") {
+		t.Errorf("new order buttons %v", got)
+	}
+	if got := buttonTexts(n1); len(got) != 2 || got[0] != h.text("vi", "desk.paid_button") {
+		t.Errorf("new order buttons for the Vietnamese seller %v", got)
+	}
+
+	// The receipt arrives with its picture and the receipt actions.
+	u.SendPhoto(photo(t, 5), "")
+	r1 := s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	r2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	if got := buttonTexts(r2); len(got) != 3 || got[1] != h.text("en", "desk.reject_button") {
+		t.Errorf("receipt buttons %v", got)
+	}
+
+	// A customer pressing a seller's button changes nothing.
+	u.PressData(r2.ID, r2.Buttons()[0].Data)
+	time.Sleep(200 * time.Millisecond)
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if status != orders.ReceiptSubmitted {
+		t.Fatalf("a forged press moved the order to %s", status)
+	}
+
+	// Seller 1 confirms; seller 2's copies now say who did it, and offer what comes next.
+	s1.Press(t, r1, h.text("vi", "desk.paid_button"))
+	edited := s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID == r2.ID && strings.Contains(m.Caption, "Status: "+plain(h.texts.T("en", "order_status.paid"))+" — Lan")
+	})
+	if got := buttonTexts(edited); strings.Join(got, "|") != h.text("en", "desk.shipped_button")+"|"+h.text("en", "desk.done_button")+"|"+h.text("en", "desk.cancel_button") {
+		t.Errorf("buttons after payment %v", got)
+	}
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == n2.ID && strings.Contains(m.Text, "— Lan") })
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "💰") && strings.Contains(m.Text, o.Code) })
+
+	// Seller 2 presses Confirm on a stale copy: refused, nothing happens twice.
+	s2.PressData(n2.ID, fmt.Sprintf("\foa|%d|paid", o.ID))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s2.CallbackAnswers()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a := s2.CallbackAnswers(); len(a) != 1 || !strings.Contains(a[0].Text, "already") {
+		t.Errorf("second confirmation answered %v", a)
+	}
+	var events int
+	h.db.Get(&events, `SELECT count(*) FROM order_events WHERE order_id = $1 AND to_status = 'paid'`, o.ID)
+	if events != 1 {
+		t.Errorf("%d paid transitions", events)
+	}
+
+	// Shipped, with a tracking note the customer receives.
+	s2.Press(t, edited, h.text("en", "desk.shipped_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tracking number") })
+	s2.SendText("GHN 8412-775")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🚚") && strings.Contains(m.Text, "GHN 8412-775") })
+	var ev orders.Event
+	h.db.Get(&ev, `SELECT from_status, to_status, actor, note, at FROM order_events WHERE order_id = $1 ORDER BY id DESC LIMIT 1`, o.ID)
+	if ev.From != orders.Paid || ev.To != orders.Shipped || ev.Actor != admin2 || ev.Note != "GHN 8412-775" {
+		t.Errorf("last event %+v", ev)
+	}
+	// /order shows the history; /find finds it by phone.
+	s2.SendText("/order " + strings.ToLower(o.Code))
+	card := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "History") })
+	for _, want := range []string{"Lan", "Minh", "GHN 8412-775", plain(h.texts.T("en", "order_status.shipped"))} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("order card lacks %q: %q", want, card.Text)
+		}
+	}
+	s2.SendText("/find 345678")
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🔎") && strings.Contains(m.Text, o.Code) })
+	noErrors(t, h)
+}
+
+func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(7101, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 2)
+	u.SendPhoto(photo(t, 6), "")
+	r2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	s2.Press(t, r2, h.text("en", "desk.reject_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is the receipt") })
+	s2.SendText("Amount is 100.000 short")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "↩️") && strings.Contains(m.Text, "Amount is 100.000 short") })
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if status != orders.AwaitingPayment {
+		t.Errorf("after rejection %s", status)
+	}
+	// Cancelling gives the stock back.
+	s2.SendText("/order " + o.Code)
+	card := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "History") })
+	s2.Press(t, card, h.text("en", "desk.cancel_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is order") })
+	s2.SendText("Out of fabric")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✖️") && strings.Contains(m.Text, "Out of fabric") })
+	if s := stockOf(t, h, dress, "S"); s != 5 {
+		t.Errorf("stock after the shop cancelled %d", s)
+	}
+	noErrors(t, h)
+}
+
+func TestPurchaseListMatchesTheOrderLines(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, bag := liveShop(t, h, map[string]int{"S": 20, "M": 20, "bag": 20})
+	for i, want := range []struct {
+		it   catalog.Item
+		size string
+		n    int
+	}{{dress, "S", 2}, {dress, "M", 1}, {bag, "", 3}, {dress, "S", 1}} {
+		u := h.user(int64(7200+i), "C", "en")
+		placePickup(t, h, u, want.it, want.size, want.n)
+	}
+	// One of them paid.
+	var first int64
+	h.db.Get(&first, `SELECT min(id) FROM orders`)
+	if _, err := orders.NewStore(h.db).Move(context.Background(), orders.Move{OrderID: first, To: orders.Paid, Actor: admin2}); err != nil {
+		t.Fatal(err)
+	}
+	s2.SendText("/purchases")
+	list := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🛒") })
+	var rows []struct {
+		Title   string `db:"title"`
+		Variant string `db:"variant_name"`
+		Paid    int    `db:"paid"`
+		All     int    `db:"all"`
+	}
+	if err := h.db.Select(&rows, `SELECT title, variant_name, COALESCE(sum(quantity) FILTER (WHERE o.status = 'paid'), 0) AS paid,
+    sum(quantity) AS all FROM order_lines l JOIN orders o ON o.id = l.order_id GROUP BY title, variant_name`); err != nil || len(rows) != 3 {
+		t.Fatalf("order lines %v, %v", rows, err)
+	}
+	total := 0
+	for _, r := range rows {
+		label := r.Title
+		if r.Variant != "" {
+			label += " (" + r.Variant + ")"
+		}
+		want := fmt.Sprintf("%s: %d — %d paid, %d awaiting payment", label, r.All, r.Paid, r.All-r.Paid)
+		if !strings.Contains(list.Text, want) {
+			t.Errorf("purchase list lacks %q:\n%s", want, list.Text)
+		}
+		total += r.All
+	}
+	if !strings.Contains(list.Text, fmt.Sprintf("Total: %d", total)) {
+		t.Errorf("purchase list total: %s", list.Text)
+	}
+	noErrors(t, h)
+}
+
+// seedCustomers stores n customers who talked to the bot, with their chats at the fake.
+func seedCustomers(t *testing.T, h *harness, first int64, n int) []*telegramtest.User {
+	t.Helper()
+	store := orders.NewStore(h.db)
+	var people []*telegramtest.User
+	for i := range n {
+		id := first + int64(i)
+		u := h.fake.User(id, fmt.Sprintf("Khách %d", i), "", "vi")
+		if _, err := store.SeeCustomer(context.Background(), orders.Profile{ID: id, FirstName: u.FirstName, TelegramLanguage: "vi"}); err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, u)
+	}
+	return people
+}
+
+func TestBroadcastKeepsToTelegramsRate(t *testing.T) {
+	t.Parallel()
+	const customers = 300
+	h := newHarness(t, func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.SendRate = 30 })
+	})
+	h.start()
+	seller := h.user(admin2, "Minh", "en")
+	people := seedCustomers(t, h, 8000, customers)
+
+	seller.SendText("/broadcast")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📣 Send") })
+	seller.SendText("New arrivals on Monday! <3 & more")
+	preview := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "This goes to") })
+	if !strings.Contains(preview.Text, fmt.Sprint(customers)) {
+		t.Fatalf("preview %q", preview.Text)
+	}
+	start := time.Now()
+	seller.Press(t, preview, h.text("en", "broadcast.send_button"))
+	done := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Broadcast done") })
+	took := time.Since(start)
+	// Telegram's overall burst of 30 lets the first ones go at once; the rest go at 30/s.
+	least := time.Duration(float64(customers-30) / 30 * float64(time.Second))
+	most := time.Duration(1.2 * float64(customers) / 30 * float64(time.Second))
+	if took < least || took > most {
+		t.Errorf("broadcast took %v, want between %v and %v", took, least, most)
+	}
+	if !strings.Contains(done.Text, fmt.Sprintf("%d of %d", customers, customers)) || done.Edits < 2 {
+		t.Errorf("progress %q edited %d times", done.Text, done.Edits)
+	}
+	for _, u := range people {
+		if got := u.Messages(); len(got) != 1 || got[0].Text != "New arrivals on Monday! <3 & more" {
+			t.Fatalf("customer %d got %v", u.ID, got)
+		}
+	}
+	if n := h.fake.TooMany(); n != 0 {
+		t.Errorf("%d answers 429", n)
+	}
+	noErrors(t, h)
+}
+
+func TestOutboxDeliversOnceThroughFaultsAndARestart(t *testing.T) {
+	t.Parallel()
+	const customers = 40
+	h := newHarness(t)
+	r := h.start()
+	people := seedCustomers(t, h, 9000, customers)
+	people[7].Block()
+
+	// Telegram fails for a while: server errors, flood waits, connections dropped.
+	h.fake.FailNext("sendMessage", 3, 500, 0)
+	h.fake.FailNext("sendMessage", 2, 429, 1)
+	h.fake.DropNext("sendMessage", 2)
+	if _, _, err := outbox.NewStore(h.db).Broadcast(context.Background(), admin2, []int64{admin1, admin2}, "Sale!", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Stop the bot once some are out, and start another.
+	deadline := time.Now().Add(20 * time.Second)
+	for delivered(people) < 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.stop(t)
+	h.start()
+	deadline = time.Now().Add(30 * time.Second)
+	for pending := 1; pending > 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		h.db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending'`)
+	}
+	for i, u := range people {
+		want := 1
+		if i == 7 {
+			want = 0
+		}
+		if got := len(u.Messages()); got != want {
+			t.Errorf("customer %d got %d messages", u.ID, got)
+		}
+	}
+	var blocked bool
+	h.db.Get(&blocked, `SELECT blocked FROM customers WHERE id = $1`, people[7].ID)
+	if !blocked {
+		t.Error("the customer who blocked the bot is not marked")
+	}
+	var pending int
+	h.db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending'`)
+	if pending != 0 {
+		t.Errorf("%d messages still pending", pending)
+	}
+}
+
+func delivered(people []*telegramtest.User) int {
+	n := 0
+	for _, u := range people {
+		n += len(u.Messages())
+	}
+	return n
+}
