@@ -77,7 +77,9 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 		t.Errorf("buttons after payment %v", got)
 	}
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == n2.ID && strings.Contains(m.Text, "— Lan") })
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "💰") && strings.Contains(m.Text, o.Code) })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "💰") && strings.Contains(m.Text, o.Code)
+	})
 
 	// Seller 2 presses Confirm on a stale copy: refused, nothing happens twice.
 	s2.PressData(n2.ID, fmt.Sprintf("\foa|%d|paid", o.ID))
@@ -98,7 +100,9 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 	s2.Press(t, edited, h.text("en", "desk.shipped_button"))
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tracking number") })
 	s2.SendText("GHN 8412-775")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🚚") && strings.Contains(m.Text, "GHN 8412-775") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🚚") && strings.Contains(m.Text, "GHN 8412-775")
+	})
 	var ev orders.Event
 	h.db.Get(&ev, `SELECT from_status, to_status, actor, note, at FROM order_events WHERE order_id = $1 ORDER BY id DESC LIMIT 1`, o.ID)
 	if ev.From != orders.Paid || ev.To != orders.Shipped || ev.Actor != admin2 || ev.Note != "GHN 8412-775" {
@@ -113,7 +117,9 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 		}
 	}
 	s2.SendText("/find 345678")
-	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🔎") && strings.Contains(m.Text, o.Code) })
+	s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🔎") && strings.Contains(m.Text, o.Code)
+	})
 	noErrors(t, h)
 }
 
@@ -130,7 +136,9 @@ func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	s2.Press(t, r2, h.text("en", "desk.reject_button"))
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is the receipt") })
 	s2.SendText("Amount is 100.000 short")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "↩️") && strings.Contains(m.Text, "Amount is 100.000 short") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "↩️") && strings.Contains(m.Text, "Amount is 100.000 short")
+	})
 	var status orders.Status
 	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
 	if status != orders.AwaitingPayment {
@@ -142,7 +150,9 @@ func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	s2.Press(t, card, h.text("en", "desk.cancel_button"))
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is order") })
 	s2.SendText("Out of fabric")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✖️") && strings.Contains(m.Text, "Out of fabric") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "✖️") && strings.Contains(m.Text, "Out of fabric")
+	})
 	if s := stockOf(t, h, dress, "S"); s != 5 {
 		t.Errorf("stock after the shop cancelled %d", s)
 	}

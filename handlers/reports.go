@@ -65,7 +65,7 @@ func (h *Handlers) PurchaseList(ctx context.Context, lang string, w catalog.Week
 func (h *Handlers) Stats(c tele.Context) error {
 	now := h.Now().In(h.Location)
 	// Weeks start on Monday, local time.
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, h.Location).AddDate(0, 0, -((int(now.Weekday())+6)%7))
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, h.Location).AddDate(0, 0, -((int(now.Weekday()) + 6) % 7))
 	ctx := h.req(c).ctx
 	this, err := h.Orders.Stats(ctx, start, start.AddDate(0, 0, 7))
 	if err != nil {
