@@ -196,6 +196,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		UnpaidTTL:         cfg.UnpaidOrderTTL,
 		Notify:            a.sender.Kick,
 		Outbox:            box,
+		Exporter:          shop,
 	})
 	a.scheduler.handlers = h
 	a.scheduler.outbox = box

@@ -31,6 +31,8 @@ type Config struct {
 	WebhookSecret   string
 	HTTPAddr        string
 	UnpaidOrderTTL  time.Duration
+	// BackupMinute is when the daily backup goes to the sellers: minutes after local midnight.
+	BackupMinute int
 }
 
 // Webhook reports whether updates arrive by webhook rather than long polling.
@@ -166,6 +168,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if err != nil || c.UnpaidOrderTTL <= 0 {
 		return bad("UNPAID_ORDER_TTL", fmt.Sprintf("%q is not a positive duration such as 24h or 90m", ttl))
 	}
+
+	backup := get("BACKUP_TIME", "03:00")
+	at, err := time.Parse("15:04", backup)
+	if err != nil {
+		return bad("BACKUP_TIME", fmt.Sprintf("%q is not a time of day such as 03:00", backup))
+	}
+	c.BackupMinute = at.Hour()*60 + at.Minute()
 
 	return c, nil
 }

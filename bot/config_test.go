@@ -20,7 +20,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.TelegramAPIURL != "https://api.telegram.org" || c.RedisURL != "redis://localhost:6379/0" ||
 		c.DatabaseURL != "postgres://shop:shop@localhost:5432/shop?sslmode=disable" ||
 		c.Currency.String() != "USD" || c.Timezone.String() != "UTC" || c.DefaultLanguage != "en" ||
-		c.HTTPAddr != ":8080" || c.UnpaidOrderTTL != 24*time.Hour || c.Webhook() {
+		c.HTTPAddr != ":8080" || c.UnpaidOrderTTL != 24*time.Hour || c.Webhook() || c.BackupMinute != 180 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if len(c.AdminIDs) != 2 || !c.IsAdmin(11) || !c.IsAdmin(22) || c.IsAdmin(33) {
@@ -74,6 +74,8 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		{"http addr", "HTTP_ADDR", "8080", "HTTP_ADDR"},
 		{"ttl", "UNPAID_ORDER_TTL", "tomorrow", "UNPAID_ORDER_TTL"},
 		{"ttl negative", "UNPAID_ORDER_TTL", "-1h", "UNPAID_ORDER_TTL"},
+		{"backup time", "BACKUP_TIME", "3am", "BACKUP_TIME"},
+		{"backup hour", "BACKUP_TIME", "25:00", "BACKUP_TIME"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,8 @@ func routes(h *handlers.Handlers) []route {
 		{"purchases", "cmd.purchases", true, h.Purchases},
 		{"stats", "cmd.stats", true, h.Stats},
 		{"broadcast", "cmd.broadcast", true, h.Broadcast},
+		{"export", "cmd.export", true, h.Export},
+		{"backup", "cmd.backup", true, h.Backup},
 		{"setpayment", "cmd.setpayment", true, h.SetPayment},
 		{"setpickup", "cmd.setpickup", true, h.SetPickup},
 	}

@@ -96,6 +96,7 @@ func (s *scheduler) tick(ctx context.Context) {
 	}
 	s.applyRule(ctx, now)
 	s.expire(ctx, now)
+	s.dailyBackup(ctx, now)
 	weeks, err := s.catalog.WeeksToSync(ctx)
 	if err != nil {
 		s.fail("weeks to sync", err)
@@ -173,6 +174,39 @@ func (s *scheduler) expire(ctx context.Context, now time.Time) {
 		s.a.sender.Kick()
 		s.Kick() // released stock shows in the channel posts
 	}
+}
+
+// dailyBackup sends the sellers the export files once a day at BACKUP_TIME: of several
+// processes, the one whose claim of the day succeeds. A failed run gives the day back,
+// so the next tick tries again.
+func (s *scheduler) dailyBackup(ctx context.Context, now time.Time) {
+	local := now.In(s.a.cfg.Timezone)
+	if local.Hour()*60+local.Minute() < s.a.cfg.BackupMinute {
+		return
+	}
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	ok, err := s.shop.ClaimDaily(ctx, "backup", day)
+	if err != nil || !ok {
+		if err != nil {
+			s.fail("claim daily backup", err)
+		}
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		// Everything, every day: the business outlives losing Telegram too.
+		if err := s.handlers.SendExport(ctx, s.a.bot, s.a.cfg.AdminIDs, orders.Range{}, false); err != nil {
+			s.fail("daily backup", err)
+			if err := s.shop.UnclaimDaily(ctx, "backup", day); err != nil {
+				s.fail("give the backup day back", err)
+			}
+			return
+		}
+		s.a.log.Info("daily backup sent")
+	}()
 }
 
 // applyRule keeps the week being prepared scheduled by the weekly rule, starting one

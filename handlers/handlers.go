@@ -123,8 +123,9 @@ type Deps struct {
 	// UnpaidTTL is how long an unpaid order holds its stock.
 	UnpaidTTL time.Duration
 	// Notify wakes the outbox sender after a change wrote messages.
-	Notify func()
-	Outbox Outbox
+	Notify   func()
+	Outbox   Outbox
+	Exporter Exporter
 }
 
 // Handlers serves every conversation and command.

@@ -70,6 +70,7 @@ type Session struct {
 	EditVariant int64      `json:"edit_variant,omitempty"`
 	EditWeek    int64      `json:"edit_week,omitempty"`
 	EditOrder   int64      `json:"edit_order,omitempty"`
+	SettingKey  string     `json:"setting_key,omitempty"`
 	DeskAction  string     `json:"desk_action,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`

@@ -24,8 +24,18 @@ var (
 	pickupForm  = settingForm{StepSetPickup, orders.SettingPickup, "setpickup.prompt", "setpickup.saved"}
 )
 
-// SetPayment asks a seller for the payment instructions.
-func (h *Handlers) SetPayment(c tele.Context) error { return h.askSetting(c, paymentForm) }
+// SetPayment asks a seller for the payment instructions: for everyone, or with a
+// language code (/setpayment ar) for the customers who speak it.
+func (h *Handlers) SetPayment(c tele.Context) error {
+	f := paymentForm
+	if lang := strings.ToLower(strings.TrimSpace(c.Message().Payload)); lang != "" {
+		if !locale.Supported(lang) {
+			return c.Send(h.t(c, "setpayment.usage", locale.Args{"Languages": strings.Join(locale.Languages, ", ")}))
+		}
+		f.key = orders.PaymentKey(lang)
+	}
+	return h.askSetting(c, f)
+}
 
 // SetPickup asks a seller for the pickup address and hours.
 func (h *Handlers) SetPickup(c tele.Context) error { return h.askSetting(c, pickupForm) }
@@ -47,13 +57,19 @@ func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
 	}
 	b.WriteString("\n\n")
 	b.WriteString(h.t(c, "settings.cancel_hint"))
-	h.session(c).Step = f.step
+	s := h.session(c)
+	s.Reset()
+	s.Step, s.SettingKey = f.step, f.key
 	return c.Send(b.String())
 }
 
 func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
 	text := strings.TrimSpace(c.Text())
-	err := h.Shop.SetSetting(h.req(c).ctx, f.key, text, c.Sender().ID)
+	key := f.key
+	if k := h.session(c).SettingKey; k != "" {
+		key = k
+	}
+	err := h.Shop.SetSetting(h.req(c).ctx, key, text, c.Sender().ID)
 	if errors.Is(err, orders.ErrTooLong) {
 		return c.Send(h.t(c, "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}))
 	}

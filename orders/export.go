@@ -466,7 +466,6 @@ func (s *Store) WriteBackupZip(ctx context.Context, w io.Writer, r Range, loc *t
 	if err := photos.Err(); err != nil {
 		return fmt.Errorf("orders: export backup: photos: %w", err)
 	}
-	photos.Close() // the transaction runs one query at a time
 
 	from, to := r.args()
 	receipts, err := tx.QueryxContext(ctx, `SELECT o.code, r.id, r.mime, r.data

@@ -13,6 +13,9 @@ const (
 	SettingPickup              = "pickup"
 )
 
+// PaymentKey is the setting of the payment instructions for customers speaking lang.
+func PaymentKey(lang string) string { return SettingPaymentInstructions + "." + lang }
+
 // MaxSettingLength keeps a setting short enough to fit, with the rest of a message, in
 // Telegram's 4096 characters.
 const MaxSettingLength = 2000

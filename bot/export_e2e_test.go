@@ -1,0 +1,165 @@
+package bot_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+)
+
+// parseCSV reads an exported file as a spreadsheet would: BOM, CRLF, quoting.
+func parseCSV(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	body, ok := bytes.CutPrefix(data, []byte("\xEF\xBB\xBF"))
+	if !ok {
+		t.Fatal("no UTF-8 BOM")
+	}
+	if bytes.Contains(bytes.ReplaceAll(body, []byte("\r\n"), nil), []byte("\n")) {
+		t.Error("a line ends without CR")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestExportFilesRoundTrip(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 9})
+	names := []string{`Nguyễn, "Bích"`, "محمد عبد الله", "Lan"}
+	for i, name := range names {
+		u := h.fake.User(int64(7500+i), name, "", "vi")
+		added := book(t, h, u, dress, "S", 1)
+		summary := checkoutShipping(t, h, u, added)
+		u.Press(t, summary, h.text("vi", "checkout.confirm_button"))
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
+	}
+	// An address over two lines, with commas and quotes.
+	h.db.Exec(`UPDATE orders SET address = E'12 "Lý Thường Kiệt",\nHoàn Kiếm' WHERE customer_id = 7500`)
+
+	from := len(s2.Messages())
+	s2.SendText("/export")
+	docs := map[string]telegramtest.Message{}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(docs) < 4 && time.Now().Before(deadline) {
+		for _, m := range s2.Messages()[from:] {
+			if m.Document != nil {
+				docs[m.Document.Name] = m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, name := range []string{"orders.csv", "order_lines.csv", "customers.csv", "customers.vcf"} {
+		if _, ok := docs[name]; !ok {
+			t.Fatalf("no %s among %v", name, docs)
+		}
+	}
+
+	rows := parseCSV(t, docs["orders.csv"].Document.Data)
+	var want []struct {
+		Code    string `db:"code"`
+		Address string `db:"address"`
+		Name    string `db:"first_name"`
+	}
+	h.db.Select(&want, `SELECT o.code, o.address, c.first_name FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id`)
+	if len(rows) != len(want)+1 {
+		t.Fatalf("%d rows for %d orders", len(rows)-1, len(want))
+	}
+	header := rows[0]
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %s in %v", name, header)
+		return -1
+	}
+	byCode := map[string][]string{}
+	for _, r := range rows[1:] {
+		byCode[r[col("code")]] = r
+	}
+	for _, o := range want {
+		r, ok := byCode[o.Code]
+		if !ok {
+			t.Errorf("order %s missing", o.Code)
+			continue
+		}
+		if r[col("address")] != o.Address || r[col("customer_name")] != o.Name {
+			t.Errorf("order %s: address %q name %q, want %q %q", o.Code, r[col("address")], r[col("customer_name")], o.Address, o.Name)
+		}
+	}
+	customers := parseCSV(t, docs["customers.csv"].Document.Data)
+	found := 0
+	for _, r := range customers[1:] {
+		for i, n := range names {
+			if r[0] == fmt.Sprint(7500+i) && r[1] == n && r[3] == "+84912345678" && r[10] == "1" {
+				found++
+			}
+		}
+	}
+	if found != len(names) {
+		t.Errorf("customers.csv has %d of the %d customers: %v", found, len(names), customers)
+	}
+	vcf := string(docs["customers.vcf"].Document.Data)
+	if n := strings.Count(vcf, "BEGIN:VCARD\r\n"); n != len(names) {
+		t.Errorf("%d cards for %d customers with a phone", n, len(names))
+	}
+	if !strings.Contains(vcf, `FN:Nguyễn\, "Bích"`) {
+		t.Errorf("vCard escaping: %q", vcf)
+	}
+	noErrors(t, h)
+}
+
+func TestDailyBackupOnceAtItsTimeWithTwoProcesses(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	loc, _ := time.LoadLocation("Africa/Cairo")
+	clock.Set(time.Date(2026, 5, 4, 2, 59, 0, 0, loc))
+	h := newHarness(t, withClock(clock), withEnv("SHOP_TIMEZONE", "Africa/Cairo"), withEnv("BACKUP_TIME", "03:00"))
+	h.webhooks()
+	h.start()
+	h.start()
+	seller := h.user(admin2, "Minh", "en")
+	seller.SendText("/start")
+	seller.Next(t)
+
+	time.Sleep(300 * time.Millisecond)
+	count := func() int {
+		n := 0
+		for _, m := range seller.Messages() {
+			if m.Document != nil && m.Document.Name == "orders.csv" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("a backup before 03:00 (%d)", n)
+	}
+	clock.Set(time.Date(2026, 5, 4, 3, 0, 5, 0, loc))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Document != nil && m.Document.Name == "customers.csv" })
+	time.Sleep(400 * time.Millisecond) // many ticks of both processes
+	if n := count(); n != 1 {
+		t.Errorf("%d backups on the day", n)
+	}
+	// The next day, once more.
+	clock.Set(time.Date(2026, 5, 5, 3, 1, 0, 0, loc))
+	deadline := time.Now().Add(10 * time.Second)
+	for count() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := count(); n != 2 {
+		t.Errorf("%d backups after two days", n)
+	}
+	noErrors(t, h)
+}
