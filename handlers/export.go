@@ -102,8 +102,12 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 	loc := h.Location
 	files := []exportFile{
 		{"orders.csv", func(ctx context.Context, w io.Writer) (int, error) { return h.Exporter.WriteOrdersCSV(ctx, w, r, loc) }},
-		{"order_lines.csv", func(ctx context.Context, w io.Writer) (int, error) { return h.Exporter.WriteOrderLinesCSV(ctx, w, r, loc) }},
-		{"customers.csv", func(ctx context.Context, w io.Writer) (int, error) { return h.Exporter.WriteCustomersCSV(ctx, w, r, loc) }},
+		{"order_lines.csv", func(ctx context.Context, w io.Writer) (int, error) {
+			return h.Exporter.WriteOrderLinesCSV(ctx, w, r, loc)
+		}},
+		{"customers.csv", func(ctx context.Context, w io.Writer) (int, error) {
+			return h.Exporter.WriteCustomersCSV(ctx, w, r, loc)
+		}},
 		{"customers.vcf", func(ctx context.Context, w io.Writer) (int, error) { return h.Exporter.WriteCustomersVCF(ctx, w, r) }},
 	}
 	if archive {
