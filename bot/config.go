@@ -31,7 +31,8 @@ type Config struct {
 	WebhookSecret   string
 	HTTPAddr        string
 	UnpaidOrderTTL  time.Duration
-	// BackupMinute is when the daily backup goes to the sellers: minutes after local midnight.
+	// BackupMinute is when the daily backup goes to the sellers: minutes after local
+	// midnight; -1 when BACKUP_TIME is off.
 	BackupMinute int
 }
 
@@ -170,11 +171,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	backup := get("BACKUP_TIME", "03:00")
-	at, err := time.Parse("15:04", backup)
-	if err != nil {
-		return bad("BACKUP_TIME", fmt.Sprintf("%q is not a time of day such as 03:00", backup))
+	if strings.EqualFold(backup, "off") {
+		c.BackupMinute = -1
+	} else {
+		at, err := time.Parse("15:04", backup)
+		if err != nil {
+			return bad("BACKUP_TIME", fmt.Sprintf("%q is not a time of day such as 03:00, or off", backup))
+		}
+		c.BackupMinute = at.Hour()*60 + at.Minute()
 	}
-	c.BackupMinute = at.Hour()*60 + at.Minute()
 
 	return c, nil
 }

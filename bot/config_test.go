@@ -41,13 +41,14 @@ func TestLoadConfigValues(t *testing.T) {
 		"WEBHOOK_SECRET":   "s3cret_-X",
 		"HTTP_ADDR":        "127.0.0.1:9000",
 		"UNPAID_ORDER_TTL": "90m",
+		"BACKUP_TIME":      "OFF",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TelegramAPIURL != "http://127.0.0.1:8081" || c.ChannelID != "@my_shop" || c.Currency.String() != "VND" ||
 		c.Timezone.String() != "Asia/Ho_Chi_Minh" || c.DefaultLanguage != "vi" || !c.Webhook() ||
-		c.WebhookSecret != "s3cret_-X" || c.HTTPAddr != "127.0.0.1:9000" || c.UnpaidOrderTTL != 90*time.Minute {
+		c.WebhookSecret != "s3cret_-X" || c.HTTPAddr != "127.0.0.1:9000" || c.UnpaidOrderTTL != 90*time.Minute || c.BackupMinute != -1 {
 		t.Errorf("values: %+v", c)
 	}
 }

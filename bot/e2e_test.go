@@ -124,7 +124,7 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 
 const (
 	customerCommands = "start,catalog,cart,orders,help,language,cancel"
-	sellerCommands   = customerCommands + ",newitem,items,week,schedule,order,find,purchases,stats,broadcast,setpayment,setpickup"
+	sellerCommands   = customerCommands + ",newitem,items,week,schedule,order,find,purchases,stats,broadcast,export,backup,setpayment,setpickup"
 )
 
 func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {

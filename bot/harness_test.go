@@ -99,6 +99,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			"REDIS_URL":    testenv.RedisURL(),
 			"ADMIN_IDS":    strconv.FormatInt(admin1, 10) + "," + strconv.FormatInt(admin2, 10),
 			"HTTP_ADDR":    "127.0.0.1:0",
+			// Tests about the daily backup turn it on with a clock of their own.
+			"BACKUP_TIME": "off",
 		},
 	}
 	for _, o := range opts {

@@ -30,22 +30,15 @@ type scheduler struct {
 	// handlers render the notices of expiry and reminders.
 	handlers *handlers.Handlers
 
-	mu       sync.Mutex
-	running  map[int64]bool          // weeks this process is syncing
-	watchers map[int64][]progressMsg // progress messages of publications
-	wg       sync.WaitGroup
-}
-
-type progressMsg struct {
-	chatID    int64
-	messageID int
-	lang      string
-	last      time.Time
+	mu           sync.Mutex
+	running      map[int64]bool      // weeks this process is syncing
+	lastProgress map[int64]time.Time // when each week's progress was last shown
+	wg           sync.WaitGroup
 }
 
 func newScheduler(a *App, cat *catalog.Store, shop *orders.Store, pub *channel.Publisher) *scheduler {
 	s := &scheduler{a: a, catalog: cat, shop: shop, pub: pub, kick: make(chan struct{}, 1),
-		running: map[int64]bool{}, watchers: map[int64][]progressMsg{}}
+		running: map[int64]bool{}, lastProgress: map[int64]time.Time{}}
 	pub.Progress = s.progress
 	return s
 }
@@ -58,11 +51,14 @@ func (s *scheduler) Kick() {
 	}
 }
 
-// Watch keeps a progress message up to date while a week is posted.
+// Watch keeps a progress message up to date while a week is posted, by whichever
+// process posts it.
 func (s *scheduler) Watch(weekID, chatID int64, messageID int, lang string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.watchers[weekID] = append(s.watchers[weekID], progressMsg{chatID: chatID, messageID: messageID, lang: lang})
+	ctx, cancel := context.WithTimeout(s.a.base, 5*time.Second)
+	defer cancel()
+	if err := s.catalog.Watch(ctx, weekID, catalog.Watcher{ChatID: chatID, MessageID: messageID, Lang: lang}); err != nil {
+		s.a.log.Warn("watch publication", "err", err)
+	}
 }
 
 func (s *scheduler) run(ctx context.Context) {
@@ -181,7 +177,7 @@ func (s *scheduler) expire(ctx context.Context, now time.Time) {
 // so the next tick tries again.
 func (s *scheduler) dailyBackup(ctx context.Context, now time.Time) {
 	local := now.In(s.a.cfg.Timezone)
-	if local.Hour()*60+local.Minute() < s.a.cfg.BackupMinute {
+	if s.a.cfg.BackupMinute < 0 || local.Hour()*60+local.Minute() < s.a.cfg.BackupMinute {
 		return
 	}
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
@@ -251,7 +247,7 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 	case err == nil:
 		if w.Status == catalog.Publishing {
 			s.a.log.Info("week published", "week_id", w.ID)
-			s.finishProgress(w)
+			s.finishProgress(ctx, w)
 		}
 	case errors.Is(err, channel.ErrLeased), errors.Is(err, context.Canceled):
 	default:
@@ -262,29 +258,45 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 // progress edits the publication's progress messages, at most every two seconds.
 func (s *scheduler) progress(w catalog.Week, posted, total int) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, p := range s.watchers[w.ID] {
-		if time.Since(p.last) < 2*time.Second && posted < total {
-			continue
-		}
-		s.watchers[w.ID][i].last = time.Now()
-		text := s.a.texts.T(p.lang, "week.publishing", locale.Args{"Title": w.Title, "Done": posted, "Total": total})
-		s.editProgress(p, text)
+	due := time.Since(s.lastProgress[w.ID]) >= 2*time.Second || posted == total
+	if due {
+		s.lastProgress[w.ID] = time.Now()
 	}
-}
-
-func (s *scheduler) finishProgress(w catalog.Week) {
-	s.mu.Lock()
-	watchers := s.watchers[w.ID]
-	delete(s.watchers, w.ID)
 	s.mu.Unlock()
+	if !due {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.a.base, 5*time.Second)
+	defer cancel()
+	watchers, err := s.catalog.Watchers(ctx, w.ID)
+	if err != nil {
+		s.a.log.Warn("publication watchers", "err", err)
+		return
+	}
 	for _, p := range watchers {
-		s.editProgress(p, s.a.texts.T(p.lang, "week.published", locale.Args{"Title": w.Title}))
+		s.editProgress(p, s.a.texts.T(p.Lang, "week.publishing", locale.Args{"Title": w.Title, "Done": posted, "Total": total}))
 	}
 }
 
-func (s *scheduler) editProgress(p progressMsg, text string) {
-	_, err := s.a.bot.Edit(&tele.Message{ID: p.messageID, Chat: &tele.Chat{ID: p.chatID}}, text)
+func (s *scheduler) finishProgress(ctx context.Context, w catalog.Week) {
+	watchers, err := s.catalog.Watchers(ctx, w.ID)
+	if err != nil {
+		s.a.log.Warn("publication watchers", "err", err)
+		return
+	}
+	for _, p := range watchers {
+		s.editProgress(p, s.a.texts.T(p.Lang, "week.published", locale.Args{"Title": w.Title}))
+	}
+	if err := s.catalog.Unwatch(ctx, w.ID); err != nil {
+		s.a.log.Warn("forget publication watchers", "err", err)
+	}
+	s.mu.Lock()
+	delete(s.lastProgress, w.ID)
+	s.mu.Unlock()
+}
+
+func (s *scheduler) editProgress(p catalog.Watcher, text string) {
+	_, err := s.a.bot.Edit(&tele.Message{ID: p.MessageID, Chat: &tele.Chat{ID: p.ChatID}}, text)
 	if err != nil && !channel.NotModified(err) {
 		s.a.log.Warn("edit publication progress", "err", err)
 	}

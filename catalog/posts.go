@@ -95,3 +95,36 @@ FROM channel_posts WHERE item_id = $1`, itemID); err != nil {
 	}
 	return rows[0].post(), nil
 }
+
+// Watcher is a seller's message showing a week's publication progress.
+type Watcher struct {
+	ChatID    int64  `db:"chat_id"`
+	MessageID int    `db:"message_id"`
+	Lang      string `db:"lang"`
+}
+
+// Watch records a progress message of a week's publication.
+func (s *Store) Watch(ctx context.Context, weekID int64, w Watcher) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO week_watchers (week_id, chat_id, message_id, lang) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING`, weekID, w.ChatID, w.MessageID, w.Lang); err != nil {
+		return fmt.Errorf("catalog: watch: %w", err)
+	}
+	return nil
+}
+
+// Watchers lists a week's progress messages.
+func (s *Store) Watchers(ctx context.Context, weekID int64) ([]Watcher, error) {
+	var ws []Watcher
+	if err := s.db.SelectContext(ctx, &ws, `SELECT chat_id, message_id, lang FROM week_watchers WHERE week_id = $1`, weekID); err != nil {
+		return nil, fmt.Errorf("catalog: watchers: %w", err)
+	}
+	return ws, nil
+}
+
+// Unwatch forgets a week's progress messages once it is published.
+func (s *Store) Unwatch(ctx context.Context, weekID int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM week_watchers WHERE week_id = $1`, weekID); err != nil {
+		return fmt.Errorf("catalog: unwatch: %w", err)
+	}
+	return nil
+}

@@ -23,7 +23,18 @@ CREATE TABLE daily_jobs (
     last_day DATE NOT NULL
 );
 
+-- Messages that show a week's publication progress to a seller: whichever process posts
+-- the week keeps them up to date.
+CREATE TABLE week_watchers (
+    week_id    BIGINT NOT NULL REFERENCES weeks (id) ON DELETE CASCADE,
+    chat_id    BIGINT NOT NULL,
+    message_id BIGINT NOT NULL,
+    lang       TEXT NOT NULL,
+    PRIMARY KEY (week_id, chat_id, message_id)
+);
+
 -- +goose Down
+DROP TABLE week_watchers;
 DROP TABLE daily_jobs;
 DROP INDEX outbox_order;
 DROP INDEX outbox_broadcast;
