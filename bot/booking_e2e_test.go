@@ -154,7 +154,7 @@ func TestCustomerBooksPaysAndSellersAreTold(t *testing.T) {
 	}
 	seller1 := h.fake.User(admin1, "Lan", "", "vi")
 	dress, bag := liveShop(t, h, map[string]int{"S": 5, "M": 5, "L": 0, "bag": 3})
-	if _, err := orders.NewStore(h.db).SeeCustomer(context.Background(), orders.Profile{ID: admin1, FirstName: "Lan", TelegramLanguage: "vi"}); err != nil {
+	if _, _, err := orders.NewStore(h.db).SeeCustomer(context.Background(), orders.Profile{ID: admin1, FirstName: "Lan", TelegramLanguage: "vi"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := orders.NewStore(h.db).SetSetting(context.Background(), orders.SettingPaymentInstructions, "Vietcombank 0123456789 — Lan", admin1); err != nil {

@@ -217,7 +217,7 @@ func seedCustomers(t *testing.T, h *harness, first int64, n int) []*telegramtest
 	for i := range n {
 		id := first + int64(i)
 		u := h.fake.User(id, fmt.Sprintf("Khách %d", i), "", "vi")
-		if _, err := store.SeeCustomer(context.Background(), orders.Profile{ID: id, FirstName: u.FirstName, TelegramLanguage: "vi"}); err != nil {
+		if _, _, err := store.SeeCustomer(context.Background(), orders.Profile{ID: id, FirstName: u.FirstName, TelegramLanguage: "vi"}); err != nil {
 			t.Fatal(err)
 		}
 		people = append(people, u)

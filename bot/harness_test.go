@@ -46,6 +46,8 @@ type harness struct {
 	tune []func(*bot.Options)
 	// onStart runs for each bot started.
 	onStart []func(*running)
+	// fakeOpts configure the fake Bot API further.
+	fakeOpts []telegramtest.Option
 
 	pgProxy, redisProxy *testenv.Proxy
 	channel             *telegramtest.Chat
@@ -111,7 +113,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			t.Logf("bot logs:\n%s", h.logs)
 		}
 	})
-	h.fake = telegramtest.NewServer(t, telegramtest.WithBotName("Lan's Boutique"), telegramtest.WithLimits(h.limits))
+	h.fake = telegramtest.NewServer(t, append([]telegramtest.Option{telegramtest.WithBotName("Lan's Boutique"),
+		telegramtest.WithLimits(h.limits)}, h.fakeOpts...)...)
 	h.env["BOT_TOKEN"] = h.fake.Token()
 	h.env["TELEGRAM_API_URL"] = h.fake.URL()
 	// The first seller has opened the bot before; the second has not, yet.

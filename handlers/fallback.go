@@ -44,6 +44,9 @@ func (h *Handlers) Text(c tele.Context) error {
 	if strings.HasPrefix(c.Text(), "/") {
 		return c.Send(h.t(c, "unknown.command"))
 	}
+	if h.req(c).restarted {
+		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
+	}
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
 }
 
@@ -90,6 +93,8 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 	case sellerStep(s.Step) && s.Step != StepItemPreview,
 		s.Step == StepCheckoutName, s.Step == StepCheckoutAddress, s.Step == StepCheckoutNote:
 		return c.Send(h.t(c, "expect.text"))
+	case h.req(c).restarted:
+		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))
 }

@@ -21,7 +21,7 @@ import (
 
 // Shop is what the handlers need from the orders store.
 type Shop interface {
-	SeeCustomer(ctx context.Context, p orders.Profile) (orders.Customer, error)
+	SeeCustomer(ctx context.Context, p orders.Profile) (orders.Customer, *time.Time, error)
 	SetLanguage(ctx context.Context, id int64, lang string) error
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string, by int64) error
@@ -148,6 +148,9 @@ func (h *Handlers) SetCommands(cmds []Command) { h.commands = cmds }
 type request struct {
 	ctx   context.Context
 	lease *Lease
+	// restarted is set when a returning person's conversation was gone (it expired, or
+	// Redis lost it): text meant for a step is answered with that, not with confusion.
+	restarted bool
 }
 
 const (
@@ -210,8 +213,18 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 			return nil
 		}
 		ctx := Context(c)
-		lease, err := h.Sessions.Acquire(ctx, u.ID)
-		if err != nil {
+		lease, err := h.Sessions.Acquire(ctx, u.ID, c.Update().ID)
+		var flood *FloodError
+		switch {
+		case errors.Is(err, ErrDuplicate):
+			h.Log.Debug("update delivered again; skipped", "update_id", c.Update().ID)
+			return nil
+		case errors.As(err, &flood):
+			if flood.First {
+				return c.Send(h.t(c, "error.slow_down"))
+			}
+			return nil
+		case err != nil:
 			return h.fail(c, err)
 		}
 		r := &request{ctx: ctx, lease: lease}
@@ -236,10 +249,11 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 
 // welcomeBack starts a session: it records the customer and takes their chosen language.
 func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
-	cust, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
+	cust, prevSeen, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
 	if err != nil {
 		return err
 	}
+	r.restarted = prevSeen != nil
 	r.lease.Session = Session{Lang: cust.Language}
 	if r.lease.Session.Lang == "" {
 		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)

@@ -43,7 +43,7 @@ func (h *Handlers) mainMenu(c tele.Context) *tele.ReplyMarkup {
 // Start greets the person with the main menu. /start also ends any conversation.
 func (h *Handlers) Start(c tele.Context) error {
 	r := h.req(c)
-	cust, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
+	cust, _, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
 	if err != nil {
 		return err
 	}

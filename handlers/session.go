@@ -138,13 +138,29 @@ func (s *Session) Reset() {
 // ErrBusy is returned when a person's lock could not be taken before the context ended.
 var ErrBusy = errors.New("handlers: session is busy")
 
+// ErrDuplicate is returned for an update handled already: Telegram delivered it again.
+var ErrDuplicate = errors.New("handlers: update handled already")
+
+// FloodError is returned when a person sends more updates than the rate limit allows.
+// First is set for the first update over the limit in its window: the one to answer.
+type FloodError struct{ First bool }
+
+func (e *FloodError) Error() string { return "handlers: too many updates" }
+
 // Sessions stores sessions in Redis and serialises each person's updates with a lock that
-// works across processes and expires on its own if its holder dies.
+// works across processes and expires on its own if its holder dies. It also remembers
+// the updates handled (so one delivered again is recognised) and limits how many updates
+// a person may send in a window, across every process.
 type Sessions struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	ttl     time.Duration
 	lockTTL time.Duration
+	// RateLimit updates per RateWindow per person; the rest are dropped.
+	RateLimit  int
+	RateWindow time.Duration
+	// SeenFor is how long a handled update is remembered: Telegram keeps updates 24 h.
+	SeenFor time.Duration
 }
 
 // NewSessions returns a store whose keys start with prefix and whose sessions live ttl
@@ -152,7 +168,8 @@ type Sessions struct {
 // update may take, short enough that a person whose update died with its process is not
 // kept waiting long.
 func NewSessions(rdb redis.UniversalClient, prefix string, ttl, lockTTL time.Duration) *Sessions {
-	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: lockTTL}
+	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: lockTTL,
+		RateLimit: 30, RateWindow: 10 * time.Second, SeenFor: 24 * time.Hour}
 }
 
 func (s *Sessions) keys(userID int64) (session, lock string) {
@@ -160,20 +177,35 @@ func (s *Sessions) keys(userID int64) (session, lock string) {
 	return s.prefix + "session:" + id, s.prefix + "lock:" + id
 }
 
-// acquireScript takes the lock and reads the session in one round trip.
-var acquireScript = redis.NewScript(`
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  local s = redis.call('GET', KEYS[1])
-  if s then return {1, s} end
-  return {1}
-end
-return {0}`)
+func (s *Sessions) seenKey(updateID int) string { return s.prefix + "update:" + strconv.Itoa(updateID) }
 
-// releaseScript saves the session (when ARGV[2] is not empty) and frees the lock, but only
-// while the lock is still ours: a holder that outlived its lock must not overwrite newer state.
+func (s *Sessions) rateKey(userID int64) string {
+	return s.prefix + "rate:" + strconv.FormatInt(userID, 10)
+}
+
+// acquireScript, in one round trip: refuses an update already handled (KEYS[3], when
+// ARGV[5] is set), takes the lock, counts the person's updates in the rate window
+// (KEYS[4]) and refuses past the limit, and reads the session.
+var acquireScript = redis.NewScript(`
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return {2} end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
+local n = redis.call('INCR', KEYS[4])
+if n == 1 then redis.call('PEXPIRE', KEYS[4], ARGV[4]) end
+if n > tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[2])
+  return {3, n}
+end
+local s = redis.call('GET', KEYS[1])
+if s then return {1, s} end
+return {1}`)
+
+// releaseScript saves the session (when ARGV[2] is not empty), remembers the update as
+// handled (KEYS[3], when ARGV[4] is set) and frees the lock, but only while the lock is
+// still ours: a holder that outlived its lock must not overwrite newer state.
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
 redis.call('DEL', KEYS[2])
 return 1`)
 
@@ -183,29 +215,42 @@ type Lease struct {
 	// Found is false when the person had no live session (new, or expired).
 	Found bool
 
-	s      *Sessions
-	userID int64
-	token  string
-	stored []byte
+	s        *Sessions
+	userID   int64
+	updateID int
+	token    string
+	stored   []byte
 }
 
 // Acquire locks the person's session and loads it, waiting while another update of the
-// same person holds the lock, until ctx ends.
-func (s *Sessions) Acquire(ctx context.Context, userID int64) (*Lease, error) {
+// same person holds the lock, until ctx ends. updateID (0 for none) names the update:
+// one handled already gives ErrDuplicate; past the rate limit, *FloodError.
+func (s *Sessions) Acquire(ctx context.Context, userID int64, updateID int) (*Lease, error) {
 	var b [12]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("handlers: lock token: %w", err)
 	}
 	token := hex.EncodeToString(b[:])
 	sessionKey, lockKey := s.keys(userID)
+	keys := []string{sessionKey, lockKey, s.seenKey(updateID), s.rateKey(userID)}
+	checkSeen := ""
+	if updateID != 0 {
+		checkSeen = "1"
+	}
 	wait := 2 * time.Millisecond
 	for {
-		res, err := acquireScript.Run(ctx, s.rdb, []string{sessionKey, lockKey}, token, s.lockTTL.Milliseconds()).Slice()
+		res, err := acquireScript.Run(ctx, s.rdb, keys, token, s.lockTTL.Milliseconds(),
+			s.RateLimit, s.RateWindow.Milliseconds(), checkSeen).Slice()
 		if err != nil {
 			return nil, fmt.Errorf("handlers: acquire session: %w", err)
 		}
-		if res[0].(int64) == 1 {
-			l := &Lease{s: s, userID: userID, token: token}
+		switch res[0].(int64) {
+		case 2:
+			return nil, ErrDuplicate
+		case 3:
+			return nil, &FloodError{First: res[1].(int64) == int64(s.RateLimit)+1}
+		case 1:
+			l := &Lease{s: s, userID: userID, updateID: updateID, token: token}
 			if len(res) > 1 {
 				l.stored = []byte(res[1].(string))
 				if err := json.Unmarshal(l.stored, &l.Session); err == nil {
@@ -241,7 +286,13 @@ func (l *Lease) Release(ctx context.Context) error {
 
 func (l *Lease) release(ctx context.Context, data []byte) error {
 	sessionKey, lockKey := l.s.keys(l.userID)
-	err := releaseScript.Run(ctx, l.s.rdb, []string{sessionKey, lockKey}, l.token, string(data), l.s.ttl.Milliseconds()).Err()
+	// Saving means the update was handled: remember it, so a redelivery is skipped.
+	seen := ""
+	if data != nil && l.updateID != 0 {
+		seen = strconv.FormatInt(l.s.SeenFor.Milliseconds(), 10)
+	}
+	err := releaseScript.Run(ctx, l.s.rdb, []string{sessionKey, lockKey, l.s.seenKey(l.updateID)},
+		l.token, string(data), l.s.ttl.Milliseconds(), seen).Err()
 	if err != nil {
 		return fmt.Errorf("handlers: release session: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	s := NewSessions(rdb, prefix, time.Hour, 10*time.Second)
 	ctx := context.Background()
 
-	l, err := s.Acquire(ctx, 7)
+	l, err := s.Acquire(ctx, 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if err := l.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	l, err = s.Acquire(ctx, 7)
+	l, err = s.Acquire(ctx, 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestSessionRoundTrip(t *testing.T) {
 	if err := l.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	l, err = s.Acquire(ctx, 7)
+	l, err = s.Acquire(ctx, 7, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSessionLockSerialisesOnePerson(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, err := stores[i%2].Acquire(ctx, 99)
+			l, err := stores[i%2].Acquire(ctx, 99, 0)
 			if err != nil {
 				t.Error(err)
 				return
@@ -95,7 +95,7 @@ func TestSessionLockSerialisesOnePerson(t *testing.T) {
 	if maxInside.Load() != 1 {
 		t.Errorf("%d holders at once", maxInside.Load())
 	}
-	l, err := stores[0].Acquire(ctx, 99)
+	l, err := stores[0].Acquire(ctx, 99, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,18 +109,18 @@ func TestSessionLockWaitEndsWithContext(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	s := NewSessions(rdb, prefix, time.Hour, 10*time.Second)
-	held, err := s.Acquire(context.Background(), 5)
+	held, err := s.Acquire(context.Background(), 5, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer held.Release(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if _, err := s.Acquire(ctx, 5); !errors.Is(err, ErrBusy) || !Unavailable(err) {
+	if _, err := s.Acquire(ctx, 5, 0); !errors.Is(err, ErrBusy) || !Unavailable(err) {
 		t.Errorf("waiting on a held lock: %v", err)
 	}
 	// Another person is not held up.
-	l, err := s.Acquire(context.Background(), 6)
+	l, err := s.Acquire(context.Background(), 6, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +136,12 @@ func TestSessionLockExpiresAndLateHolderCannotWrite(t *testing.T) {
 	s.lockTTL = 50 * time.Millisecond
 	ctx := context.Background()
 
-	stale, err := s.Acquire(ctx, 8)
+	stale, err := s.Acquire(ctx, 8, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(80 * time.Millisecond)
-	fresh, err := s.Acquire(ctx, 8)
+	fresh, err := s.Acquire(ctx, 8, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestSessionLockExpiresAndLateHolderCannotWrite(t *testing.T) {
 	if err := stale.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	l, err := s.Acquire(ctx, 8)
+	l, err := s.Acquire(ctx, 8, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,12 +177,12 @@ func TestUnavailableWhenRedisIsDown(t *testing.T) {
 	p.Cut()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := s.Acquire(ctx, 1)
+	_, err := s.Acquire(ctx, 1, 0)
 	if err == nil || !Unavailable(err) {
 		t.Fatalf("Acquire with Redis cut off: %v (unavailable %v)", err, Unavailable(err))
 	}
 	p.Restore()
-	l, err := s.Acquire(ctx, 1)
+	l, err := s.Acquire(ctx, 1, 0)
 	if err != nil {
 		t.Fatalf("after Redis came back: %v", err)
 	}

@@ -50,9 +50,11 @@ const customerColumns = `id, first_name, last_name, username, telegram_language,
     delivery_name, delivery_address`
 
 // SeeCustomer records that a user talked to the bot: it creates the customer or refreshes
-// their profile, clears a blocked flag (they are talking again), and returns the stored row.
-func (s *Store) SeeCustomer(ctx context.Context, p Profile) (Customer, error) {
+// their profile, clears a blocked flag (they are talking again), and returns the stored
+// row with when they were last seen before (nil for a new customer).
+func (s *Store) SeeCustomer(ctx context.Context, p Profile) (Customer, *time.Time, error) {
 	const q = `
+WITH prev AS (SELECT last_seen FROM customers WHERE id = $1)
 INSERT INTO customers (id, first_name, last_name, username, telegram_language)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (id) DO UPDATE SET
@@ -62,12 +64,15 @@ ON CONFLICT (id) DO UPDATE SET
     telegram_language = EXCLUDED.telegram_language,
     blocked = false,
     last_seen = now()
-RETURNING ` + customerColumns
-	var c Customer
-	if err := s.db.GetContext(ctx, &c, q, p.ID, p.FirstName, p.LastName, p.Username, p.TelegramLanguage); err != nil {
-		return Customer{}, fmt.Errorf("orders: see customer: %w", err)
+RETURNING ` + customerColumns + `, (SELECT last_seen FROM prev) AS prev_seen`
+	var row struct {
+		Customer
+		PrevSeen *time.Time `db:"prev_seen"`
 	}
-	return c, nil
+	if err := s.db.GetContext(ctx, &row, q, p.ID, p.FirstName, p.LastName, p.Username, p.TelegramLanguage); err != nil {
+		return Customer{}, nil, fmt.Errorf("orders: see customer: %w", err)
+	}
+	return row.Customer, row.PrevSeen, nil
 }
 
 // Customer returns the customer with the Telegram user id.

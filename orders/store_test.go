@@ -25,9 +25,12 @@ func TestSeeCustomerCreatesThenRefreshes(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 
-	first, err := s.SeeCustomer(ctx, orders.Profile{ID: 42, FirstName: "Lan", Username: "lan", TelegramLanguage: "vi"})
+	first, prev, err := s.SeeCustomer(ctx, orders.Profile{ID: 42, FirstName: "Lan", Username: "lan", TelegramLanguage: "vi"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prev != nil {
+		t.Errorf("a new customer was seen before: %v", prev)
 	}
 	if first.ID != 42 || first.FirstName != "Lan" || first.TelegramLanguage != "vi" || first.Language != "" {
 		t.Fatalf("created %+v", first)
@@ -35,9 +38,12 @@ func TestSeeCustomerCreatesThenRefreshes(t *testing.T) {
 	if err := s.SetLanguage(ctx, 42, "ar"); err != nil {
 		t.Fatal(err)
 	}
-	again, err := s.SeeCustomer(ctx, orders.Profile{ID: 42, FirstName: "Lan Anh", Username: "lananh", TelegramLanguage: "en"})
+	again, prev, err := s.SeeCustomer(ctx, orders.Profile{ID: 42, FirstName: "Lan Anh", Username: "lananh", TelegramLanguage: "en"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prev == nil || !prev.Equal(first.LastSeen) {
+		t.Errorf("seen before at %v, want %v", prev, first.LastSeen)
 	}
 	if again.FirstName != "Lan Anh" || again.Username != "lananh" || again.Language != "ar" {
 		t.Errorf("refreshed %+v", again)

@@ -46,6 +46,7 @@ type ErrorAnswer struct {
 type Option func(*config)
 
 type config struct {
+	redeliver       bool
 	limits          Limits
 	username        string
 	firstName       string
@@ -53,6 +54,10 @@ type config struct {
 	waitTimeout     time.Duration
 	callbackTimeout time.Duration
 }
+
+// WithRedelivery delivers every update twice, with the same update_id, as Telegram does
+// when a confirmation or a webhook answer is lost: a bot must handle each once.
+func WithRedelivery() Option { return func(c *config) { c.redeliver = true } }
 
 // WithLimits replaces DefaultLimits.
 func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
@@ -101,6 +106,7 @@ type Server struct {
 	token           string
 	bot             BotAccount
 	limits          Limits
+	redeliver       bool // every update is queued twice
 	waitTimeout     time.Duration
 	callbackTimeout time.Duration
 	done            chan struct{}
@@ -169,6 +175,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		limits:          cfg.limits,
 		waitTimeout:     cfg.waitTimeout,
 		callbackTimeout: cfg.callbackTimeout,
+		redeliver:       cfg.redeliver,
 		done:            make(chan struct{}),
 		hookClient:      newWebhookClient(),
 		changed:         make(chan struct{}),

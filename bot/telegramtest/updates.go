@@ -74,6 +74,9 @@ func (s *Server) enqueueLocked(kind, key string, payload any) int {
 		kind:        body,
 	})
 	s.queue = append(s.queue, &queuedUpdate{id: id, kind: kind, key: key, raw: raw})
+	if s.redeliver {
+		s.queue = append(s.queue, &queuedUpdate{id: id, kind: kind, key: key, raw: raw})
+	}
 	s.notifyLocked()
 	return id
 }

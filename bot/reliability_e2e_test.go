@@ -1,0 +1,125 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/orders"
+)
+
+func redelivered() harnessOption {
+	return func(h *harness) { h.fakeOpts = append(h.fakeOpts, telegramtest.WithRedelivery()) }
+}
+
+// Every update arrives twice: each is handled once, so a whole booking and the sellers'
+// work on it give one order, one transition per action and one message per notice.
+func TestEveryUpdateDeliveredTwiceIsHandledOnce(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"long polling", "webhook"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := shopHarness(t, redelivered())
+			if mode == "webhook" {
+				h.webhooks()
+			}
+			h.start()
+			_, s2 := sellers(t, h)
+			dress, _ := liveShop(t, h, map[string]int{"S": 5})
+			u := h.user(7601, "Mai", "en")
+			o := placePickup(t, h, u, dress, "S", 2)
+			u.SendPhoto(photo(t, 8), "")
+			r2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+			s2.Press(t, r2, h.text("en", "desk.paid_button"))
+			u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "💰") })
+			time.Sleep(300 * time.Millisecond)
+
+			var n, paid, receipts, outbox int
+			h.db.Get(&n, `SELECT count(*) FROM orders`)
+			h.db.Get(&paid, `SELECT count(*) FROM order_events WHERE to_status = 'paid'`)
+			h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
+			h.db.Get(&outbox, `SELECT count(*) FROM outbox WHERE kind = 'status_paid'`)
+			if n != 1 || paid != 1 || receipts != 1 || outbox != 1 || stockOf(t, h, dress, "S") != 3 {
+				t.Errorf("orders %d, paid transitions %d, receipts %d, paid notices %d, stock %d", n, paid, receipts, outbox, stockOf(t, h, dress, "S"))
+			}
+			// Every answer came once.
+			seen := map[string]bool{}
+			for _, m := range u.Messages() {
+				key := m.Body()
+				if m.Photo != nil {
+					key = "photo:" + key
+				}
+				if seen[key] && !strings.HasPrefix(key, "photo:") {
+					t.Errorf("the customer got %q twice", key)
+				}
+				seen[key] = true
+			}
+			noErrors(t, h)
+		})
+	}
+}
+
+func TestOneFloodingCustomerIsSlowedDown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	spammer := h.user(7701, "Spam", "en")
+	other := h.user(7702, "Calm", "en")
+	for range 60 {
+		spammer.SendText("hello?")
+	}
+	other.SendText("/help")
+	if m := other.Next(t); !strings.HasPrefix(m.Text, h.text("en", "help.customer")) {
+		t.Errorf("the other customer got %q", m.Text)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && h.fake.PendingUpdates() > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	answers, slowDown := 0, 0
+	for _, m := range spammer.Messages() {
+		switch m.Text {
+		case h.text("en", "error.slow_down"):
+			slowDown++
+		default:
+			answers++
+		}
+	}
+	if answers != 30 || slowDown != 1 {
+		t.Errorf("the spammer got %d answers and %d warnings for 60 messages", answers, slowDown)
+	}
+}
+
+// Redis restarted with its data lost: people mid-conversation are told it started over,
+// and their orders are intact.
+func TestRedisDataLostMidCheckout(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(7801, "Tam", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	added := book(t, h, u, dress, "S", 1)
+	u.Press(t, added, h.text("en", "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt") })
+	u.Press(t, d, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("en", "checkout.name_prompt") })
+
+	keys, err := h.rdb.Keys(context.Background(), h.prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rdb.Del(context.Background(), keys...)
+	from := lastID(u)
+	u.SendText("Trần Văn Tâm")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "session.restarted") })
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if status != orders.AwaitingPayment {
+		t.Errorf("order %s after Redis lost its data", status)
+	}
+	noErrors(t, h)
+}
