@@ -104,9 +104,13 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	o := placePickup(t, h, u, dress, "S", 1)
 	added := book(t, h, u, dress, "S", 1)
 	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt") })
+	d := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	})
 	u.Press(t, d, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("en", "checkout.name_prompt") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > d.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
 
 	keys, err := h.rdb.Keys(context.Background(), h.prefix+"*").Result()
 	if err != nil {
