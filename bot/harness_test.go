@@ -296,7 +296,10 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := b.targets[b.next%len(b.targets)]
 	b.next++
 	b.mu.Unlock()
-	httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target}).ServeHTTP(w, r)
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	// A stopped bot refuses: Telegram sees a 502 and delivers again, as from a real balancer.
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
+	proxy.ServeHTTP(w, r)
 }
 
 // insecureTLS trusts the test's own HTTPS servers.

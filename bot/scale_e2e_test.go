@@ -1,0 +1,183 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/catalog"
+)
+
+// confirmPickup takes a customer from an item card to a confirmed pickup order (or the
+// shortage answer) and returns the answer and how long it took after Confirm.
+func confirmPickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string) (telegramtest.Message, time.Duration) {
+	return confirm(t, h, u, toSummary(t, h, u, it, size))
+}
+
+// toSummary books one of a size for pickup, up to the order summary.
+func toSummary(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string) telegramtest.Message {
+	added := book(t, h, u, it, size, 1)
+	u.Press(t, added, h.text("en", "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt") })
+	u.Press(t, d, h.text("en", "checkout.pickup_button"))
+	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("en", "checkout.note_prompt") })
+	u.Press(t, n, h.text("en", "checkout.no_note_button"))
+	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+}
+
+// confirm presses Confirm on a summary and waits for the order or the shortage answer.
+func confirm(t *testing.T, h *harness, u *telegramtest.User, summary telegramtest.Message) (telegramtest.Message, time.Duration) {
+	start := time.Now()
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	answer := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > summary.ID && (strings.HasPrefix(m.Text, "✅ Order") || strings.HasPrefix(m.Text, h.text("en", "checkout.shortage")))
+	})
+	return answer, time.Since(start)
+}
+
+// Three processes in webhook mode behind a round-robin balancer, on one Postgres and
+// Redis: customers racing for the last units end as with one process, each seller gets
+// each order once, and one person's updates, spread over the replicas, stay in order.
+func TestThreeReplicasBehindABalancer(t *testing.T) {
+	t.Parallel()
+	const customers, units = 30, 10
+	h := shopHarness(t)
+	h.webhooks()
+	h.start()
+	h.start()
+	h.start()
+	s1, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": units})
+	var wg sync.WaitGroup
+	won := make(chan bool, customers)
+	for i := range customers {
+		u := h.user(int64(8500+i), fmt.Sprintf("R%d", i), "en")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answer, _ := confirmPickup(t, h, u, dress, "S")
+			won <- strings.HasPrefix(answer.Text, "✅ Order")
+		}()
+	}
+	wg.Wait()
+	close(won)
+	wins := 0
+	for w := range won {
+		if w {
+			wins++
+		}
+	}
+	var orders int
+	h.db.Get(&orders, `SELECT count(*) FROM orders`)
+	if wins != units || orders != units || stockOf(t, h, dress, "S") != 0 {
+		t.Errorf("%d told placed, %d orders, stock %d", wins, orders, stockOf(t, h, dress, "S"))
+	}
+	for _, s := range []*telegramtest.User{s1, s2} {
+		deadline := time.Now().Add(15 * time.Second)
+		count := func() int {
+			n := 0
+			for _, m := range s.Messages() {
+				if strings.Contains(m.Text, "Silk dress (S) × 1") {
+					n++
+				}
+			}
+			return n
+		}
+		for count() < units && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := count(); n != units {
+			t.Errorf("seller %d got %d order notices for %d orders", s.ID, n, units)
+		}
+	}
+	noErrors(t, h)
+}
+
+// A flash sale: 1,000 customers race for 50 units across 5 sizes.
+func TestFlashSale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 customers: runs without -short")
+	}
+	t.Parallel()
+	const customers = 1000
+	h := shopHarness(t, func(h *harness) { h.limits.GlobalRate *= 10; h.limits.GlobalBurst *= 10 })
+	h.start()
+	ctx := context.Background()
+	w, err := h.catalog().CreateWeek(ctx, "Flash", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := []string{"XS", "S", "M", "L", "XL"}
+	var specs []catalog.VariantSpec
+	for _, s := range sizes {
+		specs = append(specs, catalog.VariantSpec{Name: s, Stock: 10})
+	}
+	it, err := h.catalog().CreateItem(ctx, w.ID, catalog.NewItem{Title: "Limited bag", Price: 500000, Currency: "VND",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: specs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.catalog().StartPublishing(ctx, w.ID, time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Everyone fills a cart and reaches the summary while stock lasts; then they all
+	// confirm at once.
+	people := make([]*telegramtest.User, customers)
+	summaries := make([]telegramtest.Message, customers)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	for i := range customers {
+		people[i] = h.user(int64(100000+i), fmt.Sprintf("F%d", i), "en")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			summaries[i] = toSummary(t, h, people[i], it, sizes[i%len(sizes)])
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	var mu sync.Mutex
+	var latencies []time.Duration
+	wins, losses := 0, 0
+	for i := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answer, took := confirm(t, h, people[i], summaries[i])
+			mu.Lock()
+			defer mu.Unlock()
+			latencies = append(latencies, took)
+			if strings.HasPrefix(answer.Text, "✅ Order") {
+				wins++
+			} else {
+				losses++
+				if !strings.Contains(answer.Text, "0 left") {
+					t.Errorf("a loser was told %q", answer.Text)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var sold int
+	h.db.Get(&sold, `SELECT COALESCE(sum(quantity), 0) FROM order_lines`)
+	var negative int
+	h.db.Get(&negative, `SELECT count(*) FROM variants WHERE stock < 0`)
+	if wins != 50 || losses != customers-50 || sold != 50 || negative != 0 {
+		t.Errorf("%d placed, %d told sold out, %d units sold, %d negative stocks", wins, losses, sold, negative)
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	if len(latencies) > 0 {
+		t.Logf("Confirm to reply over %d customers: p50 %v, p99 %v, max %v", len(latencies),
+			latencies[len(latencies)/2], latencies[len(latencies)*99/100], latencies[len(latencies)-1])
+	}
+}
