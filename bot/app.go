@@ -177,7 +177,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	h := handlers.New(handlers.Deps{
 		Texts:             a.texts,
 		Shop:              shop,
-		Sessions:          handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL, opts.HandlerTimeout+5*time.Second),
+		Sessions:          handlers.NewSessions(a.rdb, opts.KeyPrefix, opts.SessionTTL, 6*time.Second),
 		IsAdmin:           cfg.IsAdmin,
 		ShopName:          a.bot.Me.FirstName,
 		DefaultLanguage:   cfg.DefaultLanguage,

@@ -71,3 +71,14 @@ func (h *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h *redactHandler) WithGroup(name string) slog.Handler {
 	return &redactHandler{Handler: h.Handler.WithGroup(name), secrets: h.secrets}
 }
+
+// redact removes the token and webhook secret from a text kept anywhere (errors stored
+// with outbox messages end up in database backups).
+func (a *App) redact(s string) string {
+	for _, secret := range []string{a.cfg.BotToken, a.cfg.WebhookSecret} {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		}
+	}
+	return s
+}

@@ -23,9 +23,13 @@ func confirmPickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.It
 func toSummary(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string) telegramtest.Message {
 	added := book(t, h, u, it, size, 1)
 	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt") })
+	d := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	})
 	u.Press(t, d, h.text("en", "checkout.pickup_button"))
-	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("en", "checkout.note_prompt") })
+	n := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > d.ID && m.Text == h.text("en", "checkout.note_prompt")
+	})
 	u.Press(t, n, h.text("en", "checkout.no_note_button"))
 	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
 }

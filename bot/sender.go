@@ -34,10 +34,13 @@ type sender struct {
 }
 
 const (
-	senderBatch  = 50
-	senderClaim  = time.Minute
-	maxBackoff   = 5 * time.Minute
-	maxSendTries = 20 // over about a day with the backoff cap
+	senderBatch   = 50
+	senderPerChat = 5 // at about one a second, well within the claim
+	senderClaim   = 15 * time.Second
+	maxBackoff    = 5 * time.Minute
+	// giveUpAfter: Telegram or the network failing for a day. Until then a message is
+	// retried, at most every maxBackoff.
+	giveUpAfter = 24 * time.Hour
 )
 
 func newSender(a *App, store *outbox.Store) *sender {
@@ -77,7 +80,7 @@ func (s *sender) round(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	msgs, err := s.store.Claim(ctx, senderBatch, senderClaim)
+	msgs, err := s.store.Claim(ctx, senderBatch, senderPerChat, senderClaim)
 	if err != nil {
 		s.a.metrics.errors.WithLabelValues("sender").Inc()
 		s.a.log.Error("outbox claim", "err", err)
@@ -165,15 +168,15 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, wait, "429") })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "retry").Inc()
 		return false
-	case permanent(err) || m.Attempts >= maxSendTries:
+	case permanent(err) || time.Since(m.CreatedAt) > giveUpAfter:
 		s.a.log.Warn("outbox message given up", "id", m.ID, "kind", m.Kind, "err", err)
-		s.settle(func(ctx context.Context) error { return s.store.Failed(ctx, m.ID, err.Error()) })
+		s.settle(func(ctx context.Context) error { return s.store.Failed(ctx, m.ID, s.a.redact(err.Error())) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "failed").Inc()
 		return true
 	default:
-		wait := min(time.Duration(math.Pow(2, float64(m.Attempts)))*time.Second, maxBackoff)
+		wait := min(time.Duration(math.Pow(2, float64(min(m.Attempts, 20))))*time.Second, maxBackoff)
 		s.a.log.Warn("outbox send failed; will retry", "id", m.ID, "kind", m.Kind, "retry_in", wait, "err", err)
-		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, wait, err.Error()) })
+		s.settle(func(ctx context.Context) error { return s.store.Retry(ctx, m.ID, wait, s.a.redact(err.Error())) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "retry").Inc()
 		return false
 	}

@@ -68,7 +68,7 @@ func (h *Handlers) BroadcastButton(c tele.Context) error {
 	}
 	if c.Callback().Data == "cancel" {
 		s.Reset()
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "broadcast.cancelled"))
@@ -82,7 +82,7 @@ func (h *Handlers) BroadcastButton(c tele.Context) error {
 		return err
 	}
 	s.Reset()
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	// The buttons have done their job: a second tap must not send it twice.

@@ -29,7 +29,7 @@ func (h *Handlers) BrowseButton(c tele.Context) error {
 	if err != nil || id <= 0 {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return h.showCard(c, id)
@@ -126,7 +126,7 @@ func (h *Handlers) AllPhotos(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	_, err = h.sendPhotos(c, it, "", nil)

@@ -106,13 +106,13 @@ func (h *Handlers) Pick(c tele.Context) error {
 		return err
 	}
 	if refusal != "" {
-		return c.Respond(&tele.CallbackResponse{Text: refusal, ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: refusal, ShowAlert: true})
 	}
 	s := h.session(c)
 	s.Reset()
 	s.Pick = &CartLine{ItemID: it.ID, VariantID: v.ID}
 	s.Step = StepQuantity
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	m := &tele.ReplyMarkup{}
@@ -132,10 +132,10 @@ func (h *Handlers) Pick(c tele.Context) error {
 func (h *Handlers) QuantityButton(c tele.Context) error {
 	variantID, n, ok := twoInts(c.Callback().Data)
 	s := h.session(c)
-	if !ok || s.Pick == nil || s.Pick.VariantID != variantID {
+	if !ok || n < 1 || n > 999 || s.Pick == nil || s.Pick.VariantID != variantID {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return h.addToCart(c, int(n))
@@ -281,19 +281,19 @@ func (h *Handlers) CartButton(c tele.Context) error {
 	s := h.session(c)
 	switch action {
 	case "show":
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.ShowCart(c)
 	case "co":
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.startCheckout(c)
 	case "empty":
 		s.Cart = nil
 		s.Checkout = nil
-		if err := c.Respond(&tele.CallbackResponse{Text: h.t(c, "cart.emptied")}); err != nil {
+		if err := h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.emptied")}); err != nil {
 			return err
 		}
 		return h.refreshCart(c)
@@ -317,10 +317,10 @@ func (h *Handlers) CartButton(c tele.Context) error {
 				return err
 			}
 			if refusal != "" {
-				return c.Respond(&tele.CallbackResponse{Text: refusal, ShowAlert: true})
+				return h.respond(c, &tele.CallbackResponse{Text: refusal, ShowAlert: true})
 			}
 			if !v.InStock(s.Cart[at].Quantity + 1) {
-				return c.Respond(&tele.CallbackResponse{Text: h.t(c, "cart.no_more", locale.Args{"Left": *v.Stock}), ShowAlert: true})
+				return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.no_more", locale.Args{"Left": *v.Stock}), ShowAlert: true})
 			}
 			s.Cart[at].Quantity++
 		} else if action == "dec" && s.Cart[at].Quantity > 1 {
@@ -333,7 +333,7 @@ func (h *Handlers) CartButton(c tele.Context) error {
 		if s.Step == StepCheckoutSummary {
 			s.Step = StepNone
 		}
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.refreshCart(c)

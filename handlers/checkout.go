@@ -59,7 +59,7 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if co == nil {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	switch action {
@@ -268,13 +268,13 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 	var short *orders.ShortageError
 	switch {
 	case errors.As(err, &short):
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.shortage(c, short)
 	case errors.Is(err, orders.ErrClosed):
 		s.Cart, s.Checkout, s.Step = nil, nil, StepNone
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "cart.closed"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.closed"), ShowAlert: true})
 	case errors.Is(err, orders.ErrEmpty):
 		return h.Stale(c)
 	case err != nil:
@@ -283,10 +283,10 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 	h.notify()
 	if co.Key != key {
 		// A repeated confirmation of an order already placed.
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "checkout.already_placed", locale.Args{"Code": o.Code})})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "checkout.already_placed", locale.Args{"Code": o.Code})})
 	}
 	s.Cart, s.Checkout, s.Step = nil, nil, StepNone
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	// The summary's buttons have done their job.

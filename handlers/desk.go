@@ -106,13 +106,13 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		return err
 	}
 	if !containsStatus(a.from, o.Status) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "desk.already", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))}), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "desk.already", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))}), ShowAlert: true})
 	}
 	if a.note {
 		s := h.session(c)
 		s.Reset()
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		var markup []any
@@ -176,7 +176,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) e
 	})
 	answer := func(text string, alert bool) error {
 		if c.Callback() != nil {
-			return c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: alert})
+			return h.respond(c, &tele.CallbackResponse{Text: text, ShowAlert: alert})
 		}
 		return c.Send(text)
 	}
@@ -290,7 +290,7 @@ func (h *Handlers) DeskListButton(c tele.Context) error {
 	if _, ok := deskFilters[filter]; !ok || err != nil || page < 0 {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return h.sendDeskList(c, filter, page, true)
@@ -357,7 +357,7 @@ func (h *Handlers) DeskOrderButton(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return h.sendOrderCard(c, o)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -324,7 +325,7 @@ func (h *Handlers) AdminOnly(next tele.HandlerFunc) tele.HandlerFunc {
 			return next(c)
 		}
 		if c.Callback() != nil {
-			return c.Respond(&tele.CallbackResponse{Text: h.t(c, "admin.only"), ShowAlert: true})
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "admin.only"), ShowAlert: true})
 		}
 		return c.Send(h.t(c, "admin.only"))
 	}
@@ -338,4 +339,16 @@ func profile(u *tele.User) orders.Profile {
 		Username:         u.Username,
 		TelegramLanguage: u.LanguageCode,
 	}
+}
+
+// respond answers a button press. An answer Telegram refuses because the press was
+// answered already (the update came again after a restart) or is too old changes
+// nothing for the person: the step goes on.
+func (h *Handlers) respond(c tele.Context, resp ...*tele.CallbackResponse) error {
+	err := c.Respond(resp...)
+	if errors.Is(err, tele.ErrQueryTooOld) || (err != nil && strings.Contains(err.Error(), "query is too old")) {
+		h.Log.Debug("button answer refused", "err", err)
+		return nil
+	}
+	return err
 }

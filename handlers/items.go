@@ -65,7 +65,7 @@ func (h *Handlers) ItemListPage(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return h.sendItemList(c, w, int(page), true)
@@ -149,7 +149,7 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 	ctx := h.req(c).ctx
 	it, err := h.Catalog.Item(ctx, id)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.gone"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.gone"), ShowAlert: true})
 	}
 	if err != nil {
 		return err
@@ -157,33 +157,33 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 	s := h.session(c)
 	switch {
 	case action == "card":
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.sendItemCard(c, it)
 	case action == "price":
 		s.Reset()
 		s.Step, s.EditItem = StepEditPrice, it.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "items.price_prompt", locale.Args{"Title": it.Title, "Price": money.Format(it.Price, it.Currency), "Example": h.priceExample()}))
 	case action == "title":
 		s.Reset()
 		s.Step, s.EditItem = StepEditTitle, it.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "items.title_prompt", locale.Args{"Title": it.Title, "Max": catalog.MaxTitle}))
 	case action == "desc":
 		s.Reset()
 		s.Step, s.EditItem = StepEditDescription, it.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "items.description_prompt"))
 	case action == "stock":
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.sendStockChoice(c, it)
@@ -195,7 +195,7 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 		}
 		s.Reset()
 		s.Step, s.EditItem, s.EditVariant = StepEditStock, it.ID, v.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		name := v.Name
@@ -206,7 +206,7 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 	case action == "sizes":
 		s.Reset()
 		s.Step, s.EditItem = StepEditVariants, it.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "newitem.variants_prompt"))
@@ -215,14 +215,14 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 			return err
 		}
 		h.kick()
-		if err := c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.saved")}); err != nil {
+		if err := h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.saved")}); err != nil {
 			return err
 		}
 		return h.refreshItemCard(c, it.ID)
 	case action == "del":
 		m := &tele.ReplyMarkup{}
 		m.Inline(m.Row(m.Data(h.t(c, "items.delete_confirm_button"), UniqueItemAdmin, fmt.Sprintf("%d|del!", it.ID))))
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "items.delete_confirm", locale.Args{"Title": it.Title}), m)
@@ -240,7 +240,7 @@ func (h *Handlers) deleteItem(c tele.Context, it catalog.Item) error {
 	}
 	err := h.Catalog.DeleteItem(ctx, it.ID)
 	if errors.Is(err, catalog.ErrHasOrders) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "items.delete_has_orders"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.delete_has_orders"), ShowAlert: true})
 	}
 	if err != nil {
 		return err
@@ -260,7 +260,7 @@ func (h *Handlers) deleteItem(c tele.Context, it catalog.Item) error {
 		}
 	}
 	h.kick()
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return c.Send(h.t(c, "items.deleted", locale.Args{"Title": it.Title}))

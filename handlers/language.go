@@ -34,7 +34,7 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 		return err
 	}
 	h.session(c).Lang = lang
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	if err := c.Edit(h.t(c, "language.set")); err != nil && !notModified(err) {

@@ -84,7 +84,7 @@ func (h *Handlers) Menu(c tele.Context) error {
 	if open == nil {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return open(c)
@@ -124,5 +124,5 @@ func (h *Handlers) Cancel(c tele.Context) error {
 
 // Stale answers a button that means nothing now: an old message, or forged data.
 func (h *Handlers) Stale(c tele.Context) error {
-	return c.Respond(&tele.CallbackResponse{Text: h.t(c, "callback.stale"), ShowAlert: true})
+	return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "callback.stale"), ShowAlert: true})
 }

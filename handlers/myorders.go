@@ -65,9 +65,9 @@ func (h *Handlers) OrderButton(c tele.Context) error {
 		return err
 	}
 	if !ok {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	lang := h.lang(c)
@@ -88,12 +88,12 @@ func (h *Handlers) CancelAsk(c tele.Context) error {
 		return err
 	}
 	if !ok {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
 	}
 	if !o.Cancellable() {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	m := &tele.ReplyMarkup{}
@@ -109,7 +109,7 @@ func (h *Handlers) CancelOrder(c tele.Context) error {
 		return err
 	}
 	if !ok {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
 	}
 	admins, err := h.adminLangs(c)
 	if err != nil {
@@ -121,14 +121,14 @@ func (h *Handlers) CancelOrder(c tele.Context) error {
 		Notices: func(o orders.Order) []outbox.Message { return h.cancelledByCustomerNotices(o, admins) },
 	})
 	if errors.Is(err, orders.ErrTransition) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
 	}
 	if err != nil {
 		return err
 	}
 	h.notify()
 	h.kick() // the channel posts show the stock that came back
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	return c.Send(h.t(c, "orders.cancelled", locale.Args{"Code": o.Code}), h.mainMenu(c))

@@ -107,7 +107,7 @@ func (h *Handlers) NewItemButton(c tele.Context) error {
 		return h.Stale(c)
 	}
 	data := c.Callback().Data
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	switch {

@@ -69,7 +69,7 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err != nil || s.PendingReceipt == nil {
 		return h.Stale(c)
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	r := *s.PendingReceipt

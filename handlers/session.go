@@ -164,9 +164,8 @@ type Sessions struct {
 }
 
 // NewSessions returns a store whose keys start with prefix and whose sessions live ttl
-// after the person's last update. A lock lives lockTTL unless freed: longer than any
-// update may take, short enough that a person whose update died with its process is not
-// kept waiting long.
+// after the person's last update. A lock lives lockTTL unless freed, renewed while its
+// update is handled: a person whose update died with its process waits lockTTL at most.
 func NewSessions(rdb redis.UniversalClient, prefix string, ttl, lockTTL time.Duration) *Sessions {
 	return &Sessions{rdb: rdb, prefix: prefix, ttl: ttl, lockTTL: lockTTL,
 		RateLimit: 30, RateWindow: 10 * time.Second, SeenFor: 24 * time.Hour}
@@ -199,6 +198,11 @@ local s = redis.call('GET', KEYS[1])
 if s then return {1, s} end
 return {1}`)
 
+// renewScript extends the lock while it is still ours.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+
 // releaseScript saves the session (when ARGV[2] is not empty), remembers the update as
 // handled (KEYS[3], when ARGV[4] is set) and frees the lock, but only while the lock is
 // still ours: a holder that outlived its lock must not overwrite newer state.
@@ -220,6 +224,26 @@ type Lease struct {
 	updateID int
 	token    string
 	stored   []byte
+	done     chan struct{} // ends the lock's renewal
+}
+
+// keepAlive renews the lock while the update is handled, so the lock can be short: a
+// process that dies holding it blocks the person for lockTTL at most, not for as long as
+// the slowest update may take.
+func (l *Lease) keepAlive() {
+	_, lockKey := l.s.keys(l.userID)
+	t := time.NewTicker(l.s.lockTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), l.s.lockTTL/3)
+			renewScript.Run(ctx, l.s.rdb, []string{lockKey}, l.token, l.s.lockTTL.Milliseconds())
+			cancel()
+		}
+	}
 }
 
 // Acquire locks the person's session and loads it, waiting while another update of the
@@ -250,7 +274,8 @@ func (s *Sessions) Acquire(ctx context.Context, userID int64, updateID int) (*Le
 		case 3:
 			return nil, &FloodError{First: res[1].(int64) == int64(s.RateLimit)+1}
 		case 1:
-			l := &Lease{s: s, userID: userID, updateID: updateID, token: token}
+			l := &Lease{s: s, userID: userID, updateID: updateID, token: token, done: make(chan struct{})}
+			go l.keepAlive()
 			if len(res) > 1 {
 				l.stored = []byte(res[1].(string))
 				if err := json.Unmarshal(l.stored, &l.Session); err == nil {
@@ -285,6 +310,7 @@ func (l *Lease) Release(ctx context.Context) error {
 }
 
 func (l *Lease) release(ctx context.Context, data []byte) error {
+	l.stopRenewal()
 	sessionKey, lockKey := l.s.keys(l.userID)
 	// Saving means the update was handled: remember it, so a redelivery is skipped.
 	seen := ""
@@ -303,4 +329,12 @@ func (l *Lease) release(ctx context.Context, data []byte) error {
 type BroadcastDraft struct {
 	Text        string `json:"text,omitempty"` // HTML, escaped from what the seller typed
 	PhotoFileID string `json:"photo,omitempty"`
+}
+
+func (l *Lease) stopRenewal() {
+	select {
+	case <-l.done:
+	default:
+		close(l.done)
+	}
 }

@@ -140,6 +140,7 @@ func TestSessionLockExpiresAndLateHolderCannotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stale.stopRenewal() // its process died
 	time.Sleep(80 * time.Millisecond)
 	fresh, err := s.Acquire(ctx, 8, 0)
 	if err != nil {
@@ -187,4 +188,65 @@ func TestUnavailableWhenRedisIsDown(t *testing.T) {
 		t.Fatalf("after Redis came back: %v", err)
 	}
 	l.Release(ctx)
+}
+
+// A lock is renewed while its update is handled, however long that takes.
+func TestSessionLockLivesWhileHeld(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	s := NewSessions(rdb, prefix, time.Hour, 90*time.Millisecond)
+	held, err := s.Acquire(context.Background(), 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	if _, err := s.Acquire(ctx, 9, 0); !errors.Is(err, ErrBusy) {
+		t.Errorf("took a lock held (and renewed) for 4 lock lifetimes: %v", err)
+	}
+	held.Release(context.Background())
+	l, err := s.Acquire(context.Background(), 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release(context.Background())
+}
+
+func TestSessionDuplicatesAndFlood(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := testenv.Redis(t)
+	s := NewSessions(rdb, prefix, time.Hour, time.Second)
+	s.RateLimit = 3
+	ctx := context.Background()
+	l, err := s.Acquire(ctx, 10, 501)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Release(ctx) // failed: not remembered
+	l, err = s.Acquire(ctx, 10, 501)
+	if err != nil {
+		t.Fatalf("an update that failed is not handled again: %v", err)
+	}
+	l.Save(ctx)
+	if _, err := s.Acquire(ctx, 10, 501); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a handled update again: %v", err)
+	}
+	// Two counted so far (a duplicate is not): one more is allowed, then the limit.
+	if l, err = s.Acquire(ctx, 10, 502); err != nil {
+		t.Fatalf("the third update in the window: %v", err)
+	}
+	l.Save(ctx)
+	var flood *FloodError
+	_, err = s.Acquire(ctx, 10, 503)
+	if !errors.As(err, &flood) || !flood.First {
+		t.Fatalf("the fourth update in the window: %v", err)
+	}
+	if _, err = s.Acquire(ctx, 10, 504); !errors.As(err, &flood) || flood.First {
+		t.Errorf("the fifth update in the window: %v", err)
+	}
+	if l, err := s.Acquire(ctx, 11, 505); err != nil {
+		t.Errorf("another person is limited too: %v", err)
+	} else {
+		l.Release(ctx)
+	}
 }

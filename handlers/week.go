@@ -89,12 +89,12 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 	if action == "next" {
 		w, err := h.Catalog.CreateWeek(ctx, h.defaultWeekTitle(), nil, nil)
 		if errors.Is(err, catalog.ErrWeekExists) {
-			return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.exists"), ShowAlert: true})
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.exists"), ShowAlert: true})
 		}
 		if err != nil {
 			return err
 		}
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return h.sendWeekCard(c, w, false)
@@ -116,31 +116,31 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 		return h.publishNow(c, w)
 	case "sched":
 		if !w.Upcoming() {
-			return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
 		}
 		s.Reset()
 		s.Step, s.EditWeek = StepWeekSchedule, w.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "week.schedule_prompt"))
 	case "rename":
 		s.Reset()
 		s.Step, s.EditWeek = StepWeekTitle, w.ID
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "week.rename_prompt", locale.Args{"Title": w.Title}))
 	case "close":
 		w, err := h.Catalog.CloseWeek(ctx, w.ID, h.Now())
 		if errors.Is(err, catalog.ErrWrongStatus) {
-			return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.not_live"), ShowAlert: true})
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.not_live"), ShowAlert: true})
 		}
 		if err != nil {
 			return err
 		}
 		h.kick()
-		if err := c.Respond(); err != nil {
+		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "week.closed_now", locale.Args{"Title": w.Title}))
@@ -151,14 +151,14 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 	ctx := h.req(c).ctx
 	if !h.ChannelConfigured {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.no_channel"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.no_channel"), ShowAlert: true})
 	}
 	items, err := h.Catalog.Items(ctx, w.ID, false)
 	if err != nil {
 		return err
 	}
 	if len(items) == 0 {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.empty"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.empty"), ShowAlert: true})
 	}
 	now := h.Now()
 	closes := now.Add(defaultOpenFor)
@@ -168,16 +168,16 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 		return err
 	}
 	if w.ClosesAt != nil && !w.ClosesAt.After(now) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.closes_passed"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.closes_passed"), ShowAlert: true})
 	}
 	w, err = h.Catalog.StartPublishing(ctx, w.ID, now, closes)
 	if errors.Is(err, catalog.ErrWrongStatus) {
-		return c.Respond(&tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
 	}
 	if err != nil {
 		return err
 	}
-	if err := c.Respond(); err != nil {
+	if err := h.respond(c); err != nil {
 		return err
 	}
 	msg, err := c.Bot().Send(c.Chat(), h.Texts.T(h.lang(c), "week.publishing", locale.Args{"Title": w.Title, "Done": 0, "Total": len(items)}))

@@ -26,8 +26,9 @@ type Message struct {
 	ReceiptID *int64 `db:"receipt_id"`
 	// PhotoFileID sends a photo by Telegram file id with Text as its caption.
 	PhotoFileID string `db:"photo_file_id"`
-	BroadcastID *int64 `db:"broadcast_id"`
-	Attempts    int    `db:"attempts"`
+	BroadcastID *int64    `db:"broadcast_id"`
+	Attempts    int       `db:"attempts"`
+	CreatedAt   time.Time `db:"created_at"`
 }
 
 // Execer runs statements: a *sqlx.Tx of the change the messages belong to.
@@ -58,17 +59,23 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// Claim takes up to limit pending messages that are due, oldest first, for d. Several
-// senders may claim at once: each message goes to one of them (SKIP LOCKED), and one a
-// sender claimed but never settled (it died) is due again when the claim runs out.
-func (s *Store) Claim(ctx context.Context, limit int, d time.Duration) ([]Message, error) {
+// Claim takes up to limit pending messages that are due, oldest first and at most
+// perChat of any one chat (delivered at about one a second, they must all fit in d), for
+// d. Several senders may claim at once: each message goes to one of them (SKIP LOCKED),
+// and one a sender claimed but never settled (it died) is due again when d runs out.
+func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration) ([]Message, error) {
 	var msgs []Message
-	err := s.db.SelectContext(ctx, &msgs, `UPDATE outbox SET claimed_until = now() + $2 * interval '1 millisecond', attempts = attempts + 1
+	err := s.db.SelectContext(ctx, &msgs, `UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
 WHERE id IN (
-    SELECT id FROM outbox
-    WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id, broadcast_id, attempts`, limit, d.Milliseconds())
+    SELECT id FROM (
+        SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY id) AS n FROM outbox
+        WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+    ) due
+    WHERE n <= $2
+    ORDER BY id LIMIT $1)
+AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
+RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id,
+    broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
