@@ -25,7 +25,7 @@ type Message struct {
 	// ReceiptID sends the receipt's picture with Text as its caption.
 	ReceiptID *int64 `db:"receipt_id"`
 	// PhotoFileID sends a photo by Telegram file id with Text as its caption.
-	PhotoFileID string `db:"photo_file_id"`
+	PhotoFileID string    `db:"photo_file_id"`
 	BroadcastID *int64    `db:"broadcast_id"`
 	Attempts    int       `db:"attempts"`
 	CreatedAt   time.Time `db:"created_at"`
