@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"os"
 	"time"
 
@@ -117,6 +118,17 @@ type App struct {
 	server    *http.Server
 	scheduler *scheduler
 	sender    *sender
+	// jobs are long work started by updates (exports); shutdown waits for them.
+	jobs sync.WaitGroup
+}
+
+// background runs f outside the update that asked for it.
+func (a *App) background(f func(ctx context.Context)) {
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		f(a.base)
+	}()
 }
 
 func (a *App) now() time.Time { return a.opts.Now() }
@@ -197,6 +209,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		Notify:            a.sender.Kick,
 		Outbox:            box,
 		Exporter:          shop,
+		Background:        a.background,
 	})
 	a.scheduler.handlers = h
 	a.scheduler.outbox = box
@@ -260,7 +273,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
 	defer cancel()
-	for name, done := range map[string]chan struct{}{"scheduler": schedulerDone, "sender": senderDone} {
+	jobsDone := make(chan struct{})
+	go func() { a.jobs.Wait(); close(jobsDone) }()
+	for name, done := range map[string]chan struct{}{"scheduler": schedulerDone, "sender": senderDone, "exports": jobsDone} {
 		select {
 		case <-done:
 		case <-shutdownCtx.Done():

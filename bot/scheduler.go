@@ -193,15 +193,21 @@ func (s *scheduler) dailyBackup(ctx context.Context, now time.Time) {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		defer cancel()
-		// Everything, every day: the business outlives losing Telegram too.
-		if err := s.handlers.SendExport(ctx, s.a.bot, s.a.cfg.AdminIDs, orders.Range{}, false); err != nil {
-			s.fail("daily backup", err)
+		// Everything, every day: the business outlives losing Telegram too. A seller who
+		// cannot be reached does not hold the others' back; only when nobody got it is
+		// the day given back, to try again.
+		failed := s.handlers.SendExport(ctx, s.a.bot, s.a.cfg.AdminIDs, orders.Range{}, false)
+		for id, err := range failed {
+			s.a.log.Warn("daily backup not delivered", "user_id", id, "err", err)
+		}
+		if len(failed) == len(s.a.cfg.AdminIDs) {
+			s.fail("daily backup", errors.New("no seller received it"))
 			if err := s.shop.UnclaimDaily(ctx, "backup", day); err != nil {
 				s.fail("give the backup day back", err)
 			}
 			return
 		}
-		s.a.log.Info("daily backup sent")
+		s.a.log.Info("daily backup sent", "sellers", len(s.a.cfg.AdminIDs)-len(failed))
 	}()
 }
 
@@ -305,14 +311,16 @@ func (s *scheduler) editProgress(p catalog.Watcher, text string) {
 // sendPurchaseList gives the sellers the week's purchase list at its cut-off.
 func (s *scheduler) sendPurchaseList(ctx context.Context, w catalog.Week) {
 	for _, admin := range s.a.cfg.AdminIDs {
-		text, err := s.handlers.PurchaseList(ctx, s.a.adminLang(ctx, admin), w)
+		parts, err := s.handlers.PurchaseList(ctx, s.a.adminLang(ctx, admin), w)
 		if err != nil {
 			s.fail("purchase list", err)
 			return
 		}
-		if err := s.outbox.Enqueue(ctx, outbox.Message{ChatID: admin, Kind: "purchases", Text: text}); err != nil {
-			s.fail("purchase list", err)
-			return
+		for _, text := range parts {
+			if err := s.outbox.Enqueue(ctx, outbox.Message{ChatID: admin, Kind: "purchases", Text: text}); err != nil {
+				s.fail("purchase list", err)
+				return
+			}
 		}
 	}
 	s.a.sender.Kick()

@@ -82,6 +82,7 @@ func (h *Handlers) BroadcastButton(c tele.Context) error {
 		return err
 	}
 	s.Reset()
+	h.committed(c)
 	if err := h.respond(c); err != nil {
 		return err
 	}

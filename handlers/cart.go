@@ -13,6 +13,7 @@ import (
 	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
+	"github.com/shopbot/shopbot/orders"
 )
 
 // Button families of the cart.
@@ -171,6 +172,9 @@ func (h *Handlers) addToCart(c tele.Context, n int) error {
 			have, at = l.Quantity, i
 		}
 	}
+	if have+n > orders.MaxQuantity {
+		return c.Send(h.t(c, "cart.quantity_range"))
+	}
 	if !v.InStock(have + n) {
 		left := *v.Stock - have
 		if left <= 0 {
@@ -319,7 +323,10 @@ func (h *Handlers) CartButton(c tele.Context) error {
 			if refusal != "" {
 				return h.respond(c, &tele.CallbackResponse{Text: refusal, ShowAlert: true})
 			}
-			if !v.InStock(s.Cart[at].Quantity + 1) {
+			if !v.InStock(s.Cart[at].Quantity+1) || s.Cart[at].Quantity >= orders.MaxQuantity {
+				if v.Stock == nil {
+					return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.quantity_range"), ShowAlert: true})
+				}
 				return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.no_more", locale.Args{"Left": *v.Stock}), ShowAlert: true})
 			}
 			s.Cart[at].Quantity++

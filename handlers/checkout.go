@@ -216,6 +216,10 @@ func (h *Handlers) summary(c tele.Context) error {
 		return err
 	}
 	co.Key = hex.EncodeToString(key[:])
+	co.Total = 0
+	for _, l := range lines {
+		co.Total += l.amount()
+	}
 	s.Step = StepCheckoutSummary
 	text := h.t(c, "checkout.summary_title") + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
 	m := &tele.ReplyMarkup{}
@@ -262,7 +266,7 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 	o, err := h.Orders.Place(ctx, orders.PlaceRequest{
 		CustomerID: c.Sender().ID, Key: key, Lines: wants, Currency: h.Currency, Delivery: co.Delivery,
 		RecipientName: co.Name, Phone: co.Phone, Address: co.Address, Note: co.Note,
-		Now: h.Now(), TTL: h.UnpaidTTL,
+		Now: h.Now(), TTL: h.UnpaidTTL, Total: co.Total,
 		Notices: func(o orders.Order) []outboxMessage { return h.newOrderNotices(o, admins) },
 	})
 	var short *orders.ShortageError
@@ -277,6 +281,14 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.closed"), ShowAlert: true})
 	case errors.Is(err, orders.ErrEmpty):
 		return h.Stale(c)
+	case errors.Is(err, orders.ErrPriceChanged):
+		if err := h.respond(c); err != nil {
+			return err
+		}
+		if err := c.Send(h.t(c, "checkout.price_changed")); err != nil {
+			return err
+		}
+		return h.summary(c)
 	case err != nil:
 		return err
 	}
@@ -286,6 +298,7 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "checkout.already_placed", locale.Args{"Code": o.Code})})
 	}
 	s.Cart, s.Checkout, s.Step = nil, nil, StepNone
+	h.committed(c)
 	if err := h.respond(c); err != nil {
 		return err
 	}
@@ -306,10 +319,14 @@ func (h *Handlers) shortage(c tele.Context, e *orders.ShortageError) error {
 		if l.Variant != "" {
 			label += " (" + l.Variant + ")"
 		}
-		if label == "" {
-			label = h.t(c, "catalog.item_withdrawn")
+		switch {
+		case label == "":
+			b.WriteString("\n• " + h.t(c, "catalog.item_withdrawn"))
+		case l.Closed:
+			b.WriteString("\n• " + h.t(c, "checkout.shortage_closed", locale.Args{"Item": label}))
+		default:
+			b.WriteString("\n• " + h.t(c, "checkout.shortage_line", locale.Args{"Item": label, "Wanted": l.Wanted, "Left": l.Left}))
 		}
-		b.WriteString("\n• " + h.t(c, "checkout.shortage_line", locale.Args{"Item": label, "Wanted": l.Wanted, "Left": l.Left}))
 		for i := 0; i < len(s.Cart); i++ {
 			if s.Cart[i].VariantID != l.VariantID {
 				continue
@@ -346,12 +363,19 @@ func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error
 		instructions = html.EscapeString(instructions)
 	}
 	r := h.renderer(h.lang(c))
-	text := h.t(c, "payment.placed", locale.Args{"Code": o.Code}) + "\n" + h.orderLines(h.lang(c), o) + "\n\n" +
-		h.t(c, "payment.how") + "\n" + instructions + "\n\n" +
+	placed := h.t(c, "payment.placed", locale.Args{"Code": o.Code}) + "\n" + h.orderLines(h.lang(c), o)
+	how := h.t(c, "payment.how") + "\n" + instructions + "\n\n" +
 		h.t(c, "payment.details", locale.Args{"Amount": money.Format(o.Total, o.Currency), "Code": o.Code, "Deadline": r.When(o.ExpiresAt)})
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(h.t(c, "menu.orders"), UniqueMenu, menuOrders)))
-	return c.Send(text, m)
+	if channel.VisibleLen(placed+"\n\n"+how) <= 4000 {
+		return c.Send(placed+"\n\n"+how, m)
+	}
+	// A long order with long instructions: in two messages, each within Telegram's limit.
+	if err := c.Send(shortenText(placed)); err != nil {
+		return err
+	}
+	return c.Send(how, m)
 }
 
 // orderLines lists an order's lines and total.

@@ -171,7 +171,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) e
 		}
 	}
 	moved, err := h.Orders.Move(ctx, orders.Move{
-		OrderID: o.ID, From: a.from, To: a.to, Actor: c.Sender().ID, Note: note,
+		OrderID: o.ID, From: a.from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL),
 		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(o, note, pickup) },
 	})
 	answer := func(text string, alert bool) error {
@@ -186,6 +186,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) e
 	if err != nil {
 		return err
 	}
+	h.committed(c)
 	h.notify()
 	if a.to == orders.Cancelled {
 		h.kick() // the stock that came back shows in the channel posts
@@ -209,17 +210,17 @@ func (h *Handlers) statusLine(c tele.Context, lang string, o orders.Order) strin
 	who := ""
 	if evs, err := h.Orders.History(h.req(c).ctx, o.ID); err == nil && len(evs) > 0 {
 		last := evs[len(evs)-1]
-		who = h.actorName(c, last.Actor, o)
+		who = h.actorName(c, lang, last.Actor, o)
 		return h.Texts.T(lang, "desk.status", locale.Args{"Status": h.Texts.T(lang, "order_status."+string(o.Status)),
 			"Who": who, "When": h.renderer(lang).When(last.At)})
 	}
 	return h.Texts.T(lang, "order_status."+string(o.Status))
 }
 
-func (h *Handlers) actorName(c tele.Context, actor int64, o orders.Order) string {
+func (h *Handlers) actorName(c tele.Context, lang string, actor int64, o orders.Order) string {
 	switch actor {
 	case 0:
-		return h.t(c, "desk.by_shop")
+		return h.Texts.T(lang, "desk.by_shop")
 	case o.CustomerID:
 		return o.Customer.Name()
 	}
@@ -421,7 +422,7 @@ func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 	b.WriteString("\n\n" + h.t(c, "desk.history"))
 	r := h.renderer(lang)
 	for _, e := range evs {
-		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, e.Actor, o)))
+		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, lang, e.Actor, o)))
 		if e.Note != "" {
 			b.WriteString(": " + html.EscapeString(e.Note))
 		}

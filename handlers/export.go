@@ -33,24 +33,34 @@ func (h *Handlers) Export(c tele.Context) error {
 	if !ok {
 		return c.Send(h.t(c, "export.usage"))
 	}
+	return h.exportInBackground(c, r, false)
+}
+
+// exportInBackground answers at once and writes and sends the files in the background:
+// a large export takes minutes, and the person's other updates (and everyone else's)
+// must not wait for it.
+func (h *Handlers) exportInBackground(c tele.Context, r orders.Range, archive bool) error {
 	if err := c.Send(h.t(c, "export.working")); err != nil {
 		return err
 	}
-	// Large exports outlive an update's deadline; they are tied to the process instead.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.req(c).ctx), exportTimeout)
-	defer cancel()
-	return h.SendExport(ctx, c.Bot(), []int64{c.Chat().ID}, r, false)
+	chat, lang, b := c.Chat().ID, h.lang(c), c.Bot()
+	h.Background(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, exportTimeout)
+		defer cancel()
+		if failed := h.SendExport(ctx, b, []int64{chat}, r, archive); len(failed) > 0 {
+			h.Log.Error("export", "err", failed[chat])
+			if _, err := b.Send(tele.ChatID(chat), h.Texts.T(lang, "error.internal")); err != nil {
+				h.Log.Warn("tell the export failed", "err", err)
+			}
+		}
+	})
+	return nil
 }
 
 // Backup sends a seller everything in one archive: the files of /export, every item
 // photo and every receipt.
 func (h *Handlers) Backup(c tele.Context) error {
-	if err := c.Send(h.t(c, "export.working")); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.req(c).ctx), exportTimeout)
-	defer cancel()
-	return h.SendExport(ctx, c.Bot(), []int64{c.Chat().ID}, orders.Range{}, true)
+	return h.exportInBackground(c, orders.Range{}, true)
 }
 
 // parseRange reads "", "FROM" or "FROM TO" as dates (2026-03-01 or 01/03/2026) in the
@@ -92,11 +102,19 @@ type exportFile struct {
 // SendExport writes the export files (or the full archive) to a temporary folder and
 // sends them to chats, each split into parts under Telegram's upload limit. A file goes
 // up once; the other chats get it by its Telegram file id. An empty file (a vCard of no
-// customer with a phone) is not sent.
-func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r orders.Range, archive bool) error {
+// customer with a phone) is not sent. A chat that fails (blocked the bot, never opened
+// it) does not stop the others: the failures are returned by chat.
+func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r orders.Range, archive bool) map[int64]error {
+	failed := map[int64]error{}
+	failAll := func(err error) map[int64]error {
+		for _, c := range chats {
+			failed[c] = err
+		}
+		return failed
+	}
 	dir, err := os.MkdirTemp("", "shopbot-export-")
 	if err != nil {
-		return fmt.Errorf("handlers: export: %w", err)
+		return failAll(fmt.Errorf("handlers: export: %w", err))
 	}
 	defer os.RemoveAll(dir)
 	loc := h.Location
@@ -116,16 +134,23 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 			return 0, h.Exporter.WriteBackupZip(ctx, w, r, loc)
 		}}}
 	}
+	langs, err := h.AdminLanguages(ctx)
+	if err != nil {
+		langs = map[int64]string{}
+	}
 	for _, f := range files {
 		parts, rows, err := writeParts(ctx, dir, f)
 		if err != nil {
-			return err
+			return failAll(err)
 		}
 		for i, part := range parts {
 			var fileID string
 			for _, chat := range chats {
+				if failed[chat] != nil {
+					continue
+				}
 				lang := h.DefaultLanguage
-				if langs, err := h.AdminLanguages(ctx); err == nil && langs[chat] != "" {
+				if langs[chat] != "" {
 					lang = langs[chat]
 				}
 				caption := h.Texts.T(lang, "export.caption", locale.Args{"Name": f.name, "Rows": rows})
@@ -140,7 +165,8 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 				}
 				msg, err := b.Send(tele.ChatID(chat), doc)
 				if err != nil {
-					return fmt.Errorf("handlers: send %s: %w", filepath.Base(part), err)
+					failed[chat] = fmt.Errorf("handlers: send %s: %w", filepath.Base(part), err)
+					continue
 				}
 				if msg.Document != nil {
 					fileID = msg.Document.FileID
@@ -148,7 +174,7 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 			}
 		}
 	}
-	return nil
+	return failed
 }
 
 // writeParts writes one export file into dir, in parts under Telegram's upload limit.

@@ -127,6 +127,9 @@ type Deps struct {
 	Notify   func()
 	Outbox   Outbox
 	Exporter Exporter
+	// Background runs long work (an export) outside the update, with a context that
+	// lives as long as the process; shutdown waits for it.
+	Background func(func(ctx context.Context))
 }
 
 // Handlers serves every conversation and command.
@@ -152,7 +155,13 @@ type request struct {
 	// restarted is set when a returning person's conversation was gone (it expired, or
 	// Redis lost it): text meant for a step is answered with that, not with confusion.
 	restarted bool
+	// committed is set once the handler's change is in Postgres: the session is saved
+	// even if telling the person fails afterwards, so a retry does not do it twice.
+	committed bool
 }
+
+// committed records that the step's change is stored for good.
+func (h *Handlers) committed(c tele.Context) { h.req(c).committed = true }
 
 const (
 	ctxKey     = "shopbot.ctx"
@@ -237,6 +246,12 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 			}
 		}
 		if err := next(c); err != nil {
+			if r.committed {
+				// The change is stored: the session must say so, or a retry repeats it.
+				if serr := lease.Save(ctx); serr == nil {
+					return h.fail(c, err)
+				}
+			}
 			h.release(lease)
 			return h.fail(c, err)
 		}
@@ -300,7 +315,7 @@ func (h *Handlers) fail(c tele.Context, err error) error {
 	text := h.t(c, id)
 	var sendErr error
 	if c.Callback() != nil {
-		sendErr = c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: true})
+		sendErr = c.Respond(&tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
 	}
 	if (c.Callback() == nil || sendErr != nil) && c.Chat() != nil {
 		// A button already answered before the failure: say it in the chat instead.
@@ -345,6 +360,9 @@ func profile(u *tele.User) orders.Profile {
 // answered already (the update came again after a restart) or is too old changes
 // nothing for the person: the step goes on.
 func (h *Handlers) respond(c tele.Context, resp ...*tele.CallbackResponse) error {
+	for _, r := range resp {
+		r.Text = locale.Plain(r.Text) // a button's answer is plain text, not HTML
+	}
 	err := c.Respond(resp...)
 	if errors.Is(err, tele.ErrQueryTooOld) || (err != nil && strings.Contains(err.Error(), "query is too old")) {
 		h.Log.Debug("button answer refused", "err", err)

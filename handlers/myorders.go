@@ -126,6 +126,7 @@ func (h *Handlers) CancelOrder(c tele.Context) error {
 	if err != nil {
 		return err
 	}
+	h.committed(c)
 	h.notify()
 	h.kick() // the channel posts show the stock that came back
 	if err := h.respond(c); err != nil {

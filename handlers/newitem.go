@@ -387,6 +387,7 @@ func (h *Handlers) saveItem(c tele.Context) error {
 		return err
 	}
 	s.Reset()
+	h.committed(c)
 	if live {
 		h.kick()
 		return c.Send(h.t(c, "newitem.saved_live", locale.Args{"Week": week.Title}))

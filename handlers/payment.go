@@ -107,7 +107,10 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) er
 	case err != nil:
 		return err
 	}
-	h.notify()
-	_ = rec
+	h.session(c).PendingReceipt = nil
+	h.committed(c)
+	if !rec.Repeated {
+		h.notify()
+	}
 	return c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
 }

@@ -11,6 +11,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
 	"github.com/shopbot/shopbot/orders"
@@ -26,39 +27,59 @@ func (h *Handlers) Purchases(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	text, err := h.PurchaseList(ctx, h.lang(c), w)
+	parts, err := h.PurchaseList(ctx, h.lang(c), w)
 	if err != nil {
 		return err
 	}
-	return c.Send(text)
+	for _, text := range parts {
+		if err := c.Send(text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// PurchaseList is the text of a week's purchase list: per item and size, how many are
-// in paid orders and in orders still awaiting payment.
-func (h *Handlers) PurchaseList(ctx context.Context, lang string, w catalog.Week) (string, error) {
+// PurchaseList is a week's purchase list: per item and size, how many are in paid orders
+// and in orders still awaiting payment. A long list comes in several messages, never cut.
+func (h *Handlers) PurchaseList(ctx context.Context, lang string, w catalog.Week) ([]string, error) {
 	lines, err := h.Orders.Purchases(ctx, w.ID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var b strings.Builder
-	b.WriteString(h.Texts.T(lang, "purchases.title", locale.Args{"Week": w.Title}))
+	title := h.Texts.T(lang, "purchases.title", locale.Args{"Week": w.Title})
 	if len(lines) == 0 {
-		b.WriteString("\n" + h.Texts.T(lang, "purchases.empty"))
-		return b.String(), nil
+		return []string{title + "\n" + h.Texts.T(lang, "purchases.empty")}, nil
 	}
+	var rows []string
 	var paid, awaiting int
 	for _, l := range lines {
 		label := l.Title
 		if l.Variant != "" {
 			label += " (" + l.Variant + ")"
 		}
-		fmt.Fprintf(&b, "\n• %s: <b>%d</b> — %s", html.EscapeString(label), l.Paid+l.Awaiting,
-			h.Texts.T(lang, "purchases.split", locale.Args{"Paid": l.Paid, "Awaiting": l.Awaiting}))
+		rows = append(rows, fmt.Sprintf("• %s: <b>%d</b> — %s", html.EscapeString(label), l.Paid+l.Awaiting,
+			h.Texts.T(lang, "purchases.split", locale.Args{"Paid": l.Paid, "Awaiting": l.Awaiting})))
 		paid += l.Paid
 		awaiting += l.Awaiting
 	}
-	b.WriteString("\n\n" + h.Texts.T(lang, "purchases.total", locale.Args{"Total": paid + awaiting, "Paid": paid, "Awaiting": awaiting}))
-	return shortenText(b.String()), nil
+	rows = append(rows, "", h.Texts.T(lang, "purchases.total", locale.Args{"Total": paid + awaiting, "Paid": paid, "Awaiting": awaiting}))
+	return splitMessages(title, rows), nil
+}
+
+// splitMessages puts lines under a title into as few messages as Telegram's 4096
+// characters allow.
+func splitMessages(title string, lines []string) []string {
+	var out []string
+	cur := title
+	for _, l := range lines {
+		if channel.VisibleLen(cur+"\n"+l) > 4000 {
+			out = append(out, cur)
+			cur = l
+			continue
+		}
+		cur += "\n" + l
+	}
+	return append(out, cur)
 }
 
 // Stats shows this week's and last week's figures.

@@ -103,6 +103,8 @@ type Checkout struct {
 	// Key is the summary's confirmation key: one order per summary, however often
 	// its Confirm button arrives.
 	Key string `json:"key,omitempty"`
+	// Total is what the summary said: the order is placed only at that total.
+	Total int64 `json:"total,omitempty"`
 }
 
 // ItemDraft is an item being added, until the seller saves it.

@@ -44,6 +44,8 @@ var (
 	ErrGone       = errors.New("orders: an item is no longer available")
 	ErrTransition = errors.New("orders: the order is not in a state that allows this")
 	ErrEmpty      = errors.New("orders: no lines")
+	// ErrPriceChanged means a price changed between the summary and its confirmation.
+	ErrPriceChanged = errors.New("orders: prices changed")
 )
 
 // Order is a customer's order with its lines.
@@ -85,6 +87,9 @@ func (l Line) Amount() int64 { return l.UnitPrice * int64(l.Quantity) }
 // Cancellable reports whether the customer may still cancel: before the payment is confirmed.
 func (o Order) Cancellable() bool { return o.Status == AwaitingPayment || o.Status == ReceiptSubmitted }
 
+// MaxQuantity is the most of one size a line may hold.
+const MaxQuantity = 999
+
 // Want is a line the customer asks for.
 type Want struct {
 	ItemID    int64
@@ -106,6 +111,9 @@ type PlaceRequest struct {
 	Note          string
 	Now           time.Time
 	TTL           time.Duration // how long the order holds stock unpaid
+	// Total is what the summary the customer confirmed said; when prices changed since,
+	// the order is refused with ErrPriceChanged. 0 skips the check.
+	Total int64
 	// Notices renders the messages the new order causes (to the sellers), written in
 	// the same transaction.
 	Notices func(Order) []outbox.Message
@@ -118,7 +126,8 @@ type Shortage struct {
 	Title     string
 	Variant   string
 	Wanted    int
-	Left      int // 0 when sold out or gone
+	Left      int  // 0 when sold out or gone
+	Closed    bool // its week's bookings are closed
 }
 
 // ShortageError lists every line that could not be reserved; it wraps ErrSoldOut.
@@ -188,7 +197,7 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, code string) (Order
 	// same variants never deadlock.
 	qty := map[int64]Want{}
 	for _, w := range req.Lines {
-		if w.Quantity <= 0 {
+		if w.Quantity <= 0 || w.Quantity > MaxQuantity {
 			return Order{}, fmt.Errorf("orders: place: quantity %d: %w", w.Quantity, ErrEmpty)
 		}
 		m := qty[w.VariantID]
@@ -227,7 +236,8 @@ WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, w.VariantID, w.ItemID)
 			return Order{}, fmt.Errorf("orders: place: %w", err)
 		}
 		if (row.Status != "published" && row.Status != "publishing") || (row.ClosesAt != nil && !req.Now.Before(*row.ClosesAt)) {
-			return Order{}, ErrClosed
+			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity, Closed: true})
+			continue
 		}
 		if row.Hidden {
 			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity})
@@ -256,6 +266,9 @@ WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, w.VariantID, w.ItemID)
 	var total int64
 	for _, l := range lines {
 		total += l.Amount()
+	}
+	if req.Total != 0 && total != req.Total {
+		return Order{}, ErrPriceChanged
 	}
 	o := Order{Code: code, CustomerID: req.CustomerID, WeekID: weekID, Status: AwaitingPayment, Currency: req.Currency,
 		Total: total, Delivery: req.Delivery, RecipientName: req.RecipientName, Phone: req.Phone, Address: req.Address,
@@ -286,7 +299,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, o.ID, lines[i].ItemID, lines[
 	if err := addEvent(ctx, tx, o.ID, "", AwaitingPayment, req.CustomerID, ""); err != nil {
 		return Order{}, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET delivery_name = $2, phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
     delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1`,
 		req.CustomerID, req.RecipientName, req.Phone, req.Address); err != nil {
 		return Order{}, fmt.Errorf("orders: remember delivery details: %w", err)

@@ -21,6 +21,9 @@ type Receipt struct {
 	DuplicateOf int64
 	// DuplicateCode is that order's code.
 	DuplicateCode string
+	// Repeated is set when the same picture was already stored for this order: nothing
+	// new was stored or sent.
+	Repeated bool
 }
 
 // NewReceipt is a receipt to store.
@@ -57,11 +60,21 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		return o, Receipt{}, ErrTransition
 	}
 	r := Receipt{OrderID: o.ID, MIME: n.MIME, FileID: n.FileID, FileUniqueID: n.FileUniqueID}
+	sum := sha256.Sum256(n.Data)
+	// The same picture again for this order (a retry after a lost answer) is the same receipt.
+	err = tx.GetContext(ctx, &r.ID, `SELECT id FROM receipts WHERE order_id = $1 AND (sha256 = $2 OR file_unique_id = $3) LIMIT 1`,
+		o.ID, sum[:], n.FileUniqueID)
+	if err == nil {
+		r.Repeated = true
+		return o, r, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Order{}, Receipt{}, fmt.Errorf("orders: check receipt: %w", err)
+	}
 	var dup struct {
 		ID   int64  `db:"id"`
 		Code string `db:"code"`
 	}
-	sum := sha256.Sum256(n.Data)
 	err = tx.GetContext(ctx, &dup, `SELECT o.id, o.code FROM receipts r JOIN orders o ON o.id = r.order_id
 WHERE (r.file_unique_id = $1 OR r.sha256 = $2) AND r.order_id <> $3 ORDER BY r.id LIMIT 1`, n.FileUniqueID, sum[:], o.ID)
 	switch {

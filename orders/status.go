@@ -52,6 +52,12 @@ func (s *Store) Move(ctx context.Context, m Move) (Order, error) {
 	if err := s.moveTx(ctx, tx, &o, m.To, m.Actor, m.Note); err != nil {
 		return Order{}, err
 	}
+	if m.To == AwaitingPayment && !m.ExpiresAt.IsZero() {
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = $2, reminded_at = NULL WHERE id = $1`, o.ID, m.ExpiresAt); err != nil {
+			return Order{}, fmt.Errorf("orders: move: %w", err)
+		}
+		o.ExpiresAt, o.RemindedAt = m.ExpiresAt, nil
+	}
 	if m.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, m.Notices(o)...); err != nil {
 			return Order{}, err
@@ -71,7 +77,10 @@ type Move struct {
 	To         Status
 	Actor      int64 // who: a Telegram user id, 0 for the shop itself
 	Note       string
-	Notices    func(Order) []outbox.Message
+	// ExpiresAt is the new payment deadline when the order goes back to awaiting
+	// payment (a rejected receipt): the customer gets time to pay again.
+	ExpiresAt time.Time
+	Notices   func(Order) []outbox.Message
 }
 
 func (s *Store) moveTx(ctx context.Context, tx *sqlx.Tx, o *Order, to Status, actor int64, note string) error {
