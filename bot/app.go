@@ -10,8 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
