@@ -139,10 +139,17 @@ func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return strings.HasPrefix(m.Text, "↩️") && strings.Contains(m.Text, "Amount is 100.000 short")
 	})
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if status != orders.AwaitingPayment {
-		t.Errorf("after rejection %s", status)
+	var after struct {
+		Status    orders.Status `db:"status"`
+		ExpiresAt time.Time     `db:"expires_at"`
+	}
+	h.db.Get(&after, `SELECT status, expires_at FROM orders WHERE id = $1`, o.ID)
+	if after.Status != orders.AwaitingPayment {
+		t.Errorf("after rejection %s", after.Status)
+	}
+	// The customer gets a full payment window again, not what was left of the old one.
+	if !after.ExpiresAt.After(o.ExpiresAt) {
+		t.Errorf("deadline %v after rejection, was %v", after.ExpiresAt, o.ExpiresAt)
 	}
 	// Cancelling gives the stock back.
 	s2.SendText("/order " + o.Code)

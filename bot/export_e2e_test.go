@@ -163,3 +163,30 @@ func TestDailyBackupOnceAtItsTimeWithTwoProcesses(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A seller who blocked the bot does not hold the daily backup back for the others, nor
+// make them get it again and again.
+func TestDailyBackupWithABlockedSeller(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC))
+	h := newHarness(t, withClock(clock), withEnv("BACKUP_TIME", "03:00"))
+	h.start()
+	blocked := h.fake.User(admin1, "Lan", "", "vi")
+	blocked.Block()
+	seller := h.user(admin2, "Minh", "en")
+	seller.SendText("/start")
+	seller.Next(t)
+	clock.Set(time.Date(2026, 5, 4, 3, 30, 0, 0, time.UTC))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Document != nil && m.Document.Name == "customers.csv" })
+	time.Sleep(500 * time.Millisecond)
+	n := 0
+	for _, m := range seller.Messages() {
+		if m.Document != nil && m.Document.Name == "orders.csv" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the reachable seller got the backup %d times", n)
+	}
+}
