@@ -23,6 +23,7 @@ type Store interface {
 	Posts(ctx context.Context, weekID int64) ([]catalog.Post, error)
 	AddPost(ctx context.Context, p catalog.Post) (catalog.Post, error)
 	SetPostContent(ctx context.Context, postID int64, content string, buttonMessageID int64) error
+	ItemPost(ctx context.Context, itemID int64) (catalog.Post, error)
 	PhotoData(ctx context.Context, photoID int64) ([]byte, error)
 	SetPhotoFileID(ctx context.Context, photoID int64, fileID, uniqueID string) error
 	FinishPublishing(ctx context.Context, weekID int64) error
@@ -228,22 +229,14 @@ func (p *Publisher) postItem(stop, ctx context.Context, w catalog.Week, it catal
 		for _, m := range msgs {
 			post.MessageIDs = append(post.MessageIDs, int64(m.ID))
 		}
-		text := p.Render.ButtonText(it, a)
-		var btn *tele.Message
-		// The album is out: its button message must follow even if stop ends now.
-		err = p.send(ctx, func() (err error) {
-			if markup != nil {
-				btn, err = p.Bot.Send(recipient(p.Channel), text, markup)
-			} else {
-				btn, err = p.Bot.Send(recipient(p.Channel), text)
-			}
-			return err
-		})
+		// The album is out: record it before its button message, so that if that message
+		// fails the next sync sends only the button, never the album again.
+		post.Content = albumContent(caption, "")
+		recorded, err := p.Store.AddPost(ctx, post)
 		if err != nil {
 			return err
 		}
-		post.ButtonMessageID = int64(btn.ID)
-		post.Content = albumContent(caption, content(text, markup != nil))
+		return p.sendButtonMessage(stop, ctx, recorded, it, a)
 	}
 	_, err := p.Store.AddPost(ctx, post)
 	if errors.Is(err, catalog.ErrPosted) {
@@ -256,11 +249,51 @@ func (p *Publisher) postItem(stop, ctx context.Context, w catalog.Week, it catal
 // sendPhotos sends an item's photos by their Telegram file ids, or, when Telegram does
 // not know them (another bot token), uploads the stored copies and keeps the new ids.
 func (p *Publisher) sendPhotos(stop context.Context, it catalog.Item, caption string, markup *tele.ReplyMarkup) ([]tele.Message, error) {
-	pace := func(_ context.Context, call func() error) error { return p.send(stop, call) }
+	pace := func(_ context.Context, call func() error) error { return p.sendN(stop, len(it.Photos), call) }
 	return SendPhotos(context.WithoutCancel(stop), p.Bot, p.Store, recipient(p.Channel), it.Photos, caption, markup, pace)
 }
 
+// sendButtonMessage posts the short message after an album that carries the Order button,
+// and records it with the post.
+func (p *Publisher) sendButtonMessage(stop, ctx context.Context, post catalog.Post, it catalog.Item, a Availability) error {
+	caption := p.Render.Caption(it, a)
+	text := p.Render.ButtonText(it, a)
+	var markup *tele.ReplyMarkup
+	if a == Available {
+		markup = p.orderMarkup(it.ID)
+	}
+	var btn *tele.Message
+	err := p.send(stop, func() (err error) {
+		if markup != nil {
+			btn, err = p.Bot.Send(recipient(p.Channel), text, markup)
+		} else {
+			btn, err = p.Bot.Send(recipient(p.Channel), text)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	albumCaption, _, _ := strings.Cut(post.Content, albumSeparator)
+	if albumCaption != caption {
+		// The album was posted in an earlier state: its caption follows on the next sync.
+		caption = albumCaption
+	}
+	return p.Store.SetPostContent(ctx, post.ID, albumContent(caption, content(text, markup != nil)), int64(btn.ID))
+}
+
 func (p *Publisher) editItem(stop, ctx context.Context, post catalog.Post, it catalog.Item, a Availability) error {
+	if len(post.MessageIDs) > 1 && post.ButtonMessageID == 0 {
+		// An album whose button message never went out.
+		if err := p.sendButtonMessage(stop, ctx, post, it, a); err != nil {
+			return err
+		}
+		fresh, err := p.Store.ItemPost(ctx, it.ID)
+		if err != nil {
+			return err
+		}
+		post = fresh
+	}
 	caption := p.Render.Caption(it, a)
 	var markup *tele.ReplyMarkup
 	if a == Available {
@@ -339,9 +372,17 @@ func (p *Publisher) editText(ctx context.Context, post catalog.Post, messageID i
 // send paces one call to the channel and repeats it after a flood wait; an edit that
 // changed nothing counts as done.
 func (p *Publisher) send(ctx context.Context, call func() error) error {
+	return p.sendN(ctx, 1, call)
+}
+
+// sendN is send for a call that puts n messages in the channel (an album): Telegram
+// counts each of them against the channel's limit.
+func (p *Publisher) sendN(ctx context.Context, n int, call func() error) error {
 	for attempt := 1; ; attempt++ {
-		if err := p.Limiter.Wait(ctx); err != nil {
-			return err
+		for range n {
+			if err := p.Limiter.Wait(ctx); err != nil {
+				return err
+			}
 		}
 		err := call()
 		var flood tele.FloodError
