@@ -127,3 +127,32 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A whole booking with delivery details and a receipt leaves no personal data and no
+// token in the logs.
+func TestLogsOfAFullBookingHoldNoPersonalData(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.fake.DropNext("getUpdates", 1) // an error that carries the token in its URL
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.fake.User(7901, "Nguyễn Thị Mai", "maimai88", "vi")
+	added := book(t, h, u, dress, "S", 1)
+	summary := checkoutShipping(t, h, u, added)
+	u.Press(t, summary, h.text("vi", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
+	u.SendPhoto(photo(t, 3), "")
+	r2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	s2.Press(t, r2, h.text("en", "desk.paid_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "💰") })
+	logs := h.logs.String()
+	for _, secret := range []string{h.fake.Token(), "+84912345678", "912345678", "Lý Thường Kiệt", "Hoàn Kiếm", "Nguyễn Thị Mai", "maimai88"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs contain %q", secret)
+		}
+	}
+	if !strings.Contains(logs, `"update_id"`) {
+		t.Error("nothing was logged: the scan proves nothing")
+	}
+}
