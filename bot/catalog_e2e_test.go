@@ -480,3 +480,34 @@ func TestPostsFollowStockAndTheCutOff(t *testing.T) {
 }
 
 func intPtr(n int) *int { return &n }
+
+func TestSellerReplacesThePhotosOfAnItemNotPostedYet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	_, items := h.seedWeek(t, 1)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/items")
+	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
+	seller.Press(t, list, "1")
+	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	seller.Press(t, card, h.text("vi", "items.photos_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Gửi ảnh mới") })
+	fresh := [][]byte{photo(t, 61), photo(t, 62)}
+	seller.SendAlbum(fresh, "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 2))
+	})
+	seller.Press(t, progress, h.text("vi", "newitem.done_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "items.saved") })
+	it, err := h.catalog().Item(context.Background(), items[0].ID)
+	if err != nil || len(it.Photos) != 2 {
+		t.Fatalf("photos after replacing: %v, %v", it.Photos, err)
+	}
+	for i, p := range it.Photos {
+		if data, _ := h.catalog().PhotoData(context.Background(), p.ID); !bytes.Equal(data, fresh[i]) {
+			t.Errorf("photo %d is not the new one", i+1)
+		}
+	}
+	noErrors(t, h)
+}

@@ -367,3 +367,36 @@ func referenced(err error, what string) error {
 	}
 	return fmt.Errorf("catalog: %s: %w", what, err)
 }
+
+// ReplacePhotos replaces an item's photos, in the order given.
+func (s *Store) ReplacePhotos(ctx context.Context, itemID int64, photos []NewPhoto) error {
+	if len(photos) == 0 || len(photos) > MaxPhotos {
+		return fmt.Errorf("catalog: replace photos: %w", ErrTooMany)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("catalog: replace photos: %w", err)
+	}
+	defer tx.Rollback()
+	var one int
+	err = tx.GetContext(ctx, &one, `SELECT 1 FROM items WHERE id = $1 FOR UPDATE`, itemID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: replace photos: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_photos WHERE item_id = $1`, itemID); err != nil {
+		return fmt.Errorf("catalog: replace photos: %w", err)
+	}
+	for i, p := range photos {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_photos (item_id, position, data, mime, file_id, file_unique_id)
+VALUES ($1, $2, $3, $4, $5, $6)`, itemID, i+1, p.Data, p.MIME, p.FileID, p.FileUniqueID); err != nil {
+			return fmt.Errorf("catalog: replace photos: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("catalog: replace photos: %w", err)
+	}
+	return nil
+}

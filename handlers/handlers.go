@@ -47,6 +47,7 @@ type Catalog interface {
 	SetHidden(ctx context.Context, id int64, hidden bool) error
 	SetStock(ctx context.Context, variantID int64, stock *int) error
 	ReplaceVariants(ctx context.Context, itemID int64, specs []catalog.VariantSpec) error
+	ReplacePhotos(ctx context.Context, itemID int64, photos []catalog.NewPhoto) error
 	DeleteItem(ctx context.Context, id int64) error
 	ItemPost(ctx context.Context, itemID int64) (catalog.Post, error)
 	Rule(ctx context.Context) (catalog.Rule, error)

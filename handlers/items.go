@@ -210,6 +210,20 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 			return err
 		}
 		return c.Send(h.t(c, "newitem.variants_prompt"))
+	case action == "photos":
+		// A posted item's photos are in the channel: Telegram can't turn one photo into
+		// an album there, so new photos mean a new post.
+		if _, err := h.Catalog.ItemPost(ctx, it.ID); err == nil {
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.photos_posted"), ShowAlert: true})
+		} else if !errors.Is(err, catalog.ErrNotFound) {
+			return err
+		}
+		s.Reset()
+		s.Item, s.Step, s.EditItem = &ItemDraft{}, StepItemPhotos, it.ID
+		if err := h.respond(c); err != nil {
+			return err
+		}
+		return c.Send(h.t(c, "items.photos_prompt", locale.Args{"Title": it.Title}))
 	case action == "hide" || action == "show":
 		if err := h.Catalog.SetHidden(ctx, it.ID, action == "hide"); err != nil {
 			return err
@@ -327,6 +341,7 @@ func (h *Handlers) itemCardMarkup(c tele.Context, it catalog.Item) *tele.ReplyMa
 	m.Inline(
 		m.Row(b("items.price_button", "price"), b("items.stock_button", "stock")),
 		m.Row(b("items.title_button", "title"), b("items.description_button", "desc")),
+		m.Row(b("items.photos_button", "photos")),
 		m.Row(visibility, b("items.delete_button", "del")),
 	)
 	return m

@@ -115,6 +115,9 @@ func (h *Handlers) NewItemButton(c tele.Context) error {
 		if len(d.Photos) == 0 {
 			return c.Send(h.t(c, "newitem.photos_none"))
 		}
+		if s.EditItem != 0 {
+			return h.replacePhotos(c)
+		}
 		return h.nextItemStep(c, StepItemTitle)
 	case data == niSkip && s.Step == StepItemDescription:
 		d.Description = ""
@@ -362,6 +365,45 @@ func (d draftPhotos) PhotoData(ctx context.Context, photoID int64) ([]byte, erro
 
 func (d draftPhotos) SetPhotoFileID(context.Context, int64, string, string) error { return nil }
 
+// downloadPhotos fetches the draft's photos from Telegram to store them.
+func (h *Handlers) downloadPhotos(c tele.Context, d *ItemDraft) ([]catalog.NewPhoto, bool, error) {
+	var out []catalog.NewPhoto
+	for _, p := range d.Photos {
+		data, err := h.Files.Download(h.req(c).ctx, p.FileID)
+		if err != nil {
+			return nil, false, err
+		}
+		mime := http.DetectContentType(data)
+		if !isImageMIME(mime) {
+			return nil, false, nil
+		}
+		out = append(out, catalog.NewPhoto{Data: data, MIME: mime, FileID: p.photoFileID(), FileUniqueID: p.UniqueID})
+	}
+	return out, true, nil
+}
+
+// replacePhotos stores new photos for an item not posted yet.
+func (h *Handlers) replacePhotos(c tele.Context) error {
+	s := h.session(c)
+	photos, ok, err := h.downloadPhotos(c, s.Item)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.Send(h.t(c, "newitem.photo_expected"))
+	}
+	id := s.EditItem
+	if err := h.Catalog.ReplacePhotos(h.req(c).ctx, id, photos); err != nil {
+		return err
+	}
+	s.Reset()
+	h.committed(c)
+	if err := c.Send(h.t(c, "items.saved")); err != nil {
+		return err
+	}
+	return h.refreshItemCard(c, id)
+}
+
 // saveItem fetches the photos' bytes from Telegram and stores the item, all or nothing.
 func (h *Handlers) saveItem(c tele.Context) error {
 	s := h.session(c)
@@ -372,17 +414,14 @@ func (h *Handlers) saveItem(c tele.Context) error {
 		return err
 	}
 	n := catalog.NewItem{Title: d.Title, Description: d.Description, Price: d.Price, Currency: h.Currency, Variants: d.Variants}
-	for _, p := range d.Photos {
-		data, err := h.Files.Download(ctx, p.FileID)
-		if err != nil {
-			return err
-		}
-		mime := http.DetectContentType(data)
-		if !isImageMIME(mime) {
-			return c.Send(h.t(c, "newitem.photo_expected"))
-		}
-		n.Photos = append(n.Photos, catalog.NewPhoto{Data: data, MIME: mime, FileID: p.photoFileID(), FileUniqueID: p.UniqueID})
+	photos, ok, err := h.downloadPhotos(c, d)
+	if err != nil {
+		return err
 	}
+	if !ok {
+		return c.Send(h.t(c, "newitem.photo_expected"))
+	}
+	n.Photos = photos
 	if _, err := h.Catalog.CreateItem(ctx, week.ID, n); err != nil {
 		return err
 	}
