@@ -108,6 +108,7 @@ func (a *App) register(h *handlers.Handlers) {
 	a.bot.Handle(tele.OnPhoto, h.Media)
 	a.bot.Handle(tele.OnDocument, h.Media)
 	a.bot.Handle(tele.OnContact, h.Contact)
+	a.bot.Handle(tele.OnEdited, h.Edited)
 	a.bot.Handle(tele.OnCallback, h.Stale)
 	for _, kind := range unexpectedKinds {
 		a.bot.Handle(kind, h.Unexpected)

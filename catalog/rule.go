@@ -29,18 +29,22 @@ func (r Rule) NextClose(t time.Time, loc *time.Location) time.Time {
 	return nextAt(t, loc, r.CloseDay, r.CloseMinute)
 }
 
-// nextAt is the first local time after t falling on day at minute.
+// nextAt is the first local time after t falling on day at minute. Days are stepped on
+// the calendar, not by adding hours, so a clock change (even a skipped midnight or a
+// skipped day) never lands it on the wrong weekday.
 func nextAt(t time.Time, loc *time.Location, day time.Weekday, minute int) time.Time {
-	local := t.In(loc)
-	for i := 0; i <= 7; i++ {
-		d := local.AddDate(0, 0, i)
-		at := time.Date(d.Year(), d.Month(), d.Day(), minute/60, minute%60, 0, 0, loc)
-		if at.Weekday() == day && at.After(t) {
+	y, m, d := t.In(loc).Date()
+	for i := 0; i <= 14; i++ {
+		date := time.Date(y, m, d+i, 0, 0, 0, 0, time.UTC)
+		if date.Weekday() != day {
+			continue
+		}
+		if at := time.Date(date.Year(), date.Month(), date.Day(), minute/60, minute%60, 0, 0, loc); at.After(t) {
 			return at
 		}
 	}
-	// Unreachable: some day of the next eight matches.
-	return local.AddDate(0, 0, 7)
+	// Unreachable: two weeks hold the weekday twice.
+	return t.AddDate(0, 0, 7)
 }
 
 // Rule returns the weekly rule, ErrNotFound when none is set.

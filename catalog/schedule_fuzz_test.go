@@ -99,17 +99,19 @@ func FuzzParseWeekly(f *testing.F) {
 	})
 }
 
-// landsOn reports whether at is the given weekday and minute in loc, or where time.Date
-// puts that wall clock on a day it does not exist (a daylight-saving gap).
+// landsOn reports whether at is where time.Date puts the rule's wall clock on a date
+// that is the rule's weekday: that wall clock itself or, on a day it does not exist (a
+// daylight-saving gap, Samoa's lost Friday), the instant time.Date picks for it, which
+// may show as the day before or after. Dates are counted on the calendar, not by
+// AddDate, which would move off a lost day too.
 func landsOn(at time.Time, loc *time.Location, day time.Weekday, minute int) bool {
-	l := at.In(loc)
-	if l.Weekday() == day && l.Hour()*60+l.Minute() == minute {
-		return true
-	}
-	for _, back := range []int{0, -1} {
-		d := l.AddDate(0, 0, back)
-		x := time.Date(d.Year(), d.Month(), d.Day(), minute/60, minute%60, 0, 0, loc)
-		if x.Equal(at) && x.Weekday() == day {
+	y, m, d := at.In(loc).Date()
+	for off := -1; off <= 1; off++ {
+		date := time.Date(y, m, d+off, 0, 0, 0, 0, time.UTC)
+		if date.Weekday() != day {
+			continue
+		}
+		if time.Date(date.Year(), date.Month(), date.Day(), minute/60, minute%60, 0, 0, loc).Equal(at) {
 			return true
 		}
 	}

@@ -354,8 +354,5 @@ func (h *Handlers) refreshCart(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Bot().Edit(c.Callback().Message, text, m); err != nil && !channel.NotModified(err) {
-		return err
-	}
-	return nil
+	return h.editOrSend(c, text, m)
 }

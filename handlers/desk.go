@@ -10,6 +10,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
 	"github.com/shopbot/shopbot/orders"
@@ -248,7 +249,7 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) {
 		status := h.statusLine(c, lang, o)
 		text := cp.Text + "\n\n" + status
 		if cp.HasMedia {
-			text = shorten(cp.Text, 1000-utf8.RuneCountInString(locale.Plain(status))) + "\n\n" + status
+			text = shorten(cp.Text, channel.MaxCaption-2-channel.VisibleLen(status)) + "\n\n" + status
 		}
 		msg := &tele.Message{ID: cp.MessageID, Chat: &tele.Chat{ID: cp.ChatID}}
 		markup := h.deskMarkup(lang, o)
@@ -337,10 +338,7 @@ func (h *Handlers) sendDeskList(c tele.Context, filter string, page int, edit bo
 	rows = append(rows, filters)
 	m.Inline(rows...)
 	if edit {
-		if _, err := c.Bot().Edit(c.Callback().Message, b.String(), m); err != nil && !notModified(err) {
-			return err
-		}
-		return nil
+		return h.editOrSend(c, b.String(), m)
 	}
 	return c.Send(b.String(), m)
 }

@@ -98,3 +98,9 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))
 }
+
+// Edited answers a message the person edited: the bot reads what is sent, not edits, so
+// a corrected address must be sent again.
+func (h *Handlers) Edited(c tele.Context) error {
+	return c.Send(h.t(c, "edited.not_read"))
+}

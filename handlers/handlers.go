@@ -159,6 +159,8 @@ type request struct {
 	// committed is set once the handler's change is in Postgres: the session is saved
 	// even if telling the person fails afterwards, so a retry does not do it twice.
 	committed bool
+	// answered is set once the button press was answered: Telegram takes one answer.
+	answered bool
 }
 
 // committed records that the step's change is stored for good.
@@ -315,10 +317,14 @@ func (h *Handlers) fail(c tele.Context, err error) error {
 	}
 	text := h.t(c, id)
 	var sendErr error
-	if c.Callback() != nil {
+	answered := false
+	if r, _ := c.Get(requestKey).(*request); r != nil {
+		answered = r.answered
+	}
+	if c.Callback() != nil && !answered {
 		sendErr = c.Respond(&tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
 	}
-	if (c.Callback() == nil || sendErr != nil) && c.Chat() != nil {
+	if (c.Callback() == nil || answered || sendErr != nil) && c.Chat() != nil {
 		// A button already answered before the failure: say it in the chat instead.
 		sendErr = c.Send(text)
 	}
@@ -364,10 +370,37 @@ func (h *Handlers) respond(c tele.Context, resp ...*tele.CallbackResponse) error
 	for _, r := range resp {
 		r.Text = locale.Plain(r.Text) // a button's answer is plain text, not HTML
 	}
+	if r, _ := c.Get(requestKey).(*request); r != nil {
+		r.answered = true
+	}
 	err := c.Respond(resp...)
 	if errors.Is(err, tele.ErrQueryTooOld) || (err != nil && strings.Contains(err.Error(), "query is too old")) {
 		h.Log.Debug("button answer refused", "err", err)
 		return nil
 	}
 	return err
+}
+
+// editOrSend shows text in place of the pressed button's message, or, when that message
+// cannot be edited (gone, too old, a photo), as a new message.
+func (h *Handlers) editOrSend(c tele.Context, text string, markup *tele.ReplyMarkup) error {
+	if m := c.Callback().Message; m != nil && m.Text != "" && m.Unixtime != 0 {
+		_, err := c.Bot().Edit(m, text, markup)
+		if err == nil || notModified(err) {
+			return nil
+		}
+		if !uneditable(err) {
+			return err
+		}
+	}
+	_, err := c.Bot().Send(c.Chat(), text, markup)
+	return err
+}
+
+// uneditable reports Telegram refusing to edit a message for what it is, not for what
+// the bot sent.
+func uneditable(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "there is no text in the message") ||
+		strings.Contains(msg, "message can't be edited")
 }

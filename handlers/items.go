@@ -114,10 +114,7 @@ func (h *Handlers) sendItemList(c tele.Context, w catalog.Week, page int, edit b
 	}
 	m.Inline(rows...)
 	if edit {
-		if _, err := c.Bot().Edit(c.Callback().Message, b.String(), m); err != nil && !channel.NotModified(err) {
-			return err
-		}
-		return nil
+		return h.editOrSend(c, b.String(), m)
 	}
 	return c.Send(b.String(), m)
 }

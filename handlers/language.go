@@ -37,7 +37,7 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	if err := c.Edit(h.t(c, "language.set")); err != nil && !notModified(err) {
+	if err := h.editOrSend(c, h.t(c, "language.set"), nil); err != nil {
 		return err
 	}
 	return h.greet(c)

@@ -8,6 +8,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
 	"github.com/shopbot/shopbot/orders"
@@ -150,12 +151,17 @@ func (h *Handlers) ReminderNotices(o orders.Order) []outbox.Message {
 		Text: h.Texts.T(lang, "notice.reminder", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency), "Deadline": r.When(o.ExpiresAt)})}}
 }
 
-// shorten keeps a caption within Telegram's limit by dropping whole lines from its end.
+// shorten keeps a text within max of the characters Telegram counts (UTF-16 units of what
+// shows) by dropping whole lines from its end, or, for one line too long, its end.
 func shorten(text string, max int) string {
-	for len([]rune(locale.Plain(text))) > max {
+	for channel.VisibleLen(text) > max {
 		i := strings.LastIndexByte(text, '\n')
 		if i < 0 {
-			return html.EscapeString(string([]rune(locale.Plain(text))[:max-1])) + "…"
+			runes := []rune(locale.Plain(text))
+			for len(runes) > 0 && channel.VisibleLen(html.EscapeString(string(runes))+"…") > max {
+				runes = runes[:len(runes)-1]
+			}
+			return html.EscapeString(string(runes)) + "…"
 		}
 		text = text[:i]
 	}
