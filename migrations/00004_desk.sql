@@ -16,6 +16,7 @@ ALTER TABLE outbox
     ADD COLUMN photo_file_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX outbox_broadcast ON outbox (broadcast_id) WHERE broadcast_id IS NOT NULL;
 CREATE INDEX outbox_order ON outbox (order_id) WHERE order_id IS NOT NULL;
+CREATE INDEX outbox_chat_pending ON outbox (chat_id, id) WHERE status = 'pending';
 
 -- Daily jobs run once a day across every process: the one whose claim moves last_day wins.
 CREATE TABLE daily_jobs (
@@ -36,6 +37,7 @@ CREATE TABLE week_watchers (
 -- +goose Down
 DROP TABLE week_watchers;
 DROP TABLE daily_jobs;
+DROP INDEX outbox_chat_pending;
 DROP INDEX outbox_order;
 DROP INDEX outbox_broadcast;
 ALTER TABLE outbox DROP COLUMN photo_file_id, DROP COLUMN broadcast_id;

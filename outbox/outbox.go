@@ -68,8 +68,11 @@ func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration) 
 	err := s.db.SelectContext(ctx, &msgs, `UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
 WHERE id IN (
     SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY id) AS n FROM outbox
+        SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY id) AS n FROM outbox o
         WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+          -- one chat's messages go in order: none while an earlier one waits or is out
+          AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id
+                          AND (e.next_attempt_at > now() OR e.claimed_until >= now()))
     ) due
     WHERE n <= $2
     ORDER BY id LIMIT $1)
