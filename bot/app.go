@@ -57,6 +57,11 @@ type Options struct {
 	ChatRate float64
 	// RemindBefore is how long before an unpaid order expires its customer is reminded.
 	RemindBefore time.Duration
+	// DBDriver is the database/sql driver name for DATABASE_URL ("postgres", lib/pq, when
+	// empty); the benchmark registers a lib/pq wrapper that counts statements.
+	DBDriver string
+	// RedisHook, when set, is added to the Redis client; the benchmark counts commands.
+	RedisHook redis.Hook
 }
 
 func (o Options) withDefaults() Options {
@@ -95,6 +100,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChatRate == 0 {
 		o.ChatRate = 1
+	}
+	if o.DBDriver == "" {
+		o.DBDriver = "postgres"
 	}
 	return o
 }
@@ -332,7 +340,7 @@ func (a *App) retry(ctx context.Context, what string, f func(context.Context) er
 }
 
 func (a *App) connectPostgres(ctx context.Context) error {
-	db, err := sqlx.Open("postgres", a.cfg.DatabaseURL)
+	db, err := sqlx.Open(a.opts.DBDriver, a.cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("bot: DATABASE_URL: %w", err)
 	}
@@ -357,6 +365,9 @@ func (a *App) connectRedis(ctx context.Context) error {
 		return fmt.Errorf("bot: REDIS_URL: %w", err)
 	}
 	a.rdb = redis.NewClient(opts)
+	if a.opts.RedisHook != nil {
+		a.rdb.AddHook(a.opts.RedisHook)
+	}
 	if err := a.retry(ctx, "redis", func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }); err != nil {
 		return err
 	}
