@@ -1,0 +1,372 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/catalog"
+)
+
+// A responder is a bot that answers every text; stop ends it.
+type responder func(ctx context.Context, st *stage, webhook bool) (stop func(), err error)
+
+// rawResponder answers each update with one sendMessage as directly as Go's HTTP client
+// allows, so the load it carries measures the fake, its tap and the crowd alone: the
+// ceiling of the harness.
+func rawResponder(ctx context.Context, st *stage, webhook bool) (func(), error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}}
+	base := st.api.URL + "/bot" + st.fake.Token() + "/"
+	call := func(method string, body []byte) ([]byte, error) {
+		resp, err := client.Post(base+method, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		return io.ReadAll(resp.Body)
+	}
+	reply := func(chat int64) {
+		call("sendMessage", []byte(`{"chat_id":`+strconv.FormatInt(chat, 10)+`,"text":"pong"}`))
+	}
+	type update struct {
+		ID      int `json:"update_id"`
+		Message struct {
+			Chat struct {
+				ID int64 `json:"id"`
+			} `json:"chat"`
+		} `json:"message"`
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if !webhook {
+		if _, err := call("deleteWebhook", []byte(`{}`)); err != nil {
+			cancel()
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			offset := 0
+			for runCtx.Err() == nil {
+				body, err := call("getUpdates", []byte(`{"offset":`+strconv.Itoa(offset)+`,"limit":100,"timeout":1}`))
+				if err != nil {
+					continue
+				}
+				var answer struct {
+					Result []update `json:"result"`
+				}
+				json.Unmarshal(body, &answer)
+				for _, u := range answer.Result {
+					offset = u.ID + 1
+					wg.Add(1)
+					go func(chat int64) {
+						defer wg.Done()
+						reply(chat)
+					}(u.Message.Chat.ID)
+				}
+			}
+		}()
+		return func() { cancel(); wg.Wait() }, nil
+	}
+	front, err := newTLSFront()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		front.Close()
+		return nil, err
+	}
+	front.target = ln.Addr().String()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var u update
+		if json.NewDecoder(r.Body).Decode(&u) == nil {
+			reply(u.Message.Chat.ID)
+		}
+	})}
+	go srv.Serve(ln)
+	if _, err := call("setWebhook", []byte(`{"url":"`+front.URL()+`/hook","max_connections":40}`)); err != nil {
+		cancel()
+		srv.Close()
+		front.Close()
+		return nil, err
+	}
+	return func() {
+		cancel()
+		srv.Close()
+		front.Close()
+		call("deleteWebhook", []byte(`{}`))
+	}, nil
+}
+
+// echoBot is the bare telebot echo bot: telebot's own long poller or webhook handler,
+// its default HTTP client, Handle(OnText) replying the text.
+func echoBot(ctx context.Context, st *stage, webhook bool) (func(), error) {
+	settings := tele.Settings{
+		URL: st.api.URL, Token: st.fake.Token(), Offline: true,
+		OnError: func(error, tele.Context) {},
+	}
+	var front *tlsFront
+	var srv *http.Server
+	if webhook {
+		var err error
+		if front, err = newTLSFront(); err != nil {
+			return nil, err
+		}
+		hook := &tele.Webhook{Endpoint: &tele.WebhookEndpoint{PublicURL: front.URL() + "/hook"}, MaxConnections: 40}
+		settings.Poller = webhookPoller{hook}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			front.Close()
+			return nil, err
+		}
+		front.target = ln.Addr().String()
+		srv = &http.Server{Handler: hook}
+		go srv.Serve(ln)
+	} else {
+		settings.Poller = &tele.LongPoller{Timeout: time.Second, Limit: 100}
+	}
+	b, err := tele.NewBot(settings)
+	if err != nil {
+		return nil, err
+	}
+	if !webhook {
+		if err := b.RemoveWebhook(); err != nil {
+			return nil, err
+		}
+	}
+	b.Handle(tele.OnText, func(c tele.Context) error { return c.Send(c.Text()) })
+	calls := st.fake.Calls("getUpdates") + st.fake.Calls("setWebhook")
+	go b.Start()
+	if err := waitFor(10*time.Second, func() bool {
+		return st.fake.Calls("getUpdates")+st.fake.Calls("setWebhook") > calls
+	}); err != nil {
+		return nil, errors.New("the echo bot did not start")
+	}
+	// telebot's webhook handler is ready only once Poll has stored where updates go.
+	time.Sleep(50 * time.Millisecond)
+	return func() {
+		b.Stop()
+		if webhook {
+			srv.Close()
+			front.Close()
+			b.RemoveWebhook()
+		}
+	}, nil
+}
+
+// webhookPoller is telebot's webhook poller made stoppable: in telebot v3.3.8 Poll closes
+// the stop channel that Bot.Start closes too, so Bot.Stop panics. Poll here gets a channel
+// of its own, which it may close.
+type webhookPoller struct{ *tele.Webhook }
+
+func (p webhookPoller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
+	mine := make(chan struct{})
+	go func() {
+		<-stop
+		select {
+		case mine <- struct{}{}:
+		case <-time.After(time.Second): // Poll gave up already
+		}
+	}()
+	p.Webhook.Poll(b, dest, mine)
+}
+
+// rawOrders places orders with the statements orders.Store.Place runs for a one-line
+// pickup order with two sellers to notify (read from orders/orders.go and outbox.Enqueue;
+// keep them in step), issued directly with database/sql on lib/pq with the bot's pool size,
+// from workers goroutines at once. It returns orders per second over d.
+func rawOrders(ctx context.Context, st *stage, workers int, warmUp, d time.Duration) (float64, cpuUse, error) {
+	db, err := sqlx.Open("postgres", st.dsn)
+	if err != nil {
+		return 0, cpuUse{}, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	// Customers who booked: the order's customer row is updated and read back.
+	const firstCustomer = 900_000_000
+	for i := range workers {
+		if _, err := db.ExecContext(ctx, `INSERT INTO customers (id, first_name, telegram_language) VALUES ($1, $2, 'en')
+ON CONFLICT (id) DO NOTHING`, firstCustomer+i, "Raw "+strconv.Itoa(i)); err != nil {
+			return 0, cpuUse{}, err
+		}
+	}
+	var lines []struct {
+		item    catalog.Item
+		variant int64
+	}
+	for _, it := range st.items {
+		for _, v := range it.Variants {
+			lines = append(lines, struct {
+				item    catalog.Item
+				variant int64
+			}{it, v.ID})
+		}
+	}
+	start := time.Now()
+	from, to := start.Add(warmUp), start.Add(warmUp+d)
+	var placed atomic.Int64
+	var cpuFrom, cpuTo cpuSnapshot
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; time.Now().Before(to); n++ {
+				l := lines[(w+n)%len(lines)]
+				if err := placeRaw(ctx, db, int64(firstCustomer+w), l.item.ID, l.variant); err != nil {
+					errs <- err
+					return
+				}
+				if now := time.Now(); !now.Before(from) && now.Before(to) {
+					placed.Add(1)
+				}
+			}
+		}()
+	}
+	sleepUntil(ctx, from)
+	cpuFrom = readCPU()
+	sleepUntil(ctx, to)
+	cpuTo = readCPU()
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, cpuUse{}, err
+	}
+	// The notices are not for the bot that may run on this schema later.
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent' WHERE status = 'pending' AND chat_id = ANY($1)`, pq.Array(sellerIDs)); err != nil {
+		return 0, cpuUse{}, err
+	}
+	return float64(placed.Load()) / d.Seconds(), cpuTo.since(cpuFrom), nil
+}
+
+const rawCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+func placeRaw(ctx context.Context, db *sqlx.DB, customer, itemID, variantID int64) error {
+	for attempt := 0; ; attempt++ {
+		err := placeRawOnce(ctx, db, customer, itemID, variantID)
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" && attempt < 5 {
+			continue // the random code was taken
+		}
+		return err
+	}
+}
+
+func placeRawOnce(ctx context.Context, db *sqlx.DB, customer, itemID, variantID int64) error {
+	var b [21]byte
+	rand.Read(b[:])
+	code := make([]byte, 5)
+	for i := range code {
+		code[i] = rawCodeAlphabet[int(b[i])%len(rawCodeAlphabet)]
+	}
+	key := fmt.Sprintf("%x", b[5:])
+	now := time.Now()
+
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone, address, note, expires_at, reminded_at, created_at FROM orders WHERE idempotency_key = $1`, key)
+	if err != nil {
+		return err
+	}
+	found := rows.Next()
+	rows.Close()
+	if found {
+		return errors.New("a fresh idempotency key found an order")
+	}
+	var row struct {
+		Title    string     `db:"title"`
+		Variant  string     `db:"name"`
+		Price    int64      `db:"price"`
+		Hidden   bool       `db:"hidden"`
+		WeekID   int64      `db:"week_id"`
+		Status   string     `db:"status"`
+		ClosesAt *time.Time `db:"closes_at"`
+		Stock    *int       `db:"stock"`
+	}
+	if err := tx.GetContext(ctx, &row, `SELECT i.title, v.name, i.price, i.hidden, i.week_id, w.status, w.closes_at, v.stock
+FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
+WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, variantID, itemID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE variants SET stock = stock - $2 WHERE id = $1`, variantID, 1); err != nil {
+		return err
+	}
+	var orderID int64
+	if err := tx.GetContext(ctx, &orderID, `INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery,
+    recipient_name, phone, address, note, idempotency_key, expires_at)
+VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour)); err != nil {
+		return err
+	}
+	var lineID int64
+	if err := tx.GetContext(ctx, &lineID, `INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, orderID, itemID, variantID, row.Title, row.Variant, row.Price, 1); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5)`,
+		orderID, "", "awaiting_payment", customer, ""); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
+    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1`,
+		customer, "", "", ""); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET needs_sync = true, sync_generation = sync_generation + 1 WHERE id = $1`, row.WeekID); err != nil {
+		return err
+	}
+	var cust struct {
+		ID              int64      `db:"id"`
+		FirstName       string     `db:"first_name"`
+		LastName        string     `db:"last_name"`
+		Username        string     `db:"username"`
+		TelegramLang    string     `db:"telegram_language"`
+		Language        string     `db:"language"`
+		Phone           string     `db:"phone"`
+		Blocked         bool       `db:"blocked"`
+		FirstSeen       time.Time  `db:"first_seen"`
+		LastSeen        *time.Time `db:"last_seen"`
+		DeliveryName    string     `db:"delivery_name"`
+		DeliveryAddress string     `db:"delivery_address"`
+	}
+	if err := tx.GetContext(ctx, &cust, `SELECT id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
+    delivery_name, delivery_address FROM customers WHERE id = $1`, customer); err != nil {
+		return err
+	}
+	markup := []byte(`{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|cancel"}]]}`)
+	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: Raw"
+	for _, seller := range sellerIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, seller, "new_order", orderID, text, markup, nil, "", nil); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
