@@ -204,6 +204,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 					return fmt.Errorf("%s: bot: %w", mode, err)
 				}
 				opened = true
+				progress("  → %.0f customer updates/s, %.1f orders/s at saturation (the rest of the machine %.2f cores); p99 %.1f ms at %.0f/s",
+					f["sat"], f["orders"], f["cpuOther"], f["fixP99"], s.rate)
 			}
 			byMode[mode] = append(byMode[mode], f)
 		}
