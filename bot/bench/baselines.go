@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -18,8 +19,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	tele "gopkg.in/telebot.v3"
-
-	"github.com/shopbot/shopbot/catalog"
 )
 
 // A responder is a bot that answers every text; stop ends it.
@@ -188,11 +187,12 @@ func (p webhookPoller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct
 	p.Webhook.Poll(b, dest, mine)
 }
 
-// rawOrders places orders with the statements orders.Store.Place runs for a one-line
+// rawOrders places n orders with the statements orders.Store.Place runs for a one-line
 // pickup order with two sellers to notify (read from orders/orders.go and outbox.Enqueue;
-// keep them in step), issued directly with database/sql on lib/pq with the bot's pool size,
-// from workers goroutines at once. It returns orders per second over d.
-func rawOrders(ctx context.Context, st *stage, workers int, warmUp, d time.Duration) (float64, cpuUse, error) {
+// keep them in step), issued directly with database/sql on lib/pq with the bot's pool
+// size, at most at once, as the bot's Confirm burst places them. It returns orders per
+// second from the first BEGIN to the last COMMIT.
+func rawOrders(ctx context.Context, st *stage, n, at int) (float64, cpuUse, error) {
 	db, err := sqlx.Open("postgres", st.dsn)
 	if err != nil {
 		return 0, cpuUse{}, err
@@ -202,51 +202,38 @@ func rawOrders(ctx context.Context, st *stage, workers int, warmUp, d time.Durat
 	db.SetMaxIdleConns(20)
 	// Customers who booked: the order's customer row is updated and read back.
 	const firstCustomer = 900_000_000
-	for i := range workers {
+	for i := range at {
 		if _, err := db.ExecContext(ctx, `INSERT INTO customers (id, first_name, telegram_language) VALUES ($1, $2, 'en')
 ON CONFLICT (id) DO NOTHING`, firstCustomer+i, "Raw "+strconv.Itoa(i)); err != nil {
 			return 0, cpuUse{}, err
 		}
 	}
-	var lines []struct {
-		item    catalog.Item
-		variant int64
-	}
+	type line struct{ item, variant int64 }
+	var lines []line
 	for _, it := range st.items {
 		for _, v := range it.Variants {
-			lines = append(lines, struct {
-				item    catalog.Item
-				variant int64
-			}{it, v.ID})
+			lines = append(lines, line{it.ID, v.ID})
 		}
 	}
-	start := time.Now()
-	from, to := start.Add(warmUp), start.Add(warmUp+d)
-	var placed atomic.Int64
-	var cpuFrom, cpuTo cpuSnapshot
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
+	errs := make(chan error, at)
+	cpuFrom, start := readCPU(), time.Now()
+	for w := range at {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for n := 0; time.Now().Before(to); n++ {
-				l := lines[(w+n)%len(lines)]
-				if err := placeRaw(ctx, db, int64(firstCustomer+w), l.item.ID, l.variant); err != nil {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				l := lines[mathrand.IntN(len(lines))]
+				if err := placeRaw(ctx, db, int64(firstCustomer+w), l.item, l.variant); err != nil {
 					errs <- err
 					return
-				}
-				if now := time.Now(); !now.Before(from) && now.Before(to) {
-					placed.Add(1)
 				}
 			}
 		}()
 	}
-	sleepUntil(ctx, from)
-	cpuFrom = readCPU()
-	sleepUntil(ctx, to)
-	cpuTo = readCPU()
 	wg.Wait()
+	elapsed, cpu := time.Since(start), readCPU().since(cpuFrom)
 	close(errs)
 	if err := <-errs; err != nil {
 		return 0, cpuUse{}, err
@@ -255,7 +242,7 @@ ON CONFLICT (id) DO NOTHING`, firstCustomer+i, "Raw "+strconv.Itoa(i)); err != n
 	if _, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent' WHERE status = 'pending' AND chat_id = ANY($1)`, pq.Array(sellerIDs)); err != nil {
 		return 0, cpuUse{}, err
 	}
-	return float64(placed.Load()) / d.Seconds(), cpuTo.since(cpuFrom), nil
+	return float64(n) / elapsed.Seconds(), cpu, nil
 }
 
 const rawCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
