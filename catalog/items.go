@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,16 +13,16 @@ import (
 
 // Item is something the shop sells, with its photos (without their bytes) and variants.
 type Item struct {
-	ID          int64  `db:"id"`
-	WeekID      int64  `db:"week_id"`
-	Title       string `db:"title"`
-	Description string `db:"description"`
-	Price       int64  `db:"price"` // minor units of Currency
-	Currency    string `db:"currency"`
-	Hidden      bool   `db:"hidden"`
-	Position    int    `db:"position"`
-	Photos      []Photo
-	Variants    []Variant
+	ID          int64     `db:"id"`
+	WeekID      int64     `db:"week_id"`
+	Title       string    `db:"title"`
+	Description string    `db:"description"`
+	Price       int64     `db:"price"` // minor units of Currency
+	Currency    string    `db:"currency"`
+	Hidden      bool      `db:"hidden"`
+	Position    int       `db:"position"`
+	Photos      []Photo   `db:"-"`
+	Variants    []Variant `db:"-"`
 }
 
 // Photo is one of an item's photos.
@@ -157,64 +158,93 @@ func markItemWeekDirty(ctx context.Context, db execer, itemID int64) error {
 	return nil
 }
 
-// Item returns the item with id, its photos and variants.
-func (s *Store) Item(ctx context.Context, id int64) (Item, error) {
-	var it Item
-	err := s.db.GetContext(ctx, &it, `SELECT `+itemColumns+` FROM items WHERE id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Item{}, ErrNotFound
-	}
-	if err != nil {
-		return Item{}, fmt.Errorf("catalog: item: %w", err)
-	}
-	items := []Item{it}
-	if err := s.fill(ctx, items); err != nil {
-		return Item{}, err
-	}
-	return items[0], nil
+// itemSelect reads items with their photos and variants in one statement: each item's
+// photos and variants come as a JSON array of objects keyed by the Go field names.
+const itemSelect = `SELECT i.id, i.week_id, i.title, i.description, i.price, i.currency, i.hidden, i.position,
+    (SELECT coalesce(json_agg(json_build_object('ID', p.id, 'ItemID', p.item_id, 'Position', p.position,
+        'MIME', p.mime, 'FileID', p.file_id, 'FileUniqueID', p.file_unique_id) ORDER BY p.position), '[]')
+     FROM item_photos p WHERE p.item_id = i.id) AS photos_json,
+    (SELECT coalesce(json_agg(json_build_object('ID', v.id, 'ItemID', v.item_id, 'Name', v.name,
+        'Position', v.position, 'Stock', v.stock) ORDER BY v.position), '[]')
+     FROM variants v WHERE v.item_id = i.id) AS variants_json`
+
+// itemRow is a row of itemSelect.
+type itemRow struct {
+	Item
+	PhotosJSON   []byte `db:"photos_json"`
+	VariantsJSON []byte `db:"variants_json"`
 }
 
-// Items lists a week's items in order, hidden ones only if asked.
-func (s *Store) Items(ctx context.Context, weekID int64, withHidden bool) ([]Item, error) {
-	var items []Item
-	if err := s.db.SelectContext(ctx, &items, `SELECT `+itemColumns+` FROM items
-WHERE week_id = $1 AND (NOT hidden OR $2) ORDER BY position, id`, weekID, withHidden); err != nil {
+func (r itemRow) item() (Item, error) {
+	it := r.Item
+	if err := json.Unmarshal(r.PhotosJSON, &it.Photos); err != nil {
+		return Item{}, fmt.Errorf("catalog: photos of item %d: %w", it.ID, err)
+	}
+	if err := json.Unmarshal(r.VariantsJSON, &it.Variants); err != nil {
+		return Item{}, fmt.Errorf("catalog: variants of item %d: %w", it.ID, err)
+	}
+	return it, nil
+}
+
+// selectItems runs an itemSelect query and decodes its rows.
+func (s *Store) selectItems(ctx context.Context, q string, args ...any) ([]Item, error) {
+	var rows []itemRow
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("catalog: items: %w", err)
 	}
-	if err := s.fill(ctx, items); err != nil {
-		return nil, err
+	items := make([]Item, len(rows))
+	for i, r := range rows {
+		it, err := r.item()
+		if err != nil {
+			return nil, err
+		}
+		items[i] = it
 	}
 	return items, nil
 }
 
-// fill loads the photos and variants of items with one query each.
-func (s *Store) fill(ctx context.Context, items []Item) error {
+// Item returns the item with id, its photos and variants.
+func (s *Store) Item(ctx context.Context, id int64) (Item, error) {
+	items, err := s.selectItems(ctx, itemSelect+` FROM items i WHERE i.id = $1`, id)
+	if err != nil {
+		return Item{}, err
+	}
 	if len(items) == 0 {
-		return nil
+		return Item{}, ErrNotFound
 	}
-	ids := make([]int64, len(items))
-	at := make(map[int64]int, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-		at[it.ID] = i
+	return items[0], nil
+}
+
+// ItemInWeek returns the item with id, its photos and variants, and its week, read together.
+func (s *Store) ItemInWeek(ctx context.Context, id int64) (Item, Week, error) {
+	var row struct {
+		itemRow
+		Week Week `db:"week"`
 	}
-	var photos []Photo
-	if err := s.db.SelectContext(ctx, &photos, `SELECT id, item_id, position, mime, file_id, file_unique_id
-FROM item_photos WHERE item_id = ANY($1) ORDER BY item_id, position`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("catalog: photos: %w", err)
+	err := s.db.GetContext(ctx, &row, itemSelect+`,
+    w.id AS "week.id", w.title AS "week.title", w.status AS "week.status", w.publish_at AS "week.publish_at",
+    w.closes_at AS "week.closes_at", w.published_at AS "week.published_at", w.closed_at AS "week.closed_at",
+    w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"
+FROM items i JOIN weeks w ON w.id = i.week_id WHERE i.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, Week{}, ErrNotFound
 	}
-	for _, p := range photos {
-		items[at[p.ItemID]].Photos = append(items[at[p.ItemID]].Photos, p)
+	if err != nil {
+		return Item{}, Week{}, fmt.Errorf("catalog: item and week: %w", err)
 	}
-	var variants []Variant
-	if err := s.db.SelectContext(ctx, &variants, `SELECT id, item_id, name, position, stock
-FROM variants WHERE item_id = ANY($1) ORDER BY item_id, position`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("catalog: variants: %w", err)
-	}
-	for _, v := range variants {
-		items[at[v.ItemID]].Variants = append(items[at[v.ItemID]].Variants, v)
-	}
-	return nil
+	it, err := row.item()
+	return it, row.Week, err
+}
+
+// Items lists a week's items in order, hidden ones only if asked.
+func (s *Store) Items(ctx context.Context, weekID int64, withHidden bool) ([]Item, error) {
+	return s.selectItems(ctx, itemSelect+` FROM items i
+WHERE i.week_id = $1 AND (NOT i.hidden OR $2) ORDER BY i.position, i.id`, weekID, withHidden)
+}
+
+// ItemsByID returns the items with these ids that exist, in no particular order.
+func (s *Store) ItemsByID(ctx context.Context, ids []int64) ([]Item, error) {
+	return s.selectItems(ctx, itemSelect+` FROM items i WHERE i.id = ANY($1)`, pq.Array(ids))
 }
 
 // PhotoData returns the stored bytes of a photo.

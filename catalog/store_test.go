@@ -607,7 +607,16 @@ func TestCreateItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, it := range map[string]catalog.Item{"returned": first, "read back": mustItem(t, s, first.ID)} {
+	inWeek, itsWeek, err := s.ItemInWeek(ctx, first.ID)
+	if err != nil || itsWeek.ID != w.ID || itsWeek.Title != "Week" || itsWeek.Status != catalog.Draft {
+		t.Errorf("ItemInWeek: week %+v, %v; want week %d", itsWeek, err, w.ID)
+	}
+	byID, err := s.ItemsByID(ctx, []int64{first.ID, first.ID + 1000})
+	if err != nil || len(byID) != 1 {
+		t.Fatalf("ItemsByID of the item and an unknown id: %d items, %v; want 1", len(byID), err)
+	}
+	read := map[string]catalog.Item{"returned": first, "read back": mustItem(t, s, first.ID), "in week": inWeek, "by id": byID[0]}
+	for name, it := range read {
 		if it.ID == 0 || it.WeekID != w.ID || it.Title != n.Title || it.Description != n.Description ||
 			it.Price != n.Price || it.Currency != "VND" || it.Hidden || it.Position != 1 {
 			t.Errorf("%s: %+v", name, it)
@@ -818,6 +827,7 @@ func TestItemUnknownIDs(t *testing.T) {
 		call func() error
 	}{
 		{"Item", func() error { _, err := s.Item(ctx, unknown); return err }},
+		{"ItemInWeek", func() error { _, _, err := s.ItemInWeek(ctx, unknown); return err }},
 		{"PhotoData", func() error { _, err := s.PhotoData(ctx, it.Photos[0].ID+1000); return err }},
 		{"SetStock", func() error { return s.SetStock(ctx, it.Variants[0].ID+1000, ptr(1)) }},
 		{"UpdatePrice", func() error { return s.UpdatePrice(ctx, unknown, 1) }},

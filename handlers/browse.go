@@ -44,14 +44,11 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	var w catalog.Week
 	var err error
 	if itemID != 0 {
-		it, err = h.Catalog.Item(ctx, itemID)
+		it, w, err = h.Catalog.ItemInWeek(ctx, itemID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return c.Send(h.t(c, "start.link_unknown"), h.mainMenu(c))
 		}
 		if err != nil {
-			return err
-		}
-		if w, err = h.Catalog.Week(ctx, it.WeekID); err != nil {
 			return err
 		}
 	} else {

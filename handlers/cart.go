@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,7 +60,7 @@ func (h *Handlers) cardButtons(c tele.Context, m *tele.ReplyMarkup, it catalog.I
 // bookable loads an item and size a customer wants and tells why it can't be booked, if so.
 func (h *Handlers) bookable(c tele.Context, itemID, variantID int64) (catalog.Item, catalog.Variant, string, error) {
 	ctx := h.req(c).ctx
-	it, err := h.Catalog.Item(ctx, itemID)
+	it, w, err := h.Catalog.ItemInWeek(ctx, itemID)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return it, catalog.Variant{}, h.t(c, "catalog.item_withdrawn"), nil
 	}
@@ -69,10 +70,6 @@ func (h *Handlers) bookable(c tele.Context, itemID, variantID int64) (catalog.It
 	v, ok := it.Variant(variantID)
 	if !ok {
 		return it, v, h.t(c, "catalog.item_withdrawn"), nil
-	}
-	w, err := h.Catalog.Week(ctx, it.WeekID)
-	if err != nil {
-		return it, v, "", err
 	}
 	switch channel.ItemAvailability(it, w, h.Now()) {
 	case channel.Withdrawn:
@@ -213,16 +210,25 @@ func (l cartLine) amount() int64 { return l.item.Price * int64(l.Quantity) }
 // loadCart reads the cart's items; lines whose item or size is gone are dropped.
 func (h *Handlers) loadCart(c tele.Context) ([]cartLine, error) {
 	s := h.session(c)
+	if len(s.Cart) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(s.Cart))
+	for i, l := range s.Cart {
+		ids[i] = l.ItemID
+	}
+	items, err := h.Catalog.ItemsByID(h.req(c).ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	var lines []cartLine
 	var keep []CartLine
 	for _, l := range s.Cart {
-		it, err := h.Catalog.Item(h.req(c).ctx, l.ItemID)
-		if errors.Is(err, catalog.ErrNotFound) {
+		i := slices.IndexFunc(items, func(it catalog.Item) bool { return it.ID == l.ItemID })
+		if i < 0 {
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
+		it := items[i]
 		v, ok := it.Variant(l.VariantID)
 		if !ok || it.Hidden {
 			continue

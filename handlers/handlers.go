@@ -41,6 +41,8 @@ type Catalog interface {
 	RenameWeek(ctx context.Context, id int64, title string) error
 	Items(ctx context.Context, weekID int64, withHidden bool) ([]catalog.Item, error)
 	Item(ctx context.Context, id int64) (catalog.Item, error)
+	ItemInWeek(ctx context.Context, id int64) (catalog.Item, catalog.Week, error)
+	ItemsByID(ctx context.Context, ids []int64) ([]catalog.Item, error)
 	CreateItem(ctx context.Context, weekID int64, n catalog.NewItem) (catalog.Item, error)
 	UpdateText(ctx context.Context, id int64, title, description string) error
 	UpdatePrice(ctx context.Context, id int64, price int64) error
@@ -161,6 +163,8 @@ type request struct {
 	committed bool
 	// answered is set once the button press was answered: Telegram takes one answer.
 	answered bool
+	// seen is the customer as recorded by this update, when a new session recorded them.
+	seen *orders.Customer
 }
 
 // committed records that the step's change is stored for good.
@@ -273,6 +277,7 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 		return err
 	}
 	r.restarted = prevSeen != nil
+	r.seen = &cust
 	r.lease.Session = Session{Lang: cust.Language}
 	if r.lease.Session.Lang == "" {
 		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)

@@ -43,10 +43,15 @@ func (h *Handlers) mainMenu(c tele.Context) *tele.ReplyMarkup {
 // Start greets the person with the main menu. /start also ends any conversation.
 func (h *Handlers) Start(c tele.Context) error {
 	r := h.req(c)
-	cust, _, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
-	if err != nil {
-		return err
+	if r.seen == nil {
+		// A session going on: /start refreshes the profile and the language chosen.
+		cust, _, err := h.Shop.SeeCustomer(r.ctx, profile(c.Sender()))
+		if err != nil {
+			return err
+		}
+		r.seen = &cust
 	}
+	cust := *r.seen
 	s := h.session(c)
 	if cust.Language != "" {
 		s.Lang = cust.Language

@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -36,20 +38,45 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Enqueue writes messages in the caller's transaction.
+// Enqueue writes messages in the caller's transaction, in one statement for up to
+// enqueueBatch of them.
 func Enqueue(ctx context.Context, tx Execer, msgs ...Message) error {
-	for _, m := range msgs {
-		var markup any
-		if len(m.Markup) > 0 {
-			markup = []byte(m.Markup)
+	const columns = 8
+	for len(msgs) > 0 {
+		batch := msgs[:min(len(msgs), enqueueBatch)]
+		msgs = msgs[len(batch):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id) VALUES `)
+		args := make([]any, 0, columns*len(batch))
+		for i, m := range batch {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('(')
+			for c := range columns {
+				if c > 0 {
+					q.WriteByte(',')
+				}
+				q.WriteByte('$')
+				q.WriteString(strconv.Itoa(i*columns + c + 1))
+			}
+			q.WriteByte(')')
+			var markup any // a string: the driver sends byte slices in binary, which jsonb does not take
+			if len(m.Markup) > 0 {
+				markup = string(m.Markup)
+			}
+			args = append(args, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID, m.PhotoFileID, m.BroadcastID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID, m.PhotoFileID, m.BroadcastID); err != nil {
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("outbox: enqueue: %w", err)
 		}
 	}
 	return nil
 }
+
+// enqueueBatch is how many messages one INSERT writes, well under Postgres's 65,535
+// parameters a statement.
+const enqueueBatch = 1000
 
 // Store claims and settles messages for the sender.
 type Store struct {

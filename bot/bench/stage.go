@@ -94,6 +94,7 @@ func newStage(ctx context.Context, getenv func(string) string) (_ *stage, err er
 	}
 	q := u.Query()
 	q.Set("search_path", st.schema)
+	q.Set("binary_parameters", "yes") // as the bot connects; the raw SQL baseline too
 	u.RawQuery = q.Encode()
 	st.dsn = u.String()
 	if st.db, err = sqlx.Open("postgres", st.dsn); err != nil {

@@ -72,6 +72,10 @@ func Postgres(t testing.TB) (dsn string, db *sqlx.DB) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// As the bot connects (bot.binaryParameters), unless the test database URL says otherwise.
+	if !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+	}
 	u.RawQuery = q.Encode()
 	dsn = u.String()
 	db, err = sqlx.Open("postgres", dsn)
