@@ -72,8 +72,8 @@ type settings struct {
 	trace   bool
 	pgWaits bool
 	// Experiments with the bot's configuration (what the process is given, not its code).
-	apiIdleConns     int
-	outboxUnpaced    bool
+	apiIdleConns  int
+	outboxUnpaced bool
 }
 
 // wants reports whether a scenario (fake, echo, bot, steps, memory, raw) is to run.
