@@ -397,7 +397,7 @@ func (a *App) connectTelegram(ctx context.Context) error {
 	a.api = &http.Client{
 		// Longer than a long-poll wait, so getUpdates is never cut short by the client.
 		Timeout:   a.opts.PollTimeout + 30*time.Second,
-		Transport: apiTransport{base: http.DefaultTransport, m: a.metrics},
+		Transport: apiTransport{base: apiConnections(), m: a.metrics},
 	}
 	b, err := tele.NewBot(tele.Settings{
 		URL:         a.cfg.TelegramAPIURL,
@@ -425,6 +425,17 @@ func (a *App) connectTelegram(ctx context.Context) error {
 	b.Me = me
 	a.bot = b
 	return nil
+}
+
+// apiConns is how many connections to the Bot API stay open between calls: as many as
+// updates are handled at once (a getUpdates batch). Go keeps two, so a busy minute would
+// open and close connections, a TLS handshake each, by the thousand.
+const apiConns = 100
+
+func apiConnections() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = apiConns
+	return t
 }
 
 // processName tells this process apart from other replicas in leases.

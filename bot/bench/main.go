@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -72,7 +71,6 @@ type settings struct {
 	trace   bool
 	pgWaits bool
 	// Experiments with the bot's configuration (what the process is given, not its code).
-	apiIdleConns  int
 	outboxUnpaced bool
 }
 
@@ -97,7 +95,6 @@ func parseSettings(args []string, stdout io.Writer) (settings, error) {
 	fs.BoolVar(&s.trace, "trace", false, "print the statements and Redis commands of one customer's booking, step by step")
 	fs.BoolVar(&s.pgWaits, "pgwaits", false, "sample what the bot's Postgres connections wait on during each saturation window")
 	fs.BoolVar(&s.outboxUnpaced, "outbox-unpaced", false, "experiment: the outbox sends as fast as it can (bot.Options SendRate and ChatRate) instead of at Telegram's pace")
-	fs.IntVar(&s.apiIdleConns, "api-idle-conns", 0, "experiment: idle connections per host Go's default HTTP transport keeps (2 unless set), which the bot's Bot API client uses")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -159,9 +156,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer st.close()
-	if s.apiIdleConns > 0 {
-		http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost = s.apiIdleConns
-	}
 
 	modes := s.modes
 	byMode := map[string][]figures{}

@@ -115,16 +115,8 @@ func newStage(ctx context.Context, getenv func(string) string) (_ *stage, err er
 		return nil, err
 	}
 
-	// The fake pushes webhooks with a clone of Go's default transport, which keeps two idle
-	// connections per host: at forty deliveries at once the fake would spend its time on
-	// TLS handshakes, as Telegram does not. Its clone keeps a hundred; the default transport,
-	// which the bot and the echo bot use, is left as it was.
-	def := http.DefaultTransport.(*http.Transport)
-	was := def.MaxIdleConnsPerHost
-	def.MaxIdleConnsPerHost = 100
 	st.fake, st.stopFake = telegramtest.Standalone(telegramtest.WithBotName("Bench Boutique"),
 		telegramtest.WithLimits(telegramtest.Unlimited()))
-	def.MaxIdleConnsPerHost = was
 	st.fake.Channel(-1001234567890, "Bench Boutique", "bench_boutique")
 	if st.crowd, err = shoppers.New(st.fake, st.items, 10_000_000); err != nil {
 		return nil, err
