@@ -519,6 +519,55 @@ func TestWeeksToSync(t *testing.T) {
 	expect("closed week changed", w1.ID, w2.ID)
 }
 
+// Orders record stock changes in rows of their own; WeeksToSync takes them, marking their
+// weeks with a new generation, and leaves a change committed later for the next time.
+func TestWeeksToSyncTakesStockChanges(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	s := catalog.NewStore(db)
+	live := liveWeek(t, s, "Live", t0, t0.Add(72*time.Hour))
+	if err := s.MarkSynced(ctx, live.ID, mustWeek(t, s, live.ID).SyncGeneration); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := s.WeeksToSync(ctx); err != nil || len(ws) != 0 {
+		t.Fatalf("synced week: WeeksToSync = %v, %v", weekIDs(ws), err)
+	}
+	before := mustWeek(t, s, live.ID)
+	if _, err := db.ExecContext(ctx, `INSERT INTO stock_changes (week_id) VALUES ($1), ($1)`, live.ID); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := s.WeeksToSync(ctx)
+	if err != nil || len(ws) != 1 || ws[0].ID != live.ID || !ws[0].NeedsSync || ws[0].SyncGeneration <= before.SyncGeneration {
+		t.Fatalf("after two orders: WeeksToSync = %+v, %v; want the week, marked with a new generation", ws, err)
+	}
+	var left int
+	if err := db.GetContext(ctx, &left, `SELECT count(*) FROM stock_changes`); err != nil || left != 0 {
+		t.Fatalf("%d stock changes left after WeeksToSync took them (%v)", left, err)
+	}
+	// An order's change committed while the week is being rendered: MarkSynced of the
+	// generation read clears the mark, and the change is found again next time.
+	if _, err := db.ExecContext(ctx, `INSERT INTO stock_changes (week_id) VALUES ($1)`, live.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSynced(ctx, live.ID, ws[0].SyncGeneration); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.WeeksToSync(ctx)
+	if err != nil || len(again) != 1 || again[0].SyncGeneration <= ws[0].SyncGeneration {
+		t.Fatalf("a change during the sync: WeeksToSync = %+v, %v; want the week again, newer", again, err)
+	}
+	if err := s.MarkSynced(ctx, live.ID, again[0].SyncGeneration); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := s.WeeksToSync(ctx); err != nil || len(ws) != 0 {
+		t.Fatalf("synced again: WeeksToSync = %v, %v", weekIDs(ws), err)
+	}
+}
+
 func TestLease(t *testing.T) {
 	t.Parallel()
 	s := storeForTest(t)

@@ -181,11 +181,18 @@ WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+week
 }
 
 // WeeksToSync lists the published weeks whose channel posts are to be written or checked.
-// A week being prepared has no posts yet, whatever changes in it.
+// A week being prepared has no posts yet, whatever changes in it. The stock changes
+// orders recorded (stock_changes) are taken and mark their weeks first, so what the
+// caller renders next includes them, and a change committed later is found next time.
 func (s *Store) WeeksToSync(ctx context.Context) ([]Week, error) {
 	var ws []Week
-	if err := s.db.SelectContext(ctx, &ws, `SELECT `+weekColumns+` FROM weeks
-WHERE status = 'publishing' OR (needs_sync AND status IN ('published', 'closed')) ORDER BY id`); err != nil {
+	if err := s.db.SelectContext(ctx, &ws, `WITH taken AS (DELETE FROM stock_changes RETURNING week_id),
+marked AS (UPDATE weeks SET `+dirty+` WHERE id IN (SELECT week_id FROM taken) RETURNING `+weekColumns+`)
+SELECT `+weekColumns+` FROM marked WHERE status IN ('publishing', 'published', 'closed')
+UNION ALL
+SELECT `+weekColumns+` FROM weeks WHERE id NOT IN (SELECT id FROM marked)
+    AND (status = 'publishing' OR (needs_sync AND status IN ('published', 'closed')))
+ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("catalog: weeks to sync: %w", err)
 	}
 	return ws, nil

@@ -1,12 +1,14 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,6 +159,9 @@ func newCode() string {
 // event, its notices. A line that cannot be reserved fails the whole order with a
 // *ShortageError naming every such line; a request whose Key placed an order already
 // returns that order.
+//
+// The stock is reserved last, just before the commit, so an item's rows are held by one
+// order for as short a time as possible: in a drop every order wants the same few rows.
 func (s *Store) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 	if len(req.Lines) == 0 {
 		// A repeated confirmation after the cart was emptied by the first one.
@@ -166,35 +171,8 @@ func (s *Store) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 		}
 		return o, err
 	}
-	for attempt := 0; ; attempt++ {
-		o, err := s.place(ctx, req, newCode())
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "orders_code_key" && attempt < 5 {
-			continue // the code was taken: draw another
-		}
-		return o, err
-	}
-}
-
-func (s *Store) place(ctx context.Context, req PlaceRequest, code string) (Order, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Order{}, fmt.Errorf("orders: place: %w", err)
-	}
-	defer tx.Rollback()
-	// Confirmations with the same key take turns, and the later one finds the order the
-	// first one placed instead of competing with it for the stock.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, req.Key); err != nil {
-		return Order{}, fmt.Errorf("orders: place: %w", err)
-	}
-	if o, err := s.getOrder(ctx, tx, `SELECT `+orderColumns+` FROM orders WHERE idempotency_key = $1`, req.Key); err == nil {
-		return o, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return Order{}, err
-	}
-
-	// Merge repeated variants and lock in variant order, so concurrent orders of the
-	// same variants never deadlock.
+	// Merge repeated variants; reserve in variant order, so concurrent orders of the same
+	// variants never deadlock.
 	qty := map[int64]Want{}
 	for _, w := range req.Lines {
 		if w.Quantity <= 0 || w.Quantity > MaxQuantity {
@@ -204,65 +182,34 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, code string) (Order
 		m.ItemID, m.VariantID, m.Quantity = w.ItemID, w.VariantID, m.Quantity+w.Quantity
 		qty[w.VariantID] = m
 	}
-	wants := make([]Want, 0, len(qty))
-	for _, w := range qty {
-		wants = append(wants, w)
+	wants := slices.SortedFunc(maps.Values(qty), func(a, b Want) int { return cmp.Compare(a.VariantID, b.VariantID) })
+	for attempt := 0; ; attempt++ {
+		o, err := s.place(ctx, req, wants, newCode())
+		var pqErr *pq.Error
+		switch {
+		case errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "orders_code_key" && attempt < 5:
+			continue // the code was taken: draw another
+		case errors.Is(err, errStockTaken) && attempt < 5:
+			continue // another order took the stock first: the next attempt reads what is left
+		}
+		return o, err
 	}
-	sort.Slice(wants, func(i, j int) bool { return wants[i].VariantID < wants[j].VariantID })
+}
 
-	var lines []Line
-	var short []Shortage
-	var weekID int64
-	weeks := map[int64]bool{}
-	for _, w := range wants {
-		var row struct {
-			Title    string     `db:"title"`
-			Variant  string     `db:"name"`
-			Price    int64      `db:"price"`
-			Hidden   bool       `db:"hidden"`
-			WeekID   int64      `db:"week_id"`
-			Status   string     `db:"status"`
-			ClosesAt *time.Time `db:"closes_at"`
-			Stock    *int       `db:"stock"`
-		}
-		err := tx.GetContext(ctx, &row, `SELECT i.title, v.name, i.price, i.hidden, i.week_id, w.status, w.closes_at, v.stock
-FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
-WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, w.VariantID, w.ItemID)
-		if errors.Is(err, sql.ErrNoRows) {
-			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Wanted: w.Quantity})
-			continue
-		}
-		if err != nil {
-			return Order{}, fmt.Errorf("orders: place: %w", err)
-		}
-		if (row.Status != "published" && row.Status != "publishing") || (row.ClosesAt != nil && !req.Now.Before(*row.ClosesAt)) {
-			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity, Closed: true})
-			continue
-		}
-		if row.Hidden {
-			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity})
-			continue
-		}
-		if row.Stock != nil && *row.Stock < w.Quantity {
-			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity, Left: *row.Stock})
-			continue
-		}
-		if row.Stock != nil {
-			// The row is locked and checked: this cannot go below zero (and a CHECK
-			// constraint would refuse it if it did).
-			if _, err := tx.ExecContext(ctx, `UPDATE variants SET stock = stock - $2 WHERE id = $1`, w.VariantID, w.Quantity); err != nil {
-				return Order{}, fmt.Errorf("orders: reserve: %w", err)
-			}
-			weeks[row.WeekID] = true
-		}
-		weekID = row.WeekID
-		lines = append(lines, Line{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, VariantName: row.Variant,
-			UnitPrice: row.Price, Quantity: w.Quantity})
-	}
-	if len(short) > 0 {
-		return Order{}, &ShortageError{Lines: short}
-	}
+// errStockTaken means stock read as enough was taken by another order before this one
+// could reserve it.
+var errStockTaken = errors.New("orders: stock taken meanwhile")
 
+func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code string) (Order, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Order{}, fmt.Errorf("orders: place: %w", err)
+	}
+	defer tx.Rollback()
+	lines, weeks, err := priceLines(ctx, tx, wants, req.Now)
+	if err != nil {
+		return Order{}, err
+	}
 	var total int64
 	for _, l := range lines {
 		total += l.Amount()
@@ -270,51 +217,71 @@ WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, w.VariantID, w.ItemID)
 	if req.Total != 0 && total != req.Total {
 		return Order{}, ErrPriceChanged
 	}
-	o := Order{Code: code, CustomerID: req.CustomerID, WeekID: weekID, Status: AwaitingPayment, Currency: req.Currency,
-		Total: total, Delivery: req.Delivery, RecipientName: req.RecipientName, Phone: req.Phone, Address: req.Address,
-		Note: req.Note, ExpiresAt: req.Now.Add(req.TTL), CreatedAt: req.Now}
-	err = tx.GetContext(ctx, &o.ID, `INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery,
-    recipient_name, phone, address, note, idempotency_key, expires_at)
-VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		code, req.CustomerID, weekID, req.Currency, total, req.Delivery, req.RecipientName, req.Phone, req.Address,
-		req.Note, req.Key, o.ExpiresAt)
+	o := Order{Code: code, CustomerID: req.CustomerID, WeekID: weeks[len(weeks)-1], Status: AwaitingPayment,
+		Currency: req.Currency, Total: total, Delivery: req.Delivery, RecipientName: req.RecipientName,
+		Phone: req.Phone, Address: req.Address, Note: req.Note, ExpiresAt: req.Now.Add(req.TTL), CreatedAt: req.Now}
+	// The order, its lines and its first event together. A confirmation with the same key
+	// waits here for the one before it, then finds its order instead of placing another.
+	var cols struct {
+		itemIDs, variantIDs, prices, quantities pq.Int64Array
+		titles, names                           pq.StringArray
+	}
+	for _, l := range lines {
+		cols.itemIDs = append(cols.itemIDs, l.ItemID)
+		cols.variantIDs = append(cols.variantIDs, l.VariantID)
+		cols.prices = append(cols.prices, l.UnitPrice)
+		cols.quantities = append(cols.quantities, int64(l.Quantity))
+		cols.titles = append(cols.titles, l.Title)
+		cols.names = append(cols.names, l.VariantName)
+	}
+	var lineIDs pq.Int64Array
+	err = tx.QueryRowxContext(ctx, `WITH o AS (
+    INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
+        address, note, idempotency_key, expires_at)
+    VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+), l AS (
+    INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
+    SELECT o.id, x.item_id, x.variant_id, x.title, x.variant_name, x.unit_price, x.quantity
+    FROM o, unnest($13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[], $18::int[])
+        WITH ORDINALITY AS x (item_id, variant_id, title, variant_name, unit_price, quantity, n)
+    ORDER BY x.n RETURNING id
+), e AS (
+    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
+    SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
+)
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
+		code, req.CustomerID, o.WeekID, req.Currency, total, req.Delivery, req.RecipientName, req.Phone, req.Address,
+		req.Note, req.Key, o.ExpiresAt,
+		cols.itemIDs, cols.variantIDs, cols.titles, cols.names, cols.prices, cols.quantities).Scan(&o.ID, &lineIDs)
 	if errors.Is(err, sql.ErrNoRows) {
-		// The same confirmation raced us and won: its order is the answer.
+		// The same confirmation was placed before: its order is the answer.
 		tx.Rollback()
 		return s.orderByKey(ctx, req.Key)
 	}
 	if err != nil {
 		return Order{}, fmt.Errorf("orders: insert order: %w", err)
 	}
+	if len(lineIDs) != len(lines) {
+		return Order{}, fmt.Errorf("orders: insert order: %d lines stored of %d", len(lineIDs), len(lines))
+	}
 	for i := range lines {
-		lines[i].OrderID = o.ID
-		if err := tx.GetContext(ctx, &lines[i].ID, `INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, o.ID, lines[i].ItemID, lines[i].VariantID, lines[i].Title,
-			lines[i].VariantName, lines[i].UnitPrice, lines[i].Quantity); err != nil {
-			return Order{}, fmt.Errorf("orders: insert line: %w", err)
-		}
+		lines[i].ID, lines[i].OrderID = lineIDs[i], o.ID
 	}
 	o.Lines = lines
-	if err := addEvent(ctx, tx, o.ID, "", AwaitingPayment, req.CustomerID, ""); err != nil {
-		return Order{}, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+	if err := tx.GetContext(ctx, &o.Customer, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
     phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
-    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1`,
+    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1 RETURNING `+customerColumns,
 		req.CustomerID, req.RecipientName, req.Phone, req.Address); err != nil {
 		return Order{}, fmt.Errorf("orders: remember delivery details: %w", err)
-	}
-	if err := markWeeks(ctx, tx, weeks); err != nil {
-		return Order{}, err
-	}
-	if o.Customer, err = customerTx(ctx, tx, req.CustomerID); err != nil {
-		return Order{}, err
 	}
 	if req.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, req.Notices(o)...); err != nil {
 			return Order{}, err
 		}
+	}
+	if err := reserve(ctx, tx, wants, weeks); err != nil {
+		return Order{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return Order{}, fmt.Errorf("orders: place: %w", err)
@@ -322,12 +289,115 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, o.ID, lines[i].ItemID, lines[
 	return o, nil
 }
 
-// markWeeks tells the channel publisher that stock shown in these weeks' posts changed.
-func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
-	for id := range weeks {
-		if _, err := tx.ExecContext(ctx, `UPDATE weeks SET needs_sync = true, sync_generation = sync_generation + 1 WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("orders: mark week changed: %w", err)
+// variantRow is what an order needs to know of a variant it wants.
+type variantRow struct {
+	VariantID int64      `db:"variant_id"`
+	ItemID    int64      `db:"item_id"`
+	Title     string     `db:"title"`
+	Variant   string     `db:"name"`
+	Price     int64      `db:"price"`
+	Hidden    bool       `db:"hidden"`
+	WeekID    int64      `db:"week_id"`
+	Status    string     `db:"status"`
+	ClosesAt  *time.Time `db:"closes_at"`
+	Stock     *int       `db:"stock"`
+}
+
+// priceLines reads what the wanted variants are now: their lines at today's prices and
+// the weeks they are in, or a *ShortageError naming every line that cannot be booked.
+func priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now time.Time) ([]Line, []int64, error) {
+	var rows []variantRow
+	ids := make(pq.Int64Array, len(wants))
+	for i, w := range wants {
+		ids[i] = w.VariantID
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
+    w.status, w.closes_at, v.stock
+FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
+WHERE v.id = ANY($1)`, ids); err != nil {
+		return nil, nil, fmt.Errorf("orders: place: %w", err)
+	}
+	var lines []Line
+	var short []Shortage
+	var weeks []int64
+	for _, w := range wants {
+		i := slices.IndexFunc(rows, func(r variantRow) bool {
+			return r.VariantID == w.VariantID && r.ItemID == w.ItemID
+		})
+		if i < 0 {
+			short = append(short, Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Wanted: w.Quantity})
+			continue
 		}
+		row := rows[i]
+		sh := Shortage{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, Variant: row.Variant, Wanted: w.Quantity}
+		switch {
+		case (row.Status != "published" && row.Status != "publishing") || (row.ClosesAt != nil && !now.Before(*row.ClosesAt)):
+			sh.Closed = true
+			short = append(short, sh)
+			continue
+		case row.Hidden:
+			short = append(short, sh)
+			continue
+		case row.Stock != nil && *row.Stock < w.Quantity:
+			sh.Left = *row.Stock
+			short = append(short, sh)
+			continue
+		}
+		if !slices.Contains(weeks, row.WeekID) {
+			weeks = append(weeks, row.WeekID)
+		}
+		lines = append(lines, Line{ItemID: w.ItemID, VariantID: w.VariantID, Title: row.Title, VariantName: row.Variant,
+			UnitPrice: row.Price, Quantity: w.Quantity})
+	}
+	if len(short) > 0 {
+		return nil, nil, &ShortageError{Lines: short}
+	}
+	return lines, weeks, nil
+}
+
+// reserve takes the wanted stock, or returns errStockTaken when another order took some
+// of it first. It records the stock change for the weeks' posts. Several variants are
+// locked in variant order first, so two orders never wait on each other; the lock is
+// FOR NO KEY UPDATE, as the stock update's own, which the key locks the order lines'
+// foreign keys took on the same rows do not block.
+func reserve(ctx context.Context, tx *sqlx.Tx, wants []Want, weeks []int64) error {
+	ids, qs := make(pq.Int64Array, len(wants)), make(pq.Int64Array, len(wants))
+	for i, w := range wants {
+		ids[i], qs[i] = w.VariantID, int64(w.Quantity)
+	}
+	if len(wants) > 1 {
+		if _, err := tx.ExecContext(ctx, `SELECT FROM variants WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+			return fmt.Errorf("orders: reserve: %w", err)
+		}
+	}
+	// An unlimited variant (stock NULL) stays so; its row is still locked, in case a
+	// seller gives it a stock meanwhile.
+	var taken int
+	if err := tx.GetContext(ctx, &taken, `WITH taken AS (
+    UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
+    WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
+), changed AS (
+    INSERT INTO stock_changes (week_id) SELECT unnest($3::bigint[]) WHERE EXISTS (SELECT FROM taken WHERE counted)
+)
+SELECT count(*) FROM taken`, ids, qs, pq.Int64Array(weeks)); err != nil {
+		return fmt.Errorf("orders: reserve: %w", err)
+	}
+	if taken != len(wants) {
+		return errStockTaken
+	}
+	return nil
+}
+
+// markWeeks tells the channel publisher that stock shown in these weeks' posts changed,
+// with rows of their own (see migrations/00005_stock_changes.sql): updating the week's
+// row would make every order of the week wait for the one before it to commit.
+func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
+	if len(weeks) == 0 {
+		return nil
+	}
+	ids := slices.Collect(maps.Keys(weeks))
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stock_changes (week_id) SELECT unnest($1::bigint[])`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("orders: mark week changed: %w", err)
 	}
 	return nil
 }
@@ -338,14 +408,6 @@ func addEvent(ctx context.Context, tx *sqlx.Tx, orderID int64, from, to Status, 
 		return fmt.Errorf("orders: record event: %w", err)
 	}
 	return nil
-}
-
-func customerTx(ctx context.Context, q sqlx.QueryerContext, id int64) (Customer, error) {
-	var c Customer
-	if err := sqlx.GetContext(ctx, q, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id); err != nil {
-		return Customer{}, fmt.Errorf("orders: customer: %w", err)
-	}
-	return c, nil
 }
 
 const orderColumns = `id, code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone, address, note, expires_at, reminded_at, created_at`

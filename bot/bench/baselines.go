@@ -273,60 +273,45 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, customer, itemID, variantID 
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone, address, note, expires_at, reminded_at, created_at FROM orders WHERE idempotency_key = $1`, key)
-	if err != nil {
-		return err
-	}
-	found := rows.Next()
-	rows.Close()
-	if found {
-		return errors.New("a fresh idempotency key found an order")
-	}
 	var row struct {
-		Title    string     `db:"title"`
-		Variant  string     `db:"name"`
-		Price    int64      `db:"price"`
-		Hidden   bool       `db:"hidden"`
-		WeekID   int64      `db:"week_id"`
-		Status   string     `db:"status"`
-		ClosesAt *time.Time `db:"closes_at"`
-		Stock    *int       `db:"stock"`
+		VariantID int64      `db:"variant_id"`
+		ItemID    int64      `db:"item_id"`
+		Title     string     `db:"title"`
+		Variant   string     `db:"name"`
+		Price     int64      `db:"price"`
+		Hidden    bool       `db:"hidden"`
+		WeekID    int64      `db:"week_id"`
+		Status    string     `db:"status"`
+		ClosesAt  *time.Time `db:"closes_at"`
+		Stock     *int       `db:"stock"`
 	}
-	if err := tx.GetContext(ctx, &row, `SELECT i.title, v.name, i.price, i.hidden, i.week_id, w.status, w.closes_at, v.stock
+	if err := tx.GetContext(ctx, &row, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
+    w.status, w.closes_at, v.stock
 FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
-WHERE v.id = $1 AND i.id = $2 FOR UPDATE OF v`, variantID, itemID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE variants SET stock = stock - $2 WHERE id = $1`, variantID, 1); err != nil {
+WHERE v.id = ANY($1)`, pq.Int64Array{variantID}); err != nil {
 		return err
 	}
 	var orderID int64
-	if err := tx.GetContext(ctx, &orderID, `INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery,
-    recipient_name, phone, address, note, idempotency_key, expires_at)
-VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour)); err != nil {
-		return err
-	}
-	var lineID int64
-	if err := tx.GetContext(ctx, &lineID, `INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, orderID, itemID, variantID, row.Title, row.Variant, row.Price, 1); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5)`,
-		orderID, "", "awaiting_payment", customer, ""); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
-    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
-    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1`,
-		customer, "", "", ""); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET needs_sync = true, sync_generation = sync_generation + 1 WHERE id = $1`, row.WeekID); err != nil {
+	var lineIDs pq.Int64Array
+	if err := tx.QueryRowxContext(ctx, `WITH o AS (
+    INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
+        address, note, idempotency_key, expires_at)
+    VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+), l AS (
+    INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
+    SELECT o.id, x.item_id, x.variant_id, x.title, x.variant_name, x.unit_price, x.quantity
+    FROM o, unnest($13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[], $18::int[])
+        WITH ORDINALITY AS x (item_id, variant_id, title, variant_name, unit_price, quantity, n)
+    ORDER BY x.n RETURNING id
+), e AS (
+    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
+    SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
+)
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
+		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour),
+		pq.Int64Array{itemID}, pq.Int64Array{variantID}, pq.StringArray{row.Title}, pq.StringArray{row.Variant},
+		pq.Int64Array{row.Price}, pq.Int64Array{1}).Scan(&orderID, &lineIDs); err != nil {
 		return err
 	}
 	var cust struct {
@@ -343,17 +328,33 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, orderID, itemID, variantID, r
 		DeliveryName    string     `db:"delivery_name"`
 		DeliveryAddress string     `db:"delivery_address"`
 	}
-	if err := tx.GetContext(ctx, &cust, `SELECT id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
-    delivery_name, delivery_address FROM customers WHERE id = $1`, customer); err != nil {
+	if err := tx.GetContext(ctx, &cust, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
+    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1
+RETURNING id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
+    delivery_name, delivery_address`, customer, "", "", ""); err != nil {
 		return err
 	}
-	markup := []byte(`{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|cancel"}]]}`)
+	markup := `{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|cancel"}]]}`
 	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: Raw"
-	for _, seller := range sellerIDs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, seller, "new_order", orderID, text, markup, nil, "", nil); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)`,
+		sellerIDs[0], "new_order", orderID, text, markup, nil, "", nil,
+		sellerIDs[1], "new_order", orderID, text, markup, nil, "", nil); err != nil {
+		return err
+	}
+	var taken int
+	if err := tx.GetContext(ctx, &taken, `WITH taken AS (
+    UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
+    WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
+), changed AS (
+    INSERT INTO stock_changes (week_id) SELECT unnest($3::bigint[]) WHERE EXISTS (SELECT FROM taken WHERE counted)
+)
+SELECT count(*) FROM taken`, pq.Int64Array{variantID}, pq.Int64Array{1}, pq.Int64Array{row.WeekID}); err != nil {
+		return err
+	}
+	if taken != 1 {
+		return errors.New("raw SQL: sold out")
 	}
 	return tx.Commit()
 }
