@@ -114,6 +114,7 @@ type App struct {
 	opts    Options
 	log     *slog.Logger
 	db      *sqlx.DB
+	shop    *orders.Store
 	rdb     *redis.Client
 	bot     *tele.Bot
 	api     *http.Client
@@ -179,6 +180,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.server = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 
 	shop := orders.NewStore(a.db)
+	a.shop = shop
 	cat := catalog.NewStore(a.db)
 	box := outbox.NewStore(a.db)
 	a.sender = newSender(a, box)

@@ -337,7 +337,7 @@ func (s *scheduler) tellAdmins(ctx context.Context, id string, args locale.Args)
 
 // adminLang is a seller's language: chosen, Telegram's, or the shop's default.
 func (a *App) adminLang(ctx context.Context, id int64) string {
-	c, err := orders.NewStore(a.db).Customer(ctx, id)
+	c, err := a.shop.Customer(ctx, id)
 	if err != nil {
 		return a.cfg.DefaultLanguage
 	}

@@ -189,7 +189,7 @@ func (r itemRow) item() (Item, error) {
 // selectItems runs an itemSelect query and decodes its rows.
 func (s *Store) selectItems(ctx context.Context, q string, args ...any) ([]Item, error) {
 	var rows []itemRow
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+	if err := s.stmts.Select(ctx, nil, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("catalog: items: %w", err)
 	}
 	items := make([]Item, len(rows))
@@ -221,7 +221,7 @@ func (s *Store) ItemInWeek(ctx context.Context, id int64) (Item, Week, error) {
 		itemRow
 		Week Week `db:"week"`
 	}
-	err := s.db.GetContext(ctx, &row, itemSelect+`,
+	err := s.stmts.Get(ctx, nil, &row, itemSelect+`,
     w.id AS "week.id", w.title AS "week.title", w.status AS "week.status", w.publish_at AS "week.publish_at",
     w.closes_at AS "week.closes_at", w.published_at AS "week.published_at", w.closed_at AS "week.closed_at",
     w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"

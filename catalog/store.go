@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/shopbot/shopbot/internal/prepared"
 )
 
 // Errors the handlers turn into replies.
@@ -27,9 +29,11 @@ const (
 // Store is the Postgres store of the catalog package.
 type Store struct {
 	db *sqlx.DB
+	// stmts are the statements of what customers do, prepared.
+	stmts *prepared.Statements
 }
 
-// NewStore returns a Store on db.
+// NewStore returns a Store on db. Make one for the process: it keeps prepared statements.
 func NewStore(db *sqlx.DB) *Store {
-	return &Store{db: db}
+	return &Store{db: db, stmts: prepared.New(db)}
 }

@@ -69,7 +69,7 @@ RETURNING ` + customerColumns + `, (SELECT last_seen FROM prev) AS prev_seen`
 		Customer
 		PrevSeen *time.Time `db:"prev_seen"`
 	}
-	if err := s.db.GetContext(ctx, &row, q, p.ID, p.FirstName, p.LastName, p.Username, p.TelegramLanguage); err != nil {
+	if err := s.stmts.Get(ctx, nil, &row, q, p.ID, p.FirstName, p.LastName, p.Username, p.TelegramLanguage); err != nil {
 		return Customer{}, nil, fmt.Errorf("orders: see customer: %w", err)
 	}
 	return row.Customer, row.PrevSeen, nil
@@ -78,7 +78,7 @@ RETURNING ` + customerColumns + `, (SELECT last_seen FROM prev) AS prev_seen`
 // Customer returns the customer with the Telegram user id.
 func (s *Store) Customer(ctx context.Context, id int64) (Customer, error) {
 	var c Customer
-	err := s.db.GetContext(ctx, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id)
+	err := s.stmts.Get(ctx, nil, &c, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Customer{}, ErrNotFound
 	}

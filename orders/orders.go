@@ -206,7 +206,7 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 		return Order{}, fmt.Errorf("orders: place: %w", err)
 	}
 	defer tx.Rollback()
-	lines, weeks, err := priceLines(ctx, tx, wants, req.Now)
+	lines, weeks, err := s.priceLines(ctx, tx, wants, req.Now)
 	if err != nil {
 		return Order{}, err
 	}
@@ -234,8 +234,11 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 		cols.titles = append(cols.titles, l.Title)
 		cols.names = append(cols.names, l.VariantName)
 	}
-	var lineIDs pq.Int64Array
-	err = tx.QueryRowxContext(ctx, `WITH o AS (
+	var stored struct {
+		ID    int64         `db:"id"`
+		Lines pq.Int64Array `db:"lines"`
+	}
+	err = s.stmts.Get(ctx, tx, &stored, `WITH o AS (
     INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
         address, note, idempotency_key, expires_at)
     VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -250,10 +253,10 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
     INSERT INTO order_events (order_id, from_status, to_status, actor, note)
     SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
 )
-SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
 		code, req.CustomerID, o.WeekID, req.Currency, total, req.Delivery, req.RecipientName, req.Phone, req.Address,
 		req.Note, req.Key, o.ExpiresAt,
-		cols.itemIDs, cols.variantIDs, cols.titles, cols.names, cols.prices, cols.quantities).Scan(&o.ID, &lineIDs)
+		cols.itemIDs, cols.variantIDs, cols.titles, cols.names, cols.prices, cols.quantities)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The same confirmation was placed before: its order is the answer.
 		tx.Rollback()
@@ -262,14 +265,15 @@ SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
 	if err != nil {
 		return Order{}, fmt.Errorf("orders: insert order: %w", err)
 	}
-	if len(lineIDs) != len(lines) {
-		return Order{}, fmt.Errorf("orders: insert order: %d lines stored of %d", len(lineIDs), len(lines))
+	if len(stored.Lines) != len(lines) {
+		return Order{}, fmt.Errorf("orders: insert order: %d lines stored of %d", len(stored.Lines), len(lines))
 	}
+	o.ID = stored.ID
 	for i := range lines {
-		lines[i].ID, lines[i].OrderID = lineIDs[i], o.ID
+		lines[i].ID, lines[i].OrderID = stored.Lines[i], o.ID
 	}
 	o.Lines = lines
-	if err := tx.GetContext(ctx, &o.Customer, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+	if err := s.stmts.Get(ctx, tx, &o.Customer, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
     phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
     delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1 RETURNING `+customerColumns,
 		req.CustomerID, req.RecipientName, req.Phone, req.Address); err != nil {
@@ -280,7 +284,7 @@ SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
 			return Order{}, err
 		}
 	}
-	if err := reserve(ctx, tx, wants, weeks); err != nil {
+	if err := s.reserve(ctx, tx, wants, weeks); err != nil {
 		return Order{}, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -305,13 +309,13 @@ type variantRow struct {
 
 // priceLines reads what the wanted variants are now: their lines at today's prices and
 // the weeks they are in, or a *ShortageError naming every line that cannot be booked.
-func priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now time.Time) ([]Line, []int64, error) {
+func (s *Store) priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now time.Time) ([]Line, []int64, error) {
 	var rows []variantRow
 	ids := make(pq.Int64Array, len(wants))
 	for i, w := range wants {
 		ids[i] = w.VariantID
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
+	if err := s.stmts.Select(ctx, tx, &rows, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
     w.status, w.closes_at, v.stock
 FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
 WHERE v.id = ANY($1)`, ids); err != nil {
@@ -360,7 +364,7 @@ WHERE v.id = ANY($1)`, ids); err != nil {
 // locked in variant order first, so two orders never wait on each other; the lock is
 // FOR NO KEY UPDATE, as the stock update's own, which the key locks the order lines'
 // foreign keys took on the same rows do not block.
-func reserve(ctx context.Context, tx *sqlx.Tx, wants []Want, weeks []int64) error {
+func (s *Store) reserve(ctx context.Context, tx *sqlx.Tx, wants []Want, weeks []int64) error {
 	ids, qs := make(pq.Int64Array, len(wants)), make(pq.Int64Array, len(wants))
 	for i, w := range wants {
 		ids[i], qs[i] = w.VariantID, int64(w.Quantity)
@@ -373,7 +377,7 @@ func reserve(ctx context.Context, tx *sqlx.Tx, wants []Want, weeks []int64) erro
 	// An unlimited variant (stock NULL) stays so; its row is still locked, in case a
 	// seller gives it a stock meanwhile.
 	var taken int
-	if err := tx.GetContext(ctx, &taken, `WITH taken AS (
+	if err := s.stmts.Get(ctx, tx, &taken, `WITH taken AS (
     UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
     WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
 ), changed AS (
@@ -494,15 +498,13 @@ ORDER BY id DESC LIMIT $2`, customerID, limit); err != nil {
 	return orders, nil
 }
 
-// AwaitingPayment lists a customer's orders that a receipt could pay, oldest first.
+// AwaitingPayment lists a customer's orders that a receipt could pay, oldest first,
+// without their lines and customer.
 func (s *Store) AwaitingPayment(ctx context.Context, customerID int64) ([]Order, error) {
 	var orders []Order
-	if err := s.db.SelectContext(ctx, &orders, `SELECT `+orderColumns+` FROM orders
+	if err := s.stmts.Select(ctx, nil, &orders, `SELECT `+orderColumns+` FROM orders
 WHERE customer_id = $1 AND status IN ('awaiting_payment', 'receipt_submitted') ORDER BY id`, customerID); err != nil {
 		return nil, fmt.Errorf("orders: awaiting payment: %w", err)
-	}
-	if err := s.fill(ctx, s.db, orders); err != nil {
-		return nil, err
 	}
 	return orders, nil
 }

@@ -26,7 +26,7 @@ var ErrTooLong = errors.New("orders: text too long")
 // Setting returns a shop setting, or ErrNotFound when it was never set.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.db.GetContext(ctx, &v, `SELECT value FROM shop_settings WHERE key = $1`, key)
+	err := s.stmts.Get(ctx, nil, &v, `SELECT value FROM shop_settings WHERE key = $1`, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}

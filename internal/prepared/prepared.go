@@ -1,0 +1,113 @@
+// Package prepared keeps the statements the bot runs on every update prepared, once per
+// connection of the pool, so Postgres parses and plans them once instead of every time
+// (with lib/pq a statement with parameters is otherwise parsed and planned anew each run).
+package prepared
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Statements prepares queries on a pool and keeps them by their text.
+type Statements struct {
+	db        *sqlx.DB
+	mu        sync.Mutex
+	m         map[string]*sqlx.Stmt
+	preparing map[string]bool
+}
+
+// New returns Statements on db.
+func New(db *sqlx.DB) *Statements {
+	return &Statements{db: db, m: map[string]*sqlx.Stmt{}, preparing: map[string]bool{}}
+}
+
+// prepareTimeout bounds a prepare made in the background.
+const prepareTimeout = 10 * time.Second
+
+// stmt returns query prepared on the pool, or within tx when tx is not nil; the driver
+// prepares it on a connection the first time it runs there. Within a transaction a query
+// not prepared yet returns nil (the caller runs it unprepared) and is prepared in the
+// background: preparing on the pool takes a second connection, and transactions waiting
+// for one while holding theirs could exhaust it.
+func (s *Statements) stmt(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.m[query]
+	if !ok && tx != nil {
+		if !s.preparing[query] {
+			s.preparing[query] = true
+			go func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
+				defer cancel()
+				s.prepare(ctx, query)
+			}()
+		}
+		s.mu.Unlock()
+		return nil, nil
+	}
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if st, err = s.prepare(ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	if tx != nil {
+		return tx.StmtxContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+// prepare prepares query on the pool and keeps it, unless another caller did first.
+func (s *Statements) prepare(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	st, err := s.db.PreparexContext(ctx, query)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.preparing, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, ok := s.m[query]; ok {
+		st.Close()
+		return prev, nil
+	}
+	s.m[query] = st
+	return st, nil
+}
+
+// Get runs query (within tx, if not nil) and scans its one row into dest.
+func (s *Statements) Get(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	st, err := s.stmt(ctx, tx, query)
+	switch {
+	case err != nil:
+		return err
+	case st == nil:
+		return tx.GetContext(ctx, dest, query, args...)
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
+// Select runs query (within tx, if not nil) and scans its rows into dest, a slice.
+func (s *Statements) Select(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	st, err := s.stmt(ctx, tx, query)
+	switch {
+	case err != nil:
+		return err
+	case st == nil:
+		return tx.SelectContext(ctx, dest, query, args...)
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
+// Close releases the statements.
+func (s *Statements) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for q, st := range s.m {
+		st.Close()
+		delete(s.m, q)
+	}
+	return nil
+}
