@@ -19,6 +19,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/internal/prepared"
 )
 
 // A responder is a bot that answers every text; stop ends it.
@@ -189,9 +191,9 @@ func (p webhookPoller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct
 
 // rawOrders places n orders with the statements orders.Store.Place runs for a one-line
 // pickup order with two sellers to notify (read from orders/orders.go and outbox.Enqueue;
-// keep them in step), issued directly with database/sql on lib/pq with the bot's pool
-// size, at most at once, as the bot's Confirm burst places them. It returns orders per
-// second from the first BEGIN to the last COMMIT.
+// keep them in step), issued directly with database/sql on lib/pq, prepared as the store
+// prepares them, on a pool of the bot's size, at most at once, as the bot's Confirm burst
+// places them. It returns orders per second from the first BEGIN to the last COMMIT.
 func rawOrders(ctx context.Context, st *stage, n, at int) (float64, cpuUse, error) {
 	db, err := sqlx.Open("postgres", st.dsn)
 	if err != nil {
@@ -200,6 +202,8 @@ func rawOrders(ctx context.Context, st *stage, n, at int) (float64, cpuUse, erro
 	defer db.Close()
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
+	stmts := prepared.New(db) // as the orders store prepares them
+	defer stmts.Close()
 	// Customers who booked: the order's customer row is updated and read back.
 	const firstCustomer = 900_000_000
 	for i := range at {
@@ -225,7 +229,7 @@ ON CONFLICT (id) DO NOTHING`, firstCustomer+i, "Raw "+strconv.Itoa(i)); err != n
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				l := lines[mathrand.IntN(len(lines))]
-				if err := placeRaw(ctx, db, int64(firstCustomer+w), l.item, l.variant); err != nil {
+				if err := placeRaw(ctx, db, stmts, int64(firstCustomer+w), l.item, l.variant); err != nil {
 					errs <- err
 					return
 				}
@@ -247,9 +251,9 @@ ON CONFLICT (id) DO NOTHING`, firstCustomer+i, "Raw "+strconv.Itoa(i)); err != n
 
 const rawCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
-func placeRaw(ctx context.Context, db *sqlx.DB, customer, itemID, variantID int64) error {
+func placeRaw(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, customer, itemID, variantID int64) error {
 	for attempt := 0; ; attempt++ {
-		err := placeRawOnce(ctx, db, customer, itemID, variantID)
+		err := placeRawOnce(ctx, db, stmts, customer, itemID, variantID)
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" && attempt < 5 {
 			continue // the random code was taken
@@ -258,7 +262,7 @@ func placeRaw(ctx context.Context, db *sqlx.DB, customer, itemID, variantID int6
 	}
 }
 
-func placeRawOnce(ctx context.Context, db *sqlx.DB, customer, itemID, variantID int64) error {
+func placeRawOnce(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, customer, itemID, variantID int64) error {
 	var b [21]byte
 	rand.Read(b[:])
 	code := make([]byte, 5)
@@ -285,15 +289,17 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, customer, itemID, variantID 
 		ClosesAt  *time.Time `db:"closes_at"`
 		Stock     *int       `db:"stock"`
 	}
-	if err := tx.GetContext(ctx, &row, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
+	if err := stmts.Get(ctx, tx, &row, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
     w.status, w.closes_at, v.stock
 FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
 WHERE v.id = ANY($1)`, pq.Int64Array{variantID}); err != nil {
 		return err
 	}
-	var orderID int64
-	var lineIDs pq.Int64Array
-	if err := tx.QueryRowxContext(ctx, `WITH o AS (
+	var stored struct {
+		ID    int64         `db:"id"`
+		Lines pq.Int64Array `db:"lines"`
+	}
+	if err := stmts.Get(ctx, tx, &stored, `WITH o AS (
     INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
         address, note, idempotency_key, expires_at)
     VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -308,12 +314,13 @@ WHERE v.id = ANY($1)`, pq.Int64Array{variantID}); err != nil {
     INSERT INTO order_events (order_id, from_status, to_status, actor, note)
     SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
 )
-SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
 		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour),
 		pq.Int64Array{itemID}, pq.Int64Array{variantID}, pq.StringArray{row.Title}, pq.StringArray{row.Variant},
-		pq.Int64Array{row.Price}, pq.Int64Array{1}).Scan(&orderID, &lineIDs); err != nil {
+		pq.Int64Array{row.Price}, pq.Int64Array{1}); err != nil {
 		return err
 	}
+	orderID := stored.ID
 	var cust struct {
 		ID              int64      `db:"id"`
 		FirstName       string     `db:"first_name"`
@@ -328,7 +335,7 @@ SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) FROM o`,
 		DeliveryName    string     `db:"delivery_name"`
 		DeliveryAddress string     `db:"delivery_address"`
 	}
-	if err := tx.GetContext(ctx, &cust, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+	if err := stmts.Get(ctx, tx, &cust, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
     phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
     delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1
 RETURNING id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
@@ -344,7 +351,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)
 		return err
 	}
 	var taken int
-	if err := tx.GetContext(ctx, &taken, `WITH taken AS (
+	if err := stmts.Get(ctx, tx, &taken, `WITH taken AS (
     UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
     WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
 ), changed AS (
