@@ -92,17 +92,25 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 // and one a sender claimed but never settled (it died) is due again when d runs out.
 func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration) ([]Message, error) {
 	var msgs []Message
-	err := s.db.SelectContext(ctx, &msgs, `UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
+	// The chats with pending messages are walked through their index one by one (a loose
+	// index scan), and of each only its first perChat pending messages are read: a claim
+	// costs the same whether a seller's chat has five messages waiting or five thousand.
+	err := s.db.SelectContext(ctx, &msgs, `WITH RECURSIVE chats AS (
+    (SELECT chat_id FROM outbox WHERE status = 'pending' ORDER BY chat_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.chat_id FROM outbox o WHERE o.status = 'pending' AND o.chat_id > c.chat_id ORDER BY o.chat_id LIMIT 1)
+    FROM chats c WHERE c.chat_id IS NOT NULL
+)
+UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
 WHERE id IN (
-    SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY id) AS n FROM outbox o
-        WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-          -- one chat's messages go in order: none while an earlier one waits or is out
-          AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id
-                          AND (e.next_attempt_at > now() OR e.claimed_until >= now()))
-    ) due
-    WHERE n <= $2
-    ORDER BY id LIMIT $1)
+    SELECT f.id FROM chats c, LATERAL (
+        -- one chat's messages go in order: none while an earlier one waits or is out
+        SELECT o.id, bool_and(o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until < now()))
+            OVER (ORDER BY o.id) AS ready
+        FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending' ORDER BY o.id LIMIT $2
+    ) f
+    WHERE c.chat_id IS NOT NULL AND f.ready
+    ORDER BY f.id LIMIT $1)
 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
 RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id,
     broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds())

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/shopbot/shopbot/internal/testenv"
 	"github.com/shopbot/shopbot/migrations"
@@ -67,5 +69,64 @@ func TestEnqueueWritesEveryMessageInBatches(t *testing.T) {
 				t.Fatalf("row %d: markup %s, want %s", i, *r.Markup, msgs[i].Markup)
 			}
 		}
+	}
+}
+
+// A claim takes the first few due messages of each chat, in order, and nothing of a chat
+// whose earlier message waits for a retry or is out with another sender.
+func TestClaimKeepsEachChatInOrder(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []outbox.Message
+	for i := range 12 {
+		msgs = append(msgs, outbox.Message{ChatID: 1, Kind: "notice", Text: "busy " + strconv.Itoa(i)})
+	}
+	for _, chat := range []int64{2, 3, 4} {
+		for i := range 2 {
+			msgs = append(msgs, outbox.Message{ChatID: chat, Kind: "notice", Text: "msg " + strconv.Itoa(i)})
+		}
+	}
+	if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	// Chat 2's first message is out with another sender; chat 3's waits for a retry.
+	var first2, first3 int64
+	db.GetContext(ctx, &first2, `SELECT min(id) FROM outbox WHERE chat_id = 2`)
+	db.GetContext(ctx, &first3, `SELECT min(id) FROM outbox WHERE chat_id = 3`)
+	if _, err := db.ExecContext(ctx, `UPDATE outbox SET claimed_until = now() + interval '1 minute' WHERE id = $1`, first2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Retry(ctx, first3, time.Minute, "flood"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range got {
+		texts = append(texts, strconv.FormatInt(m.ChatID, 10)+":"+m.Text)
+	}
+	want := []string{"1:busy 0", "1:busy 1", "1:busy 2", "1:busy 3", "1:busy 4", "4:msg 0", "4:msg 1"}
+	if !slices.Equal(texts, want) {
+		t.Fatalf("claimed %v, want %v", texts, want)
+	}
+	// Claimed, they are not claimed again; the next five of chat 1 wait for them.
+	if again, err := s.Claim(ctx, 100, 5, 15*time.Second); err != nil || len(again) != 0 {
+		t.Fatalf("second claim: %d messages, %v; want none", len(again), err)
+	}
+	for _, m := range got[:5] {
+		if err := s.Sent(ctx, m.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, err := s.Claim(ctx, 3, 5, 15*time.Second)
+	if err != nil || len(next) != 3 || next[0].Text != "busy 5" || next[2].Text != "busy 7" {
+		t.Fatalf("after five were sent, a claim of 3: %+v, %v; want busy 5…7", next, err)
 	}
 }
