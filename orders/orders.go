@@ -196,6 +196,49 @@ func (s *Store) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 	}
 }
 
+// PlaceSQL are the statements Place runs, in this order, in one transaction: Variants;
+// Insert (the order, its lines and its first event); RememberDelivery (returning the
+// customer); outbox.Enqueue's insert of the notices; LockVariants, for several variants
+// only; Reserve (returning how many variants it could take). The benchmark's raw SQL
+// baseline runs them too.
+var PlaceSQL = struct {
+	Variants, Insert, RememberDelivery, LockVariants, Reserve string
+}{
+	Variants: `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
+    w.status, w.closes_at, v.stock
+FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
+WHERE v.id = ANY($1)`,
+	Insert: `WITH o AS (
+    INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
+        address, note, idempotency_key, expires_at)
+    VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+), l AS (
+    INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
+    SELECT o.id, x.item_id, x.variant_id, x.title, x.variant_name, x.unit_price, x.quantity
+    FROM o, unnest($13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[], $18::int[])
+        WITH ORDINALITY AS x (item_id, variant_id, title, variant_name, unit_price, quantity, n)
+    ORDER BY x.n RETURNING id
+), e AS (
+    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
+    SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
+)
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
+	RememberDelivery: `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
+    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
+    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1 RETURNING ` + customerColumns,
+	LockVariants: `SELECT FROM variants WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`,
+	// An unlimited variant (stock NULL) stays so; its row is still locked, in case a
+	// seller gives it a stock meanwhile.
+	Reserve: `WITH taken AS (
+    UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
+    WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
+), changed AS (
+    INSERT INTO stock_changes (week_id) SELECT unnest($3::bigint[]) WHERE EXISTS (SELECT FROM taken WHERE counted)
+)
+SELECT count(*) FROM taken`,
+}
+
 // errStockTaken means stock read as enough was taken by another order before this one
 // could reserve it.
 var errStockTaken = errors.New("orders: stock taken meanwhile")
@@ -238,22 +281,7 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 		ID    int64         `db:"id"`
 		Lines pq.Int64Array `db:"lines"`
 	}
-	err = s.stmts.Get(ctx, tx, &stored, `WITH o AS (
-    INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
-        address, note, idempotency_key, expires_at)
-    VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
-    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-), l AS (
-    INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
-    SELECT o.id, x.item_id, x.variant_id, x.title, x.variant_name, x.unit_price, x.quantity
-    FROM o, unnest($13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[], $18::int[])
-        WITH ORDINALITY AS x (item_id, variant_id, title, variant_name, unit_price, quantity, n)
-    ORDER BY x.n RETURNING id
-), e AS (
-    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
-    SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
-)
-SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
+	err = s.stmts.Get(ctx, tx, &stored, PlaceSQL.Insert,
 		code, req.CustomerID, o.WeekID, req.Currency, total, req.Delivery, req.RecipientName, req.Phone, req.Address,
 		req.Note, req.Key, o.ExpiresAt,
 		cols.itemIDs, cols.variantIDs, cols.titles, cols.names, cols.prices, cols.quantities)
@@ -273,9 +301,7 @@ SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
 		lines[i].ID, lines[i].OrderID = stored.Lines[i], o.ID
 	}
 	o.Lines = lines
-	if err := s.stmts.Get(ctx, tx, &o.Customer, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
-    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
-    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1 RETURNING `+customerColumns,
+	if err := s.stmts.Get(ctx, tx, &o.Customer, PlaceSQL.RememberDelivery,
 		req.CustomerID, req.RecipientName, req.Phone, req.Address); err != nil {
 		return Order{}, fmt.Errorf("orders: remember delivery details: %w", err)
 	}
@@ -315,10 +341,7 @@ func (s *Store) priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now t
 	for i, w := range wants {
 		ids[i] = w.VariantID
 	}
-	if err := s.stmts.Select(ctx, tx, &rows, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
-    w.status, w.closes_at, v.stock
-FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
-WHERE v.id = ANY($1)`, ids); err != nil {
+	if err := s.stmts.Select(ctx, tx, &rows, PlaceSQL.Variants, ids); err != nil {
 		return nil, nil, fmt.Errorf("orders: place: %w", err)
 	}
 	var lines []Line
@@ -370,20 +393,12 @@ func (s *Store) reserve(ctx context.Context, tx *sqlx.Tx, wants []Want, weeks []
 		ids[i], qs[i] = w.VariantID, int64(w.Quantity)
 	}
 	if len(wants) > 1 {
-		if _, err := tx.ExecContext(ctx, `SELECT FROM variants WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids); err != nil {
+		if _, err := tx.ExecContext(ctx, PlaceSQL.LockVariants, ids); err != nil {
 			return fmt.Errorf("orders: reserve: %w", err)
 		}
 	}
-	// An unlimited variant (stock NULL) stays so; its row is still locked, in case a
-	// seller gives it a stock meanwhile.
 	var taken int
-	if err := s.stmts.Get(ctx, tx, &taken, `WITH taken AS (
-    UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
-    WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
-), changed AS (
-    INSERT INTO stock_changes (week_id) SELECT unnest($3::bigint[]) WHERE EXISTS (SELECT FROM taken WHERE counted)
-)
-SELECT count(*) FROM taken`, ids, qs, pq.Int64Array(weeks)); err != nil {
+	if err := s.stmts.Get(ctx, tx, &taken, PlaceSQL.Reserve, ids, qs, pq.Int64Array(weeks)); err != nil {
 		return fmt.Errorf("orders: reserve: %w", err)
 	}
 	if taken != len(wants) {

@@ -21,6 +21,8 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/internal/prepared"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // A responder is a bot that answers every text; stop ends it.
@@ -190,8 +192,8 @@ func (p webhookPoller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct
 }
 
 // rawOrders places n orders with the statements orders.Store.Place runs for a one-line
-// pickup order with two sellers to notify (read from orders/orders.go and outbox.Enqueue;
-// keep them in step), issued directly with database/sql on lib/pq, prepared as the store
+// pickup order with two sellers to notify (orders.PlaceSQL and outbox.Enqueue), issued
+// directly with database/sql on lib/pq, prepared as the store
 // prepares them, on a pool of the bot's size, at most at once, as the bot's Confirm burst
 // places them. It returns orders per second from the first BEGIN to the last COMMIT.
 func rawOrders(ctx context.Context, st *stage, n, at int) (float64, cpuUse, error) {
@@ -202,6 +204,7 @@ func rawOrders(ctx context.Context, st *stage, n, at int) (float64, cpuUse, erro
 	defer db.Close()
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
+	db = db.Unsafe()          // rows are scanned in part
 	stmts := prepared.New(db) // as the orders store prepares them
 	defer stmts.Close()
 	// Customers who booked: the order's customer row is updated and read back.
@@ -277,7 +280,7 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, 
 		return err
 	}
 	defer tx.Rollback()
-	var row struct {
+	var row struct { // what PlaceSQL.Variants returns
 		VariantID int64      `db:"variant_id"`
 		ItemID    int64      `db:"item_id"`
 		Title     string     `db:"title"`
@@ -289,75 +292,35 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, 
 		ClosesAt  *time.Time `db:"closes_at"`
 		Stock     *int       `db:"stock"`
 	}
-	if err := stmts.Get(ctx, tx, &row, `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
-    w.status, w.closes_at, v.stock
-FROM variants v JOIN items i ON i.id = v.item_id JOIN weeks w ON w.id = i.week_id
-WHERE v.id = ANY($1)`, pq.Int64Array{variantID}); err != nil {
+	if err := stmts.Get(ctx, tx, &row, orders.PlaceSQL.Variants, pq.Int64Array{variantID}); err != nil {
 		return err
 	}
 	var stored struct {
 		ID    int64         `db:"id"`
 		Lines pq.Int64Array `db:"lines"`
 	}
-	if err := stmts.Get(ctx, tx, &stored, `WITH o AS (
-    INSERT INTO orders (code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone,
-        address, note, idempotency_key, expires_at)
-    VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12)
-    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-), l AS (
-    INSERT INTO order_lines (order_id, item_id, variant_id, title, variant_name, unit_price, quantity)
-    SELECT o.id, x.item_id, x.variant_id, x.title, x.variant_name, x.unit_price, x.quantity
-    FROM o, unnest($13::bigint[], $14::bigint[], $15::text[], $16::text[], $17::bigint[], $18::int[])
-        WITH ORDINALITY AS x (item_id, variant_id, title, variant_name, unit_price, quantity, n)
-    ORDER BY x.n RETURNING id
-), e AS (
-    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
-    SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
-)
-SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
+	if err := stmts.Get(ctx, tx, &stored, orders.PlaceSQL.Insert,
 		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour),
 		pq.Int64Array{itemID}, pq.Int64Array{variantID}, pq.StringArray{row.Title}, pq.StringArray{row.Variant},
 		pq.Int64Array{row.Price}, pq.Int64Array{1}); err != nil {
 		return err
 	}
-	orderID := stored.ID
-	var cust struct {
-		ID              int64      `db:"id"`
-		FirstName       string     `db:"first_name"`
-		LastName        string     `db:"last_name"`
-		Username        string     `db:"username"`
-		TelegramLang    string     `db:"telegram_language"`
-		Language        string     `db:"language"`
-		Phone           string     `db:"phone"`
-		Blocked         bool       `db:"blocked"`
-		FirstSeen       time.Time  `db:"first_seen"`
-		LastSeen        *time.Time `db:"last_seen"`
-		DeliveryName    string     `db:"delivery_name"`
-		DeliveryAddress string     `db:"delivery_address"`
-	}
-	if err := stmts.Get(ctx, tx, &cust, `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
-    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
-    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1
-RETURNING id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
-    delivery_name, delivery_address`, customer, "", "", ""); err != nil {
+	var cust orders.Customer
+	if err := stmts.Get(ctx, tx, &cust, orders.PlaceSQL.RememberDelivery, customer, "", "", ""); err != nil {
 		return err
 	}
-	markup := `{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + strconv.FormatInt(orderID, 10) + `|cancel"}]]}`
-	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: Raw"
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16)`,
-		sellerIDs[0], "new_order", orderID, text, markup, nil, "", nil,
-		sellerIDs[1], "new_order", orderID, text, markup, nil, "", nil); err != nil {
+	id := strconv.FormatInt(stored.ID, 10)
+	markup := json.RawMessage(`{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + id + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + id + `|cancel"}]]}`)
+	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: " + cust.Name()
+	var notices []outbox.Message
+	for _, seller := range sellerIDs {
+		notices = append(notices, outbox.Message{ChatID: seller, Kind: "new_order", OrderID: &stored.ID, Text: text, Markup: markup})
+	}
+	if err := outbox.Enqueue(ctx, tx, notices...); err != nil {
 		return err
 	}
 	var taken int
-	if err := stmts.Get(ctx, tx, &taken, `WITH taken AS (
-    UPDATE variants v SET stock = v.stock - w.q FROM unnest($1::bigint[], $2::int[]) AS w (id, q)
-    WHERE v.id = w.id AND (v.stock IS NULL OR v.stock >= w.q) RETURNING v.stock IS NOT NULL AS counted
-), changed AS (
-    INSERT INTO stock_changes (week_id) SELECT unnest($3::bigint[]) WHERE EXISTS (SELECT FROM taken WHERE counted)
-)
-SELECT count(*) FROM taken`, pq.Int64Array{variantID}, pq.Int64Array{1}, pq.Int64Array{row.WeekID}); err != nil {
+	if err := stmts.Get(ctx, tx, &taken, orders.PlaceSQL.Reserve, pq.Int64Array{variantID}, pq.Int64Array{1}, pq.Int64Array{row.WeekID}); err != nil {
 		return err
 	}
 	if taken != 1 {
