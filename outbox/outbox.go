@@ -88,8 +88,9 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Claim takes up to limit pending messages that are due, oldest first and at most
 // perChat of any one chat (delivered at about one a second, they must all fit in d), for
-// d. Several senders may claim at once: each message goes to one of them (SKIP LOCKED),
-// and one a sender claimed but never settled (it died) is due again when d runs out.
+// d. Several senders may claim at once: each message goes to one of them (the update checks
+// the claim again once it holds the row), and one a sender claimed but never settled (it
+// died) is due again when d runs out.
 func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration) ([]Message, error) {
 	var msgs []Message
 	// The chats with pending messages are walked through their index one by one (a loose
