@@ -15,9 +15,9 @@ var ErrPhoneInvalid = errors.New("orders: not a phone number")
 func ParsePhone(text string) (string, error) {
 	text = strings.TrimSpace(text)
 	var b strings.Builder
-	for i, r := range text {
+	for _, r := range text {
 		switch {
-		case r == '+' && i == 0:
+		case r == '+' && b.Len() == 0: // first, after separators or a direction mark at most
 			b.WriteRune(r)
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)

@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/locale"
+)
+
+func TestParseRange(t *testing.T) {
+	saigon, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handlers{Deps: Deps{Location: saigon}}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, saigon) }
+	tests := []struct {
+		text     string
+		from, to time.Time // zero: unbounded
+		ok       bool
+	}{
+		{"", time.Time{}, time.Time{}, true},
+		{"2026-03-01", day(2026, 3, 1), time.Time{}, true},
+		{"01/03/2026", day(2026, 3, 1), time.Time{}, true}, // day first, as the shop's customers write it
+		{"1/3/2026 2/3/2026", day(2026, 3, 1), day(2026, 3, 3), true},
+		{"2026-03-01 2026-03-31", day(2026, 3, 1), day(2026, 4, 1), true},
+		{"2026-03-01 2026-03-01", day(2026, 3, 1), day(2026, 3, 2), true}, // the whole day
+		{"2026-03-31 2026-03-01", time.Time{}, time.Time{}, false},
+		{"31/02/2026", time.Time{}, time.Time{}, false},
+		{"2026-03-01 2026-03-02 2026-03-03", time.Time{}, time.Time{}, false},
+		{"March", time.Time{}, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		r, ok := h.parseRange(tt.text)
+		if ok != tt.ok || !r.From.Equal(tt.from) || !r.To.Equal(tt.to) {
+			t.Errorf("parseRange(%q) = [%v, %v), %v; want [%v, %v), %v", tt.text, r.From, r.To, ok, tt.from, tt.to, tt.ok)
+		}
+	}
+}
+
+func TestShorten(t *testing.T) {
+	tests := []struct {
+		text string
+		max  int
+		want string
+	}{
+		{"<b>Order A1</b>\nline two\nline three", 100, "<b>Order A1</b>\nline two\nline three"},
+		// Whole lines go from the end first.
+		{"<b>Order A1</b>\nline two\nline three", 20, "<b>Order A1</b>\nline two"},
+		// A single line too long is cut, as plain text, with an ellipsis.
+		{"<b>" + strings.Repeat("x", 30) + "</b>", 10, strings.Repeat("x", 9) + "…"},
+		{"a &amp; b &lt;c&gt; and more words", 8, "a &amp; b &lt;…"},
+	}
+	for _, tt := range tests {
+		got := shorten(tt.text, tt.max)
+		if got != tt.want {
+			t.Errorf("shorten(%q, %d) = %q, want %q", tt.text, tt.max, got, tt.want)
+		}
+		if n := len([]rune(locale.Plain(got))); n > tt.max {
+			t.Errorf("shorten(%q, %d): %d characters", tt.text, tt.max, n)
+		}
+	}
+}
