@@ -219,7 +219,7 @@ func (b *syncBuffer) String() string {
 func noErrors(t *testing.T, h *harness, allowed ...int) {
 	t.Helper()
 	for _, e := range h.fake.Errors() {
-		if e.ChatID == 0 && e.Code == 400 && strings.Contains(e.Description, "chat not found") ||
+		if e.RawChatID == strconv.FormatInt(admin2, 10) && e.Code == 400 && strings.Contains(e.Description, "chat not found") ||
 			e.Method == "getUpdates" && e.Code == 409 && strings.Contains(e.Description, "terminated by other getUpdates") ||
 			slices.Contains(allowed, e.Code) {
 			continue

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -33,8 +34,11 @@ type BotAccount struct {
 
 // ErrorAnswer is one non-ok answer the fake gave.
 type ErrorAnswer struct {
-	Method      string
-	ChatID      int64 // 0 when the request named no known chat
+	Method string
+	ChatID int64 // 0 when the request named no known chat
+	// RawChatID is the chat_id as the request gave it, or its command scope's ("" when it
+	// gave none).
+	RawChatID   string
 	Code        int
 	Description string
 	RetryAfter  int
@@ -501,14 +505,23 @@ func (s *Server) record(method string, req *request, e *apiError, injected bool)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var chatID int64
+	var raw string
 	if req != nil {
-		if c, err := s.resolveChatLocked(req.str("chat_id")); err == nil {
+		raw = req.str("chat_id")
+		var scope struct {
+			ChatID json.RawMessage `json:"chat_id"`
+		}
+		if _, err := req.json("scope", &scope); raw == "" && err == nil && scope.ChatID != nil {
+			raw = strings.Trim(string(scope.ChatID), `"`)
+		}
+		if c, err := s.resolveChatLocked(raw); err == nil {
 			chatID = c.ID
 		}
 	}
 	s.errors = append(s.errors, ErrorAnswer{
 		Method:      method,
 		ChatID:      chatID,
+		RawChatID:   raw,
 		Code:        e.code,
 		Description: e.desc,
 		RetryAfter:  e.retryAfter,
