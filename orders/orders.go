@@ -189,8 +189,17 @@ func (s *Store) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 		switch {
 		case errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "orders_code_key" && attempt < 5:
 			continue // the code was taken: draw another
-		case errors.Is(err, errStockTaken) && attempt < 5:
+		case errors.Is(err, errStockTaken) && attempt < 10:
 			continue // another order took the stock first: the next attempt reads what is left
+		case errors.Is(err, ErrSoldOut) || errors.Is(err, ErrPriceChanged):
+			// The same confirmation may have placed its order already (a process stopped
+			// before the customer's session recorded it): that order is the answer, not
+			// what the catalog says now.
+			if placed, perr := s.orderByKey(ctx, req.Key); perr == nil {
+				return placed, nil
+			} else if !errors.Is(perr, ErrNotFound) {
+				return Order{}, perr
+			}
 		}
 		return o, err
 	}
@@ -240,8 +249,8 @@ SELECT count(*) FROM taken`,
 }
 
 // errStockTaken means stock read as enough was taken by another order before this one
-// could reserve it.
-var errStockTaken = errors.New("orders: stock taken meanwhile")
+// could reserve it. It wraps ErrSoldOut, for when it is still so after every attempt.
+var errStockTaken = fmt.Errorf("%w: taken meanwhile", ErrSoldOut)
 
 func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code string) (Order, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)

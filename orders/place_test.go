@@ -89,7 +89,7 @@ func TestPlaceConcurrentOrdersNeverOversellOrDeadlock(t *testing.T) {
 	close(results)
 
 	placed := map[int]int64{}
-	refused := 0
+	refused := map[int]bool{}
 	for r := range results {
 		var short *orders.ShortageError
 		switch {
@@ -102,7 +102,7 @@ func TestPlaceConcurrentOrdersNeverOversellOrDeadlock(t *testing.T) {
 				t.Errorf("order of customer %d: %+v", r.customer, r.order)
 			}
 		case errors.As(r.err, &short):
-			refused++
+			refused[r.customer] = true
 			for _, l := range short.Lines {
 				if l.Left != 0 || l.VariantID == p.anySize {
 					t.Errorf("customer %d: shortage %+v; want sold-out sizes only", r.customer, l)
@@ -114,6 +114,11 @@ func TestPlaceConcurrentOrdersNeverOversellOrDeadlock(t *testing.T) {
 	}
 	if len(placed) != 5 {
 		t.Errorf("%d customers have an order, want 5 (stock 5 of each size)", len(placed))
+	}
+	for c := range placed {
+		if refused[c] {
+			t.Errorf("customer %d tapped Confirm twice: one got the order, the other was told it sold out", c)
+		}
 	}
 	if small, large := p.stock(t, p.small), p.stock(t, p.large); small != 0 || large != 0 {
 		t.Errorf("stock left S %d, L %d; want 0 and 0", small, large)
@@ -148,10 +153,11 @@ func TestPlaceLinesAtTodaysPricesAndWhatIsLeft(t *testing.T) {
 			Now: time.Now(), TTL: time.Hour, Total: total,
 			Lines: []orders.Want{{ItemID: p.item, VariantID: p.small, Quantity: qty}}}
 	}
-	if _, err := s.Place(ctx, req(1, "a", 2, 200000)); err != nil {
+	first, err := s.Place(ctx, req(1, "a", 2, 200000))
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Place(ctx, req(2, "b", 4, 400000))
+	_, err = s.Place(ctx, req(2, "b", 4, 400000))
 	var short *orders.ShortageError
 	if !errors.As(err, &short) || len(short.Lines) != 1 || short.Lines[0].Left != 3 || short.Lines[0].Title != "Dress" || short.Lines[0].Variant != "S" {
 		t.Fatalf("4 of 3 left: %v %+v; want a shortage with 3 left", err, short)
@@ -170,6 +176,15 @@ func TestPlaceLinesAtTodaysPricesAndWhatIsLeft(t *testing.T) {
 	}
 	if left := p.stock(t, p.small); left != 2 {
 		t.Errorf("stock left %d, want 2", left)
+	}
+	// The first confirmation again, as after a restart that lost the customer's session:
+	// its order, though the price changed and only 2 are left of the 3 it would need now.
+	exportExec(t, p.db, `UPDATE variants SET stock = 1 WHERE id = $1`, p.small)
+	if again, err := s.Place(ctx, req(1, "a", 2, 200000)); err != nil || again.ID != first.ID {
+		t.Fatalf("the first confirmation repeated later: order %d, %v; want order %d", again.ID, err, first.ID)
+	}
+	if left := p.stock(t, p.small); left != 1 {
+		t.Errorf("stock left %d after a repeated confirmation, want 1 (untouched)", left)
 	}
 	exportExec(t, p.db, `UPDATE weeks SET status = 'closed', closed_at = now() WHERE id = $1`, p.week)
 	_, err = s.Place(ctx, req(1, "d", 1, 120000))
