@@ -351,6 +351,9 @@ func TestConfirmingTwiceMakesOneOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the redelivered update was answered %s", resp.Status)
+		}
 	}
 	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
 	time.Sleep(300 * time.Millisecond)
@@ -424,8 +427,9 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 		return strings.Contains(m.Text, o.Code) && strings.HasPrefix(m.Text, "✖️")
 	})
 	// Cancelling again does nothing.
+	before := len(u.CallbackAnswers())
 	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
-	time.Sleep(200 * time.Millisecond)
+	waitAnswers(t, u, before+1)
 	if s := stockOf(t, h, dress, "S"); s != 5 {
 		t.Errorf("stock after a second cancel %d", s)
 	}
@@ -480,11 +484,7 @@ func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
 	} {
 		other.PressData(menu.ID, data)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(other.CallbackAnswers()) < 7 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, a := range other.CallbackAnswers() {
+	for _, a := range waitAnswers(t, other, 7) {
 		if strings.Contains(a.Text, o.Code) || (a.Text != h.text("en", "orders.not_found") && a.Text != h.text("en", "callback.stale")) {
 			t.Errorf("forged press answered %q", a.Text)
 		}
@@ -593,6 +593,62 @@ func TestReceiptsForSeveralOrdersAndTwice(t *testing.T) {
 	h.db.Get(&mime, `SELECT mime FROM receipts WHERE order_id = $1`, o3.ID)
 	if mime != "application/pdf" {
 		t.Errorf("pdf receipt stored as %q", mime)
+	}
+	noErrors(t, h)
+}
+
+// Buttons of messages before the summary still work, but after one of them changes the
+// checkout, the summary's Confirm no longer places what it showed; and a cart changed
+// half-way through the checkout ends it, keyboard and all.
+func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5301, "Mai", "vi")
+	added := book(t, h, u, dress, "S", 1)
+	u.Press(t, added, h.text("vi", "cart.checkout_button"))
+	d := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text("vi", "checkout.delivery_prompt")
+	})
+	u.Press(t, d, h.text("vi", "checkout.pickup_button"))
+	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("vi", "checkout.note_prompt") })
+	u.Press(t, n, h.text("vi", "checkout.no_note_button"))
+	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+
+	// Delivery, from the earlier message; then the pickup summary's Confirm.
+	u.Press(t, d, h.text("vi", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > summary.ID && m.Text == h.text("vi", "checkout.name_prompt")
+	})
+	before := len(u.CallbackAnswers())
+	u.Press(t, summary, h.text("vi", "checkout.confirm_button"))
+	if a := waitAnswers(t, u, before+1); a[before].Text != h.text("vi", "callback.stale") {
+		t.Errorf("the old summary's Confirm answered %q, want it stale", a[before].Text)
+	}
+	var placed int
+	h.db.Get(&placed, `SELECT count(*) FROM orders`)
+	if placed != 0 {
+		t.Fatalf("%d orders placed from a summary the checkout had left", placed)
+	}
+
+	// Now at the phone step, the cart is emptied from /cart.
+	u.SendText("Mai")
+	phone := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.phone_prompt") })
+	u.SendText("/cart")
+	cart := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > phone.ID && strings.HasPrefix(m.Text, "🧺") })
+	u.Press(t, cart, h.text("vi", "cart.empty_button"))
+	waitAnswers(t, u, before+2)
+	// The Share my phone keyboard is still on the customer's screen.
+	u.SendContact("+84912345678")
+	reply := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > cart.ID && m.Text != "" && !strings.HasPrefix(m.Text, "🧺") })
+	if reply.Text != h.text("vi", "unexpected.message") || !reply.RemoveKeyboard {
+		t.Errorf("a shared phone after the cart was emptied: %q (keyboard removed: %v)", reply.Text, reply.RemoveKeyboard)
+	}
+	u.SendText("0912 345 678")
+	typed := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID })
+	if typed.Text == h.text("vi", "checkout.phone_invalid") {
+		t.Errorf("a typed phone after the checkout ended still asked for a phone: %q", typed.Text)
 	}
 	noErrors(t, h)
 }

@@ -170,11 +170,7 @@ func TestCustomersCannotManageTheCatalog(t *testing.T) {
 	for _, data := range forged {
 		u.PressData(menu.ID, data)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(u.CallbackAnswers()) < len(forged) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, a := range u.CallbackAnswers() {
+	for _, a := range waitAnswers(t, u, len(forged)) {
 		if a.Text != h.text("ar", "admin.only") {
 			t.Errorf("forged button answered %q", a.Text)
 		}

@@ -60,8 +60,11 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 	}
 
 	// A customer pressing a seller's button changes nothing.
+	before := len(u.CallbackAnswers())
 	u.PressData(r2.ID, r2.Buttons()[0].Data)
-	time.Sleep(200 * time.Millisecond)
+	if a := waitAnswers(t, u, before+1); a[before].Text != h.text("en", "admin.only") {
+		t.Errorf("a customer's press of a seller's button answered %q", a[before].Text)
+	}
 	var status orders.Status
 	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
 	if status != orders.ReceiptSubmitted {

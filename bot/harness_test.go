@@ -228,6 +228,21 @@ func noErrors(t *testing.T, h *harness, allowed ...int) {
 	}
 }
 
+// waitAnswers waits until a person's button presses got n answers and returns them; it
+// fails the test if they do not come.
+func waitAnswers(t *testing.T, u *telegramtest.User, n int) []telegramtest.CallbackAnswer {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(u.CallbackAnswers()) < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	answers := u.CallbackAnswers()
+	if len(answers) != n {
+		t.Fatalf("%d answers to %s's button presses, want %d: %+v", len(answers), u.FirstName, n, answers)
+	}
+	return answers
+}
+
 // withChannel gives the shop a channel the bot posts to, with Telegram's channel limit
 // sped up by factor and the bot's own pace sped up alike.
 func withChannel(factor float64) harnessOption {

@@ -302,7 +302,7 @@ func (h *Handlers) CartButton(c tele.Context) error {
 		return h.startCheckout(c)
 	case "empty":
 		s.Cart = nil
-		s.Checkout = nil
+		s.leaveCheckout()
 		if err := h.respond(c, &tele.CallbackResponse{Text: h.t(c, "cart.emptied")}); err != nil {
 			return err
 		}
@@ -341,11 +341,7 @@ func (h *Handlers) CartButton(c tele.Context) error {
 		} else {
 			s.Cart = append(s.Cart[:at], s.Cart[at+1:]...)
 		}
-		// A changed cart needs a new summary before anything is confirmed.
-		s.Checkout = nil
-		if s.Step == StepCheckoutSummary {
-			s.Step = StepNone
-		}
+		s.leaveCheckout()
 		if err := h.respond(c); err != nil {
 			return err
 		}

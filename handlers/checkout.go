@@ -62,6 +62,11 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
+	if action != "skip" { // which only answers the note step, with a new summary
+		// The checkout changes: a summary shown before no longer stands, and its
+		// Confirm button is stale.
+		co.Key, co.Total = "", 0
+	}
 	switch action {
 	case "pickup":
 		co.Delivery = orders.Pickup
@@ -185,7 +190,8 @@ func (h *Handlers) Contact(c tele.Context) error {
 	s := h.session(c)
 	contact := c.Message().Contact
 	if s.Step != StepCheckoutPhone || s.Checkout == nil {
-		return h.Unexpected(c)
+		// A Share my phone keyboard left from a checkout given up: answer, and take it away.
+		return c.Send(h.t(c, "unexpected.message"), &tele.ReplyMarkup{RemoveKeyboard: true})
 	}
 	if contact.UserID != 0 && contact.UserID != c.Sender().ID {
 		// Someone else's card: ask for the recipient's number typed instead.

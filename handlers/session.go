@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -105,6 +106,15 @@ type Checkout struct {
 	Key string `json:"key,omitempty"`
 	// Total is what the summary said: the order is placed only at that total.
 	Total int64 `json:"total,omitempty"`
+}
+
+// leaveCheckout ends a checkout after the cart changed: a summary shown no longer stands,
+// and the customer checks out again from the cart.
+func (s *Session) leaveCheckout() {
+	s.Checkout = nil
+	if strings.HasPrefix(string(s.Step), "checkout.") {
+		s.Step = StepNone
+	}
 }
 
 // ItemDraft is an item being added, until the seller saves it.
