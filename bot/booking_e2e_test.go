@@ -612,7 +612,9 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 		return m.ID > added.ID && m.Text == h.text("vi", "checkout.delivery_prompt")
 	})
 	u.Press(t, d, h.text("vi", "checkout.pickup_button"))
-	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > d.ID && m.Text == h.text("vi", "checkout.note_prompt") })
+	n := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > d.ID && m.Text == h.text("vi", "checkout.note_prompt")
+	})
 	u.Press(t, n, h.text("vi", "checkout.no_note_button"))
 	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
 
@@ -641,7 +643,9 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 	waitAnswers(t, u, before+2)
 	// The Share my phone keyboard is still on the customer's screen.
 	u.SendContact("+84912345678")
-	reply := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > cart.ID && m.Text != "" && !strings.HasPrefix(m.Text, "🧺") })
+	reply := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > cart.ID && m.Text != "" && !strings.HasPrefix(m.Text, "🧺")
+	})
 	if reply.Text != h.text("vi", "unexpected.message") || !reply.RemoveKeyboard {
 		t.Errorf("a shared phone after the cart was emptied: %q (keyboard removed: %v)", reply.Text, reply.RemoveKeyboard)
 	}
