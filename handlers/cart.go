@@ -24,8 +24,10 @@ const (
 	UniqueCart     = "ct" // data: action[|variantID]
 )
 
-// maxCartLines keeps a cart, and the order it becomes, readable in one message.
-const maxCartLines = 20
+// maxCartLines keeps a cart, and the order it becomes, readable in one message: with
+// maxName, maxAddress and maxNote, a whole order fits Telegram's 4,096 characters in every
+// language (TestLongestOrderFitsOneMessage).
+const maxCartLines = 15
 
 // cardButtons are a card's booking buttons: one per size in stock, or "Add to cart" for
 // an item without sizes. None when the item cannot be booked.

@@ -23,8 +23,8 @@ const UniqueCheckout = "co"
 // Limits of what a customer types at checkout.
 const (
 	maxName    = 100
-	maxAddress = 500
-	maxNote    = 500
+	maxAddress = 300
+	maxNote    = 300
 )
 
 // startCheckout checks the cart and asks how the customer gets the order.

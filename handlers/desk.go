@@ -247,10 +247,11 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) {
 	for _, cp := range copies {
 		lang := langs[cp.ChatID]
 		status := h.statusLine(c, lang, o)
-		text := cp.Text + "\n\n" + status
+		limit := maxMessage
 		if cp.HasMedia {
-			text = shorten(cp.Text, channel.MaxCaption-2-channel.VisibleLen(status)) + "\n\n" + status
+			limit = channel.MaxCaption
 		}
+		text := shorten(cp.Text, limit-2-channel.VisibleLen(status)) + "\n\n" + status
 		msg := &tele.Message{ID: cp.MessageID, Chat: &tele.Chat{ID: cp.ChatID}}
 		markup := h.deskMarkup(lang, o)
 		if cp.HasMedia {
@@ -440,8 +441,11 @@ func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 	return c.Send(shortenText(b.String()), h.deskMarkup(lang, o))
 }
 
-// shortenText keeps a message within Telegram's 4096 characters, dropping the oldest
-// history lines first.
+// maxMessage is the most characters Telegram takes in a message's text.
+const maxMessage = 4096
+
+// shortenText keeps a message within Telegram's 4096 characters (with room for a status
+// line added later), dropping lines from its end first.
 func shortenText(text string) string {
 	return shorten(text, 4000)
 }

@@ -103,7 +103,7 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 	for _, id := range h.AdminIDs {
 		lang := admins[id]
 		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindNewOrder, OrderID: orderRef(o),
-			Text:   h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o),
+			Text:   shortenText(h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o)),
 			Markup: markupJSON(h.deskMarkup(lang, o))})
 	}
 	return msgs

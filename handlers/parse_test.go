@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
 )
 
 func TestParseRange(t *testing.T) {
@@ -59,6 +62,35 @@ func TestShorten(t *testing.T) {
 		}
 		if n := len([]rune(locale.Plain(got))); n > tt.max {
 			t.Errorf("shorten(%q, %d): %d characters", tt.text, tt.max, n)
+		}
+	}
+}
+
+// The longest order a customer can put together — every line, name, address and note at
+// its limit, the largest amounts — is told to the sellers whole, with room for the status
+// line its copies get, in every language.
+func TestLongestOrderFitsOneMessage(t *testing.T) {
+	texts, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handlers{Deps: Deps{Texts: texts, Currency: "VND", AdminIDs: []int64{1}}}
+	long := func(n int) string { return strings.Repeat("Ư", n) }
+	o := orders.Order{Code: "K7Q2M", Currency: "VND", Total: 999_999_999_999, Delivery: orders.Shipping,
+		RecipientName: long(maxName), Phone: "+841234567890123", Address: long(maxAddress), Note: long(maxNote),
+		Customer: orders.Customer{FirstName: long(64), LastName: long(64), Username: strings.Repeat("u", 32)}}
+	for range maxCartLines {
+		o.Lines = append(o.Lines, orders.Line{Title: long(catalog.MaxTitle), VariantName: long(32), UnitPrice: 999_999_999, Quantity: orders.MaxQuantity})
+	}
+	const statusRoom = 200 // "Status: … — name, time" added to the sellers' copies
+	for _, lang := range []string{"en", "vi", "ar"} {
+		notice := h.newOrderNotices(o, map[int64]string{1: lang})[0].Text
+		whole := h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o)
+		if notice != whole {
+			t.Errorf("%s: the new-order notice lost lines to fit", lang)
+		}
+		if n := channel.VisibleLen(whole) + statusRoom; n > maxMessage {
+			t.Errorf("%s: the longest order takes %d characters with its status line, over %d", lang, n, maxMessage)
 		}
 	}
 }
