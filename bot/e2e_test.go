@@ -583,3 +583,32 @@ func TestStartUpWaitsForPostgresThenFailsClearly(t *testing.T) {
 	u.SendText("/start")
 	u.Next(t)
 }
+
+// A seller who asked to change the payment text and walked away is not taken at their
+// word half an hour later: the stray text changes nothing.
+func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := newHarness(t, withClock(clock))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	seller.SendText("Bank Misr 1234")
+	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
+		t.Fatalf("an answer at once: %q", m.Text)
+	}
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(31 * time.Minute))
+	seller.SendText("ok")
+	if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
+		t.Errorf("a text half an hour after /setpayment: %q", m.Text)
+	}
+	var stored string
+	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != "Bank Misr 1234" {
+		t.Errorf("the payment text is %q (%v), want it unchanged", stored, err)
+	}
+	noErrors(t, h)
+}

@@ -16,6 +16,10 @@ func (h *Handlers) Text(c tele.Context) error {
 			s.Reset()
 			return c.Send(h.t(c, "admin.only"))
 		}
+		if overwriteSteps[s.Step] && h.Now().Sub(s.Seen) > overwriteWait {
+			s.Reset()
+			return c.Send(h.t(c, "step.expired"))
+		}
 		switch s.Step {
 		case StepSetPayment:
 			return h.saveSetting(c, paymentForm)

@@ -252,7 +252,10 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 				return h.fail(c, err)
 			}
 		}
-		if err := next(c); err != nil {
+		began := h.Now()
+		err = next(c)
+		lease.Session.Seen = began
+		if err != nil {
 			if r.committed {
 				// The change is stored: the session must say so, or a retry repeats it.
 				if serr := lease.Save(ctx); serr == nil {

@@ -84,7 +84,21 @@ type Session struct {
 	Broadcast *BroadcastDraft `json:"broadcast,omitempty"`
 	// PendingReceipt is a receipt waiting for the customer to say which order it pays.
 	PendingReceipt *DraftPhoto `json:"pending_receipt,omitempty"`
+	// Seen is when the person's last update came in.
+	Seen time.Time `json:"seen,omitzero"`
 }
+
+// overwriteSteps replace what customers see (payment instructions, a price, the weekly
+// rule…) or what a customer is told (a rejection's reason) with the next text: they
+// wait for it only so long, lest a stray message days later be taken for the answer.
+var overwriteSteps = map[Step]bool{
+	StepSetPayment: true, StepSetPickup: true, StepDeskNote: true, StepRule: true,
+	StepWeekSchedule: true, StepWeekTitle: true, StepEditPrice: true, StepEditTitle: true,
+	StepEditDescription: true, StepEditStock: true, StepEditVariants: true,
+}
+
+// overwriteWait is how long an overwriting step waits for its text.
+const overwriteWait = 30 * time.Minute
 
 // CartLine is an item and size in the cart. Titles and prices are read fresh from the
 // catalog whenever the cart is shown, so a changed price is never hidden.

@@ -249,7 +249,7 @@ func (h *Handlers) weekText(c tele.Context) error {
 
 func isOff(text string) bool {
 	switch strings.ToLower(strings.TrimSpace(text)) {
-	case "off", "none", "stop", "tắt", "không", "إيقاف", "ايقاف", "لا":
+	case "off", "none", "stop", "tắt", "إيقاف", "ايقاف": // not a bare "no": an answer, not an order
 		return true
 	}
 	return false
