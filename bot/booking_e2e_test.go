@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -429,7 +430,9 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	// Cancelling again does nothing.
 	before := len(u.CallbackAnswers())
 	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
-	waitAnswers(t, u, before+1)
+	if a := waitAnswers(t, u, before+1); a[before].Text != plain(h.texts.T("en", "orders.already_cancelled", locale.Args{"Code": o.Code})) {
+		t.Errorf("cancelling again answered %q", a[before].Text)
+	}
 	if s := stockOf(t, h, dress, "S"); s != 5 {
 		t.Errorf("stock after a second cancel %d", s)
 	}

@@ -91,7 +91,7 @@ func (h *Handlers) CancelAsk(c tele.Context) error {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
 	}
 	if !o.Cancellable() {
-		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
+		return h.notCancellable(c, o)
 	}
 	if err := h.respond(c); err != nil {
 		return err
@@ -99,6 +99,16 @@ func (h *Handlers) CancelAsk(c tele.Context) error {
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(h.t(c, "orders.cancel_confirm_button"), UniqueCancelOrder, strconv.FormatInt(o.ID, 10))))
 	return c.Send(h.t(c, "orders.cancel_confirm", locale.Args{"Code": o.Code}), m)
+}
+
+// notCancellable tells why an order can't be cancelled: where it is now (a second tap
+// of Cancel finds it cancelled by the first).
+func (h *Handlers) notCancellable(c tele.Context, o orders.Order) error {
+	text := h.t(c, "orders.not_cancellable", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))})
+	if o.Status == orders.Cancelled {
+		text = h.t(c, "orders.already_cancelled", locale.Args{"Code": o.Code})
+	}
+	return h.respond(c, &tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
 }
 
 // CancelOrder cancels the customer's order before its payment is confirmed; the stock
@@ -121,7 +131,7 @@ func (h *Handlers) CancelOrder(c tele.Context) error {
 		Notices: func(o orders.Order) []outbox.Message { return h.cancelledByCustomerNotices(o, admins) },
 	})
 	if errors.Is(err, orders.ErrTransition) {
-		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_cancellable"), ShowAlert: true})
+		return h.notCancellable(c, o)
 	}
 	if err != nil {
 		return err
