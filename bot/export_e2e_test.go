@@ -1,14 +1,17 @@
 package bot_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/locale"
 )
 
 // parseCSV reads an exported file as a spreadsheet would: BOM, CRLF, quoting.
@@ -115,6 +118,30 @@ func TestExportFilesRoundTrip(t *testing.T) {
 	}
 	if !strings.Contains(vcf, `FN:Nguyễn\, "Bích"`) {
 		t.Errorf("vCard escaping: %q", vcf)
+	}
+	if got, want := docs["orders.csv"].Caption, plain(h.texts.T("en", "export.caption", locale.Args{"Name": "orders.csv", "Rows": len(names)})); got != want {
+		t.Errorf("orders.csv caption %q, want %q", got, want)
+	}
+
+	// The whole backup: one zip, named, without a row count that means nothing for it.
+	from = len(s2.Messages())
+	s2.SendText("/backup")
+	backup := s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return len(s2.Messages()) > from && m.Document != nil && strings.HasSuffix(m.Document.Name, ".zip")
+	})
+	if backup.Caption != backup.Document.Name {
+		t.Errorf("backup caption %q, want its name %q", backup.Caption, backup.Document.Name)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(backup.Document.Data), int64(len(backup.Document.Data)))
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	var inside []string
+	for _, f := range zr.File {
+		inside = append(inside, f.Name)
+	}
+	if !slices.Contains(inside, "orders.csv") {
+		t.Errorf("backup holds %v, no orders.csv", inside)
 	}
 	noErrors(t, h)
 }

@@ -244,6 +244,9 @@ func extension(mime string) string {
 func (s *sender) reportBroadcasts(ctx context.Context) {
 	states, err := s.store.DueBroadcastReports(ctx, 3*time.Second)
 	if err != nil {
+		if ctx.Err() != nil {
+			return // shutting down
+		}
 		s.a.log.Error("broadcast progress", "err", err)
 		return
 	}

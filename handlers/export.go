@@ -131,7 +131,7 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 	if archive {
 		stamp := h.Now().In(loc).Format("2006-01-02")
 		files = []exportFile{{"shopbot-backup-" + stamp + ".zip", func(ctx context.Context, w io.Writer) (int, error) {
-			return 0, h.Exporter.WriteBackupZip(ctx, w, r, loc)
+			return -1, h.Exporter.WriteBackupZip(ctx, w, r, loc) // no rows to count
 		}}}
 	}
 	langs, err := h.AdminLanguages(ctx)
@@ -154,6 +154,9 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 					lang = langs[chat]
 				}
 				caption := h.Texts.T(lang, "export.caption", locale.Args{"Name": f.name, "Rows": rows})
+				if rows < 0 {
+					caption = f.name
+				}
 				if len(parts) > 1 {
 					caption = h.Texts.T(lang, "export.part", locale.Args{"Name": f.name, "N": i + 1, "Total": len(parts)})
 				}
