@@ -507,3 +507,31 @@ func TestSellerReplacesThePhotosOfAnItemNotPostedYet(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// Replacing an item's sizes asks for them as /newitem does, without a button it does not
+// show: the word it names is what works.
+func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	_, items := h.seedWeek(t, 2)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/items")
+	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
+	seller.Press(t, list, "2")
+	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	seller.Press(t, card, h.text("vi", "items.stock_button"))
+	which := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && strings.HasPrefix(m.Text, "Sửa tồn kho") })
+	seller.Press(t, which, h.text("vi", "items.replace_sizes_button"))
+	prompt := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > which.ID && m.Text != "" })
+	if prompt.Text != plain(h.texts.T("vi", "items.variants_prompt")) || len(prompt.Buttons()) != 0 {
+		t.Errorf("sizes prompt %q with buttons %v", prompt.Text, prompt.Buttons())
+	}
+	seller.SendText("không giới hạn")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > prompt.ID && m.Text == h.text("vi", "items.saved") })
+	it, err := h.catalog().Item(context.Background(), items[1].ID)
+	if err != nil || len(it.Variants) != 1 || !it.Variants[0].Unlimited() {
+		t.Errorf("sizes after replacing with unlimited: %+v, %v", it.Variants, err)
+	}
+	noErrors(t, h)
+}

@@ -206,7 +206,7 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 		if err := h.respond(c); err != nil {
 			return err
 		}
-		return c.Send(h.t(c, "newitem.variants_prompt"))
+		return c.Send(h.t(c, "items.variants_prompt"))
 	case action == "photos":
 		// A posted item's photos are in the channel: Telegram can't turn one photo into
 		// an album there, so new photos mean a new post.
@@ -285,11 +285,11 @@ func (h *Handlers) sendStockChoice(c tele.Context, it catalog.Item) error {
 		if v.Stock != nil {
 			stock = strconv.Itoa(*v.Stock)
 		}
-		name := v.Name
-		if name == "" {
-			name = h.t(c, "items.stock", locale.Args{"Stock": ""})
+		label := v.Name + ": " + stock
+		if v.Name == "" { // an item without sizes
+			label = locale.Plain(h.t(c, "items.stock", locale.Args{"Stock": stock}))
 		}
-		rows = append(rows, m.Row(m.Data(locale.Plain(name)+": "+stock, UniqueItemAdmin, fmt.Sprintf("%d|v%d", it.ID, v.ID))))
+		rows = append(rows, m.Row(m.Data(label, UniqueItemAdmin, fmt.Sprintf("%d|v%d", it.ID, v.ID))))
 	}
 	rows = append(rows, m.Row(m.Data(h.t(c, "items.replace_sizes_button"), UniqueItemAdmin, fmt.Sprintf("%d|sizes", it.ID))))
 	m.Inline(rows...)
