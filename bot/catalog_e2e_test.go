@@ -521,7 +521,9 @@ func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
 	seller.Press(t, list, "2")
 	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
 	seller.Press(t, card, h.text("vi", "items.stock_button"))
-	which := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && strings.HasPrefix(m.Text, "Sửa tồn kho") })
+	which := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > card.ID && strings.HasPrefix(m.Text, "Sửa tồn kho")
+	})
 	seller.Press(t, which, h.text("vi", "items.replace_sizes_button"))
 	prompt := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > which.ID && m.Text != "" })
 	if prompt.Text != plain(h.texts.T("vi", "items.variants_prompt")) || len(prompt.Buttons()) != 0 {
