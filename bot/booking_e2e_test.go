@@ -659,3 +659,25 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A customer who owes a payment and sends a file the bot cannot keep as a receipt is told
+// which kinds it can; nothing is stored.
+func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5401, "Fatma", "ar")
+	placePickup(t, h, u, dress, "S", 1)
+	from := lastID(u)
+	u.SendDocument("receipt.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", []byte("PK\x03\x04 not a picture"), "")
+	if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from }); m.Text != h.text("ar", "receipt.wrong_kind") {
+		t.Errorf("a .docx receipt answered %q", m.Text)
+	}
+	var receipts int
+	h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
+	if receipts != 0 {
+		t.Errorf("%d receipts stored from a .docx", receipts)
+	}
+	noErrors(t, h)
+}

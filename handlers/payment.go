@@ -34,8 +34,6 @@ func (h *Handlers) receipt(c tele.Context) error {
 	case m.Document != nil && (isImageMIME(m.Document.MIME) || m.Document.MIME == "application/pdf"):
 		r = DraftPhoto{FileID: m.Document.FileID, UniqueID: m.Document.UniqueID, MIME: m.Document.MIME, Document: true}
 		size = m.Document.FileSize
-	default:
-		return h.Unexpected(c)
 	}
 	waiting, err := h.Orders.AwaitingPayment(h.req(c).ctx, c.Sender().ID)
 	if err != nil {
@@ -43,6 +41,10 @@ func (h *Handlers) receipt(c tele.Context) error {
 	}
 	if len(waiting) == 0 {
 		return h.Unexpected(c)
+	}
+	if r.FileID == "" {
+		// Another kind of file, from someone with an order to pay: a receipt, likely.
+		return c.Send(h.t(c, "receipt.wrong_kind"))
 	}
 	if size > maxReceiptBytes {
 		return c.Send(h.t(c, "receipt.too_big"))
