@@ -323,13 +323,7 @@ func TestConfirmingTwiceMakesOneOrder(t *testing.T) {
 	h.start()
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(5201, "Lan", "en")
-	added := book(t, h, u, dress, "S", 1)
-	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.delivery_prompt") })
-	u.Press(t, d, h.text("en", "checkout.pickup_button"))
-	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
-	u.Press(t, n, h.text("en", "checkout.no_note_button"))
-	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") })
+	summary := toSummary(t, h, u, dress, "S")
 	confirm := summary.Buttons()[0].Data
 
 	// A double tap: two callback queries with the same data.
@@ -374,17 +368,7 @@ func TestConfirmingTwiceMakesOneOrder(t *testing.T) {
 func placePickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string, qty int) orders.Order {
 	t.Helper()
 	lang := u.LanguageCode
-	added := book(t, h, u, it, size, qty)
-	u.Press(t, added, h.text(lang, "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
-	})
-	u.Press(t, d, h.text(lang, "checkout.pickup_button"))
-	n := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > d.ID && m.Text == h.text(lang, "checkout.note_prompt")
-	})
-	u.Press(t, n, h.text(lang, "checkout.no_note_button"))
-	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+	_, summary := pickupSummary(t, h, u, book(t, h, u, it, size, qty))
 	u.Press(t, summary, h.text(lang, "checkout.confirm_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
 	var id int64
@@ -609,17 +593,7 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 	h.start()
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(5301, "Mai", "vi")
-	added := book(t, h, u, dress, "S", 1)
-	u.Press(t, added, h.text("vi", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text("vi", "checkout.delivery_prompt")
-	})
-	u.Press(t, d, h.text("vi", "checkout.pickup_button"))
-	n := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > d.ID && m.Text == h.text("vi", "checkout.note_prompt")
-	})
-	u.Press(t, n, h.text("vi", "checkout.no_note_button"))
-	summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+	d, summary := pickupSummary(t, h, u, book(t, h, u, dress, "S", 1))
 
 	// Delivery, from the earlier message; then the pickup summary's Confirm.
 	u.Press(t, d, h.text("vi", "checkout.shipping_button"))

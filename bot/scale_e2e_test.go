@@ -21,17 +21,26 @@ func confirmPickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.It
 
 // toSummary books one of a size for pickup, up to the order summary.
 func toSummary(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string) telegramtest.Message {
-	added := book(t, h, u, it, size, 1)
-	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	_, summary := pickupSummary(t, h, u, book(t, h, u, it, size, 1))
+	return summary
+}
+
+// pickupSummary checks out the cart from the message that added to it, for pickup without
+// a note, and returns the delivery question and the order summary.
+func pickupSummary(t *testing.T, h *harness, u *telegramtest.User, added telegramtest.Message) (delivery, summary telegramtest.Message) {
+	t.Helper()
+	lang := u.LanguageCode
+	u.Press(t, added, h.text(lang, "cart.checkout_button"))
+	delivery = u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
 	})
-	u.Press(t, d, h.text("en", "checkout.pickup_button"))
+	u.Press(t, delivery, h.text(lang, "checkout.pickup_button"))
 	n := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > d.ID && m.Text == h.text("en", "checkout.note_prompt")
+		return m.ID > delivery.ID && m.Text == h.text(lang, "checkout.note_prompt")
 	})
-	u.Press(t, n, h.text("en", "checkout.no_note_button"))
-	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+	u.Press(t, n, h.text(lang, "checkout.no_note_button"))
+	summary = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > n.ID && strings.HasPrefix(m.Text, "📋") })
+	return delivery, summary
 }
 
 // confirm presses Confirm on a summary and waits for the order or the shortage answer.
