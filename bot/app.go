@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/handlers"
+	"github.com/shopbot/shopbot/internal/prepared"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/migrations"
 	"github.com/shopbot/shopbot/orders"
@@ -343,7 +343,7 @@ func (a *App) retry(ctx context.Context, what string, f func(context.Context) er
 }
 
 func (a *App) connectPostgres(ctx context.Context) error {
-	db, err := sqlx.Open(a.opts.DBDriver, binaryParameters(a.cfg.DatabaseURL))
+	db, err := sqlx.Open(a.opts.DBDriver, prepared.URL(a.cfg.DatabaseURL))
 	if err != nil {
 		return fmt.Errorf("bot: DATABASE_URL: %w", err)
 	}
@@ -360,23 +360,6 @@ func (a *App) connectPostgres(ctx context.Context) error {
 	}
 	a.log.Info("postgres ready", "migrations_applied", applied)
 	return nil
-}
-
-// binaryParameters turns on lib/pq's binary_parameters unless the URL says otherwise: a
-// statement with parameters is then parsed, bound and run in one round trip instead of
-// two (a prepare, then the execution). Byte slices are then sent in binary, which suits
-// the bytea columns, the only ones they are written to.
-func binaryParameters(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return databaseURL // the configuration already refused it
-	}
-	q := u.Query()
-	if !q.Has("binary_parameters") {
-		q.Set("binary_parameters", "yes")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 func (a *App) connectRedis(ctx context.Context) error {

@@ -103,7 +103,7 @@ func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
 // Customers returns the customers with these ids that exist.
 func (s *Store) Customers(ctx context.Context, ids []int64) ([]Customer, error) {
 	var cs []Customer
-	if err := s.db.SelectContext(ctx, &cs, `SELECT `+customerColumns+` FROM customers WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	if err := s.stmts.Select(ctx, nil, &cs, `SELECT `+customerColumns+` FROM customers WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("orders: customers: %w", err)
 	}
 	return cs, nil

@@ -15,16 +15,9 @@ func (s *Store) List(ctx context.Context, statuses []Status, limit, offset int) 
 	for i, st := range statuses {
 		names[i] = string(st)
 	}
-	var list []Order
-	if err := s.db.SelectContext(ctx, &list, `SELECT `+orderColumns+` FROM orders
-WHERE cardinality($1::text[]) = 0 OR status = ANY($1) ORDER BY id DESC LIMIT $2 OFFSET $3`,
-		pq.Array(names), limit, offset); err != nil {
-		return nil, fmt.Errorf("orders: list: %w", err)
-	}
-	if err := s.fill(ctx, s.db, list); err != nil {
-		return nil, err
-	}
-	return list, nil
+	return s.selectOrders(ctx, nil, orderSelect+`
+WHERE cardinality($1::text[]) = 0 OR o.status = ANY($1) ORDER BY o.id DESC LIMIT $2 OFFSET $3`,
+		pq.Array(names), limit, offset)
 }
 
 // Find searches orders by code, customer name, username or phone, newest first.
@@ -40,21 +33,12 @@ func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, erro
 		}
 		return -1
 	}, text)
-	var list []Order
-	if err := s.db.SelectContext(ctx, &list, `SELECT o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
-    o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at
-FROM orders o JOIN customers c ON c.id = o.customer_id
+	return s.selectOrders(ctx, nil, orderSelect+`
 WHERE o.code = upper($1)
    OR (c.first_name || ' ' || c.last_name) ILIKE $2 OR c.username ILIKE $2 OR o.recipient_name ILIKE $2
    OR ($3 <> '' AND length($3) >= 4 AND (regexp_replace(o.phone, '[^0-9]', '', 'g') LIKE '%' || $3 || '%'
        OR regexp_replace(c.phone, '[^0-9]', '', 'g') LIKE '%' || $3 || '%'))
-ORDER BY o.id DESC LIMIT $4`, text, like, digits, limit); err != nil {
-		return nil, fmt.Errorf("orders: find: %w", err)
-	}
-	if err := s.fill(ctx, s.db, list); err != nil {
-		return nil, err
-	}
-	return list, nil
+ORDER BY o.id DESC LIMIT $4`, text, like, digits, limit)
 }
 
 // ReceiptInfo is a stored receipt without its bytes.

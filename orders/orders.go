@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -68,7 +69,7 @@ type Order struct {
 	RemindedAt    *time.Time `db:"reminded_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	Lines         []Line
-	Customer      Customer // name, username and language, for notices
+	Customer      Customer `db:"customer"` // name, username and language, for notices
 }
 
 // Line is one item and size of an order, at the price of the moment it was placed.
@@ -430,103 +431,80 @@ func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
 	return nil
 }
 
-func addEvent(ctx context.Context, tx *sqlx.Tx, orderID int64, from, to Status, actor int64, note string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, from_status, to_status, actor, note) VALUES ($1, $2, $3, $4, $5)`,
-		orderID, string(from), string(to), actor, note); err != nil {
-		return fmt.Errorf("orders: record event: %w", err)
-	}
-	return nil
+// orderSelect reads orders (o) with their customer (c) and lines in one statement: the
+// lines come as a JSON array of objects keyed by the Go field names.
+const orderSelect = `SELECT o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
+    o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at,
+    c.id AS "customer.id", c.first_name AS "customer.first_name", c.last_name AS "customer.last_name",
+    c.username AS "customer.username", c.telegram_language AS "customer.telegram_language",
+    c.language AS "customer.language", c.phone AS "customer.phone", c.blocked AS "customer.blocked",
+    c.first_seen AS "customer.first_seen", c.last_seen AS "customer.last_seen",
+    c.delivery_name AS "customer.delivery_name", c.delivery_address AS "customer.delivery_address",
+    (SELECT coalesce(json_agg(json_build_object('ID', l.id, 'OrderID', l.order_id, 'ItemID', l.item_id,
+        'VariantID', l.variant_id, 'Title', l.title, 'VariantName', l.variant_name, 'UnitPrice', l.unit_price,
+        'Quantity', l.quantity) ORDER BY l.id), '[]')
+     FROM order_lines l WHERE l.order_id = o.id) AS lines_json
+FROM orders o JOIN customers c ON c.id = o.customer_id`
+
+// orderRow is a row of orderSelect.
+type orderRow struct {
+	Order
+	LinesJSON []byte `db:"lines_json"`
 }
 
-const orderColumns = `id, code, customer_id, week_id, status, currency, total, delivery, recipient_name, phone, address, note, expires_at, reminded_at, created_at`
+// selectOrders runs an orderSelect query (within tx, if not nil) and decodes its rows.
+func (s *Store) selectOrders(ctx context.Context, tx *sqlx.Tx, query string, args ...any) ([]Order, error) {
+	var rows []orderRow
+	if err := s.stmts.Select(ctx, tx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("orders: orders: %w", err)
+	}
+	list := make([]Order, len(rows))
+	for i, r := range rows {
+		list[i] = r.Order
+		if err := json.Unmarshal(r.LinesJSON, &list[i].Lines); err != nil {
+			return nil, fmt.Errorf("orders: lines of order %d: %w", r.ID, err)
+		}
+	}
+	return list, nil
+}
+
+// getOrder runs an orderSelect query for one order (within tx, if not nil).
+func (s *Store) getOrder(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (Order, error) {
+	list, err := s.selectOrders(ctx, tx, query, args...)
+	if err != nil {
+		return Order{}, err
+	}
+	if len(list) == 0 {
+		return Order{}, ErrNotFound
+	}
+	return list[0], nil
+}
 
 func (s *Store) orderByKey(ctx context.Context, key string) (Order, error) {
-	return s.getOrder(ctx, s.db, `SELECT `+orderColumns+` FROM orders WHERE idempotency_key = $1`, key)
+	return s.getOrder(ctx, nil, orderSelect+` WHERE o.idempotency_key = $1`, key)
 }
 
 // Order returns an order with its lines and customer.
 func (s *Store) Order(ctx context.Context, id int64) (Order, error) {
-	return s.getOrder(ctx, s.db, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+	return s.getOrder(ctx, nil, orderSelect+` WHERE o.id = $1`, id)
 }
 
 // OrderByCode returns the order with a code, as people type it (any case).
 func (s *Store) OrderByCode(ctx context.Context, code string) (Order, error) {
-	return s.getOrder(ctx, s.db, `SELECT `+orderColumns+` FROM orders WHERE code = $1`, strings.ToUpper(strings.TrimSpace(code)))
-}
-
-func (s *Store) getOrder(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (Order, error) {
-	var o Order
-	err := sqlx.GetContext(ctx, q, &o, query, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Order{}, ErrNotFound
-	}
-	if err != nil {
-		return Order{}, fmt.Errorf("orders: order: %w", err)
-	}
-	orders := []Order{o}
-	if err := s.fill(ctx, q, orders); err != nil {
-		return Order{}, err
-	}
-	return orders[0], nil
-}
-
-// fill loads the lines and customers of orders.
-func (s *Store) fill(ctx context.Context, q sqlx.QueryerContext, orders []Order) error {
-	if len(orders) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(orders))
-	at := map[int64]int{}
-	custIDs := map[int64]bool{}
-	for i, o := range orders {
-		ids[i] = o.ID
-		at[o.ID] = i
-		custIDs[o.CustomerID] = true
-	}
-	var lines []Line
-	if err := sqlx.SelectContext(ctx, q, &lines, `SELECT id, order_id, item_id, variant_id, title, variant_name, unit_price, quantity
-FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, id`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("orders: lines: %w", err)
-	}
-	for _, l := range lines {
-		orders[at[l.OrderID]].Lines = append(orders[at[l.OrderID]].Lines, l)
-	}
-	var cids []int64
-	for id := range custIDs {
-		cids = append(cids, id)
-	}
-	var custs []Customer
-	if err := sqlx.SelectContext(ctx, q, &custs, `SELECT `+customerColumns+` FROM customers WHERE id = ANY($1)`, pq.Array(cids)); err != nil {
-		return fmt.Errorf("orders: customers: %w", err)
-	}
-	byID := map[int64]Customer{}
-	for _, c := range custs {
-		byID[c.ID] = c
-	}
-	for i := range orders {
-		orders[i].Customer = byID[orders[i].CustomerID]
-	}
-	return nil
+	return s.getOrder(ctx, nil, orderSelect+` WHERE o.code = $1`, strings.ToUpper(strings.TrimSpace(code)))
 }
 
 // CustomerOrders lists a customer's orders, newest first.
 func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int) ([]Order, error) {
-	var orders []Order
-	if err := s.db.SelectContext(ctx, &orders, `SELECT `+orderColumns+` FROM orders WHERE customer_id = $1
-ORDER BY id DESC LIMIT $2`, customerID, limit); err != nil {
-		return nil, fmt.Errorf("orders: customer orders: %w", err)
-	}
-	if err := s.fill(ctx, s.db, orders); err != nil {
-		return nil, err
-	}
-	return orders, nil
+	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 ORDER BY o.id DESC LIMIT $2`, customerID, limit)
 }
 
 // AwaitingPayment lists a customer's orders that a receipt could pay, oldest first,
 // without their lines and customer.
 func (s *Store) AwaitingPayment(ctx context.Context, customerID int64) ([]Order, error) {
 	var orders []Order
-	if err := s.stmts.Select(ctx, nil, &orders, `SELECT `+orderColumns+` FROM orders
+	if err := s.stmts.Select(ctx, nil, &orders, `SELECT id, code, customer_id, week_id, status, currency, total, delivery,
+    recipient_name, phone, address, note, expires_at, reminded_at, created_at FROM orders
 WHERE customer_id = $1 AND status IN ('awaiting_payment', 'receipt_submitted') ORDER BY id`, customerID); err != nil {
 		return nil, fmt.Errorf("orders: awaiting payment: %w", err)
 	}

@@ -49,7 +49,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		return Order{}, Receipt{}, fmt.Errorf("orders: add receipt: %w", err)
 	}
 	defer tx.Rollback()
-	o, err := s.getOrder(ctx, tx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, n.OrderID)
+	o, err := s.getOrder(ctx, tx, orderSelect+` WHERE o.id = $1 FOR UPDATE OF o`, n.OrderID)
 	if err != nil {
 		return Order{}, Receipt{}, err
 	}
@@ -61,36 +61,21 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 	}
 	r := Receipt{OrderID: o.ID, MIME: n.MIME, FileID: n.FileID, FileUniqueID: n.FileUniqueID}
 	sum := sha256.Sum256(n.Data)
-	// The same picture again for this order (a retry after a lost answer) is the same receipt.
-	err = tx.GetContext(ctx, &r.ID, `SELECT id FROM receipts WHERE order_id = $1 AND (sha256 = $2 OR file_unique_id = $3) LIMIT 1`,
-		o.ID, sum[:], n.FileUniqueID)
-	if err == nil {
+	var stored struct {
+		ID            int64  `db:"id"`
+		Repeated      bool   `db:"repeated"`
+		DuplicateOf   int64  `db:"duplicate_of"`
+		DuplicateCode string `db:"duplicate_code"`
+	}
+	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument); err != nil {
+		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
+	}
+	r.ID = stored.ID
+	if stored.Repeated {
 		r.Repeated = true
 		return o, r, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return Order{}, Receipt{}, fmt.Errorf("orders: check receipt: %w", err)
-	}
-	var dup struct {
-		ID   int64  `db:"id"`
-		Code string `db:"code"`
-	}
-	err = tx.GetContext(ctx, &dup, `SELECT o.id, o.code FROM receipts r JOIN orders o ON o.id = r.order_id
-WHERE (r.file_unique_id = $1 OR r.sha256 = $2) AND r.order_id <> $3 ORDER BY r.id LIMIT 1`, n.FileUniqueID, sum[:], o.ID)
-	switch {
-	case err == nil:
-		r.DuplicateOf, r.DuplicateCode = dup.ID, dup.Code
-	case !errors.Is(err, sql.ErrNoRows):
-		return Order{}, Receipt{}, fmt.Errorf("orders: check receipt: %w", err)
-	}
-	var dupOf *int64
-	if r.DuplicateOf != 0 {
-		dupOf = &r.DuplicateOf
-	}
-	if err := tx.GetContext(ctx, &r.ID, `INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument, dupOf); err != nil {
-		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
-	}
+	r.DuplicateOf, r.DuplicateCode = stored.DuplicateOf, stored.DuplicateCode
 	if o.Status == AwaitingPayment {
 		if err := s.moveTx(ctx, tx, &o, ReceiptSubmitted, n.CustomerID, ""); err != nil {
 			return Order{}, Receipt{}, err
@@ -106,6 +91,30 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, o.ID, n.Data, n.MIME, n.F
 	}
 	return o, r, nil
 }
+
+// storeReceipt stores a receipt ($1 the order, $2 the bytes, $3 the MIME type, $4 the file
+// id, $5 its unique id, $6 the SHA-256 of the bytes, $7 whether it came as a file) unless
+// the same picture (by unique id or hash) is stored for that order already: a retry after
+// a lost answer is the same receipt, returned as repeated. A new one names the first other
+// order the picture was sent for. The pictures are found by their indexes, whatever the
+// table's size.
+const storeReceipt = `WITH same AS MATERIALIZED (
+    SELECT id, order_id FROM receipts WHERE file_unique_id = $5
+    UNION
+    SELECT id, order_id FROM receipts WHERE sha256 = $6
+), earlier AS (
+    SELECT o.id, o.code FROM same JOIN orders o ON o.id = same.order_id
+    WHERE same.order_id <> $1 ORDER BY same.id LIMIT 1
+), added AS (
+    INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
+    SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
+    WHERE NOT EXISTS (SELECT FROM same WHERE order_id = $1)
+    RETURNING id
+)
+SELECT coalesce((SELECT id FROM added), (SELECT min(id) FROM same WHERE order_id = $1)) AS id,
+    NOT EXISTS (SELECT FROM added) AS repeated,
+    coalesce((SELECT id FROM earlier), 0) AS duplicate_of,
+    coalesce((SELECT code FROM earlier), '') AS duplicate_code`
 
 // ReceiptData returns a stored receipt's bytes.
 func (s *Store) ReceiptData(ctx context.Context, id int64) ([]byte, error) {

@@ -39,7 +39,7 @@ func (s *Store) Move(ctx context.Context, m Move) (Order, error) {
 		return Order{}, fmt.Errorf("orders: move: %w", err)
 	}
 	defer tx.Rollback()
-	o, err := s.getOrder(ctx, tx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, m.OrderID)
+	o, err := s.getOrder(ctx, tx, orderSelect+` WHERE o.id = $1 FOR UPDATE OF o`, m.OrderID)
 	if err != nil {
 		return Order{}, err
 	}
@@ -84,7 +84,10 @@ type Move struct {
 }
 
 func (s *Store) moveTx(ctx context.Context, tx *sqlx.Tx, o *Order, to Status, actor int64, note string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = $2, updated_at = now() WHERE id = $1`, o.ID, string(to)); err != nil {
+	// The new status and its event in one statement.
+	if _, err := tx.ExecContext(ctx, `WITH moved AS (UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING id)
+INSERT INTO order_events (order_id, from_status, to_status, actor, note) SELECT id, $3, $2, $4, $5 FROM moved`,
+		o.ID, string(to), string(o.Status), actor, note); err != nil {
 		return fmt.Errorf("orders: move: %w", err)
 	}
 	if releasesStock(to) {
@@ -103,9 +106,6 @@ WHERE v.id = $1 AND i.id = v.item_id AND v.stock IS NOT NULL RETURNING i.week_id
 		if err := markWeeks(ctx, tx, weeks); err != nil {
 			return err
 		}
-	}
-	if err := addEvent(ctx, tx, o.ID, o.Status, to, actor, note); err != nil {
-		return err
 	}
 	o.Status = to
 	return nil
@@ -133,8 +133,8 @@ func (s *Store) expireOne(ctx context.Context, now time.Time, notices func(Order
 		return Order{}, false, fmt.Errorf("orders: expire: %w", err)
 	}
 	defer tx.Rollback()
-	o, err := s.getOrder(ctx, tx, `SELECT `+orderColumns+` FROM orders
-WHERE status = 'awaiting_payment' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now)
+	o, err := s.getOrder(ctx, tx, orderSelect+`
+WHERE o.status = 'awaiting_payment' AND o.expires_at <= $1 ORDER BY o.expires_at LIMIT 1 FOR UPDATE OF o SKIP LOCKED`, now)
 	if errors.Is(err, ErrNotFound) {
 		return Order{}, false, nil
 	}
@@ -171,7 +171,7 @@ RETURNING id`, now, now.Add(before)); err != nil {
 		return 0, fmt.Errorf("orders: remind: %w", err)
 	}
 	for _, id := range ids {
-		o, err := s.getOrder(ctx, tx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+		o, err := s.getOrder(ctx, tx, orderSelect+` WHERE o.id = $1`, id)
 		if err != nil {
 			return 0, err
 		}

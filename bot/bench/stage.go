@@ -29,6 +29,7 @@ import (
 	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/internal/prepared"
 	"github.com/shopbot/shopbot/internal/shoppers"
 	"github.com/shopbot/shopbot/migrations"
 )
@@ -94,9 +95,8 @@ func newStage(ctx context.Context, getenv func(string) string) (_ *stage, err er
 	}
 	q := u.Query()
 	q.Set("search_path", st.schema)
-	q.Set("binary_parameters", "yes") // as the bot connects; the raw SQL baseline too
 	u.RawQuery = q.Encode()
-	st.dsn = u.String()
+	st.dsn = prepared.URL(u.String()) // as the bot connects; the raw SQL baseline too
 	if st.db, err = sqlx.Open("postgres", st.dsn); err != nil {
 		return nil, err
 	}

@@ -55,3 +55,28 @@ func TestStatementsInATransactionNeverWaitForAnotherConnection(t *testing.T) {
 		t.Fatalf("in the next transaction: %d, %v; want 10", n, err)
 	}
 }
+
+// The URL adds what the statements are meant for and keeps what the operator set.
+func TestURL(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://shop@db:5432/shop?sslmode=disable",
+			"postgres://shop@db:5432/shop?binary_parameters=yes&plan_cache_mode=force_generic_plan&sslmode=disable"},
+		{"postgres://shop@db/shop?binary_parameters=no&plan_cache_mode=auto",
+			"postgres://shop@db/shop?binary_parameters=no&plan_cache_mode=auto"},
+		{"::not a url", "::not a url"},
+	} {
+		if got := prepared.URL(c.in); got != c.want {
+			t.Errorf("URL(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// A connection made from the URL plans prepared statements once: Postgres takes the setting.
+func TestURLReachesPostgres(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t) // connects through prepared.URL
+	var mode string
+	if err := db.Get(&mode, `SHOW plan_cache_mode`); err != nil || mode != "force_generic_plan" {
+		t.Fatalf("plan_cache_mode = %q, %v; want force_generic_plan", mode, err)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // Postgres driver
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shopbot/shopbot/internal/prepared"
 )
 
 // DatabaseURL is the Postgres server the tests use.
@@ -72,12 +74,8 @@ func Postgres(t testing.TB) (dsn string, db *sqlx.DB) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
-	// As the bot connects (bot.binaryParameters), unless the test database URL says otherwise.
-	if !q.Has("binary_parameters") {
-		q.Set("binary_parameters", "yes")
-	}
 	u.RawQuery = q.Encode()
-	dsn = u.String()
+	dsn = prepared.URL(u.String()) // as the bot connects
 	db, err = sqlx.Open("postgres", dsn)
 	if err != nil {
 		t.Fatalf("testenv: open %s: %v", schema, err)
