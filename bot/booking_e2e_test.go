@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"sync"
@@ -652,6 +653,48 @@ func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
 	h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
 	if receipts != 0 {
 		t.Errorf("%d receipts stored from a .docx", receipts)
+	}
+	noErrors(t, h)
+}
+
+// The pickup address the sellers set comes with the note question, in one message.
+func TestPickupAddressComesWithTheNoteQuestion(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	address := "12 Lê Lợi, Q1 <cổng sau> & hỏi chị Lan"
+	seller.SendText("/setpickup")
+	seller.Next(t)
+	seller.SendText(address)
+	if m := seller.Next(t); m.Text != h.text("vi", "setpickup.saved") {
+		t.Fatalf("after the address: %q", m.Text)
+	}
+
+	u := h.user(5701, "Minh", "en")
+	added := book(t, h, u, dress, "S", 1)
+	u.Press(t, added, h.text("en", "cart.checkout_button"))
+	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	})
+	u.Press(t, delivery, h.text("en", "checkout.pickup_button"))
+	m := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && strings.Contains(m.Text, h.text("en", "checkout.note_prompt"))
+	})
+	if m.ID != delivery.ID+1 {
+		t.Errorf("%d messages between the delivery question and the note question", m.ID-delivery.ID-1)
+	}
+	want := locale.Plain(h.text("en", "checkout.pickup_where") + "\n" + html.EscapeString(address) + "\n\n" + h.text("en", "checkout.note_prompt"))
+	if m.Text != want {
+		t.Fatalf("after Pick up: %q\nwant %q", m.Text, want)
+	}
+	if b := m.Buttons(); len(b) != 1 || b[0].Text != h.text("en", "checkout.no_note_button") {
+		t.Fatalf("buttons %v", b)
+	}
+	u.Press(t, m, h.text("en", "checkout.no_note_button"))
+	if s := u.WaitFor(t, func(s telegramtest.Message) bool { return s.ID > m.ID && strings.HasPrefix(s.Text, "📋") }); !strings.Contains(s.Text, dress.Title) {
+		t.Errorf("summary %q", s.Text)
 	}
 	noErrors(t, h)
 }

@@ -74,12 +74,11 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 		if err != nil && !errors.Is(err, orders.ErrNotFound) {
 			return err
 		}
+		where := ""
 		if pickup != "" {
-			if err := c.Send(h.t(c, "checkout.pickup_where") + "\n" + html.EscapeString(pickup)); err != nil {
-				return err
-			}
+			where = h.t(c, "checkout.pickup_where") + "\n" + html.EscapeString(pickup)
 		}
-		return h.askNote(c)
+		return h.askNote(c, where)
 	case "ship":
 		co.Delivery = orders.Shipping
 		cust, err := h.Orders.Customer(h.req(c).ctx, c.Sender().ID)
@@ -101,7 +100,7 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 			return err
 		}
 		co.Name, co.Phone, co.Address = cust.DeliveryName, cust.Phone, cust.DeliveryAddress
-		return h.askNote(c)
+		return h.askNote(c, "")
 	case "new":
 		return h.askName(c)
 	case "skip":
@@ -131,11 +130,17 @@ func (h *Handlers) askPhone(c tele.Context) error {
 	return c.Send(h.t(c, "checkout.phone_prompt"), m)
 }
 
-func (h *Handlers) askNote(c tele.Context) error {
+// askNote asks for a note to the seller, after before (what the customer should know
+// first, such as where to pick up) in the same message.
+func (h *Handlers) askNote(c tele.Context, before string) error {
 	h.session(c).Step = StepCheckoutNote
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(m.Data(h.t(c, "checkout.no_note_button"), UniqueCheckout, "skip")))
-	return c.Send(h.t(c, "checkout.note_prompt"), m)
+	text := h.t(c, "checkout.note_prompt")
+	if before != "" {
+		text = before + "\n\n" + text
+	}
+	return c.Send(text, m)
 }
 
 // checkoutText takes the typed answers of the checkout.
@@ -166,7 +171,7 @@ func (h *Handlers) checkoutText(c tele.Context) error {
 			return c.Send(h.t(c, "checkout.address_invalid", locale.Args{"Max": maxAddress}))
 		}
 		co.Address = text
-		return h.askNote(c)
+		return h.askNote(c, "")
 	case StepCheckoutNote:
 		if utf8.RuneCountInString(text) > maxNote {
 			return c.Send(h.t(c, "checkout.too_long", locale.Args{"Max": maxNote}))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/orders"
 )
 
 // Seller is one of the shop's sellers, confirming the payments whose receipts reach them.
@@ -86,7 +87,8 @@ func (s *Seller) paidButton(m telegramtest.Message) (int64, bool) {
 }
 
 // OpenShop stores a week of n items in three sizes with stock that never runs out during
-// a benchmark, and starts publishing it, as a seller would on a Monday morning.
+// a benchmark and the pickup address, and starts publishing the week, as a seller would
+// on a Monday morning.
 func OpenShop(ctx context.Context, db *sqlx.DB, n int, now time.Time) ([]catalog.Item, error) {
 	cat := catalog.NewStore(db)
 	w, err := cat.CreateWeek(ctx, "Benchmark week", nil, nil)
@@ -110,6 +112,10 @@ func OpenShop(ctx context.Context, db *sqlx.DB, n int, now time.Time) ([]catalog
 		items = append(items, it)
 	}
 	if _, err := cat.StartPublishing(ctx, w.ID, now, now.Add(72*time.Hour)); err != nil {
+		return nil, err
+	}
+	// Where to pick up: shown with the note question.
+	if err := orders.NewStore(db).SetSetting(ctx, orders.SettingPickup, "12 Lê Lợi, Quận 1 — 9:00–18:00", 0); err != nil {
 		return nil, err
 	}
 	return items, nil

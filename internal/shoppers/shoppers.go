@@ -226,7 +226,7 @@ func (s *Shopper) Next(ctx context.Context) (Sample, error) {
 		want = func(m telegramtest.Message) bool { return m.Text == l.deliveryPrompt }
 	case Pickup:
 		sent, err = s.press(s.on, l.pickup)
-		want = func(m telegramtest.Message) bool { return m.Text == l.notePrompt }
+		want = func(m telegramtest.Message) bool { return strings.HasSuffix(m.Text, l.notePrompt) }
 	case NoNote:
 		sent, err = s.press(s.on, l.noNote)
 		want = func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") }
