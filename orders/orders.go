@@ -431,10 +431,13 @@ func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
 	return nil
 }
 
+// orderColumns are the columns of an order (o).
+const orderColumns = `o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
+    o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at`
+
 // orderSelect reads orders (o) with their customer (c) and lines in one statement: the
 // lines come as a JSON array of objects keyed by the Go field names.
-const orderSelect = `SELECT o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
-    o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at,
+const orderSelect = `SELECT ` + orderColumns + `,
     c.id AS "customer.id", c.first_name AS "customer.first_name", c.last_name AS "customer.last_name",
     c.username AS "customer.username", c.telegram_language AS "customer.telegram_language",
     c.language AS "customer.language", c.phone AS "customer.phone", c.blocked AS "customer.blocked",
@@ -503,9 +506,8 @@ func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int)
 // without their lines and customer.
 func (s *Store) AwaitingPayment(ctx context.Context, customerID int64) ([]Order, error) {
 	var orders []Order
-	if err := s.stmts.Select(ctx, nil, &orders, `SELECT id, code, customer_id, week_id, status, currency, total, delivery,
-    recipient_name, phone, address, note, expires_at, reminded_at, created_at FROM orders
-WHERE customer_id = $1 AND status IN ('awaiting_payment', 'receipt_submitted') ORDER BY id`, customerID); err != nil {
+	if err := s.stmts.Select(ctx, nil, &orders, `SELECT `+orderColumns+` FROM orders o
+WHERE o.customer_id = $1 AND o.status IN ('awaiting_payment', 'receipt_submitted') ORDER BY o.id`, customerID); err != nil {
 		return nil, fmt.Errorf("orders: awaiting payment: %w", err)
 	}
 	return orders, nil

@@ -67,7 +67,8 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		DuplicateOf   int64  `db:"duplicate_of"`
 		DuplicateCode string `db:"duplicate_code"`
 	}
-	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument); err != nil {
+	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument,
+		o.Status == ReceiptSubmitted); err != nil {
 		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
 	}
 	r.ID = stored.ID
@@ -94,8 +95,9 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 
 // storeReceipt stores a receipt ($1 the order, $2 the bytes, $3 the MIME type, $4 the file
 // id, $5 its unique id, $6 the SHA-256 of the bytes, $7 whether it came as a file) unless
-// the same picture (by unique id or hash) is stored for that order already: a retry after
-// a lost answer is the same receipt, returned as repeated. A new one names the first other
+// the same picture (by unique id or hash) is stored for that order already and is still
+// waiting for the sellers ($8): a retry after a lost answer is the same receipt, returned
+// as repeated. Sent again after the sellers rejected it, it is a new submission. A new one names the first other
 // order the picture was sent for. The pictures are found by their indexes, whatever the
 // table's size.
 const storeReceipt = `WITH same AS MATERIALIZED (
@@ -108,7 +110,7 @@ const storeReceipt = `WITH same AS MATERIALIZED (
 ), added AS (
     INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
     SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
-    WHERE NOT EXISTS (SELECT FROM same WHERE order_id = $1)
+    WHERE NOT ($8::boolean AND EXISTS (SELECT FROM same WHERE order_id = $1))
     RETURNING id
 )
 SELECT coalesce((SELECT id FROM added), (SELECT min(id) FROM same WHERE order_id = $1)) AS id,

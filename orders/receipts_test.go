@@ -78,6 +78,17 @@ func TestAddReceipt(t *testing.T) {
 		t.Fatalf("second receipt: %+v %v", more, err)
 	}
 
+	// Rejected, the order waits for a payment again: the same picture is a new submission
+	// the sellers see.
+	if _, err := s.Move(ctx, orders.Move{OrderID: first.ID, To: orders.AwaitingPayment, Actor: 7, Note: "blurry"}); err != nil {
+		t.Fatal(err)
+	}
+	o, again, err := add(first, []byte("transfer 1"), "u1")
+	if err != nil || again.Repeated || again.ID == r.ID || o.Status != orders.ReceiptSubmitted || notices != 4 {
+		t.Fatalf("same picture after a rejection: %+v %v, order %s, %d notices; want a new receipt, receipt_submitted, 4 notices",
+			again, err, o.Status, notices)
+	}
+
 	// Someone else's order; an order already paid.
 	other := place(2, "c")
 	if _, _, err := s.AddReceipt(ctx, orders.NewReceipt{OrderID: other.ID, CustomerID: 1, Data: []byte("x"), MIME: "image/jpeg",

@@ -122,9 +122,15 @@ func (s *Statements) Close() error {
 //   - plan_cache_mode=force_generic_plan (Postgres): a prepared statement is planned once
 //     per connection. Postgres otherwise plans one anew on each run while its generic plan
 //     looks costlier than the custom ones, which it does for the item and customer lookups
-//     of every update; their generic plans are the same index lookups.
+//     of every update; their generic plans are the same index lookups. The setting is the
+//     connection's, so the statements run unprepared (the sellers' lists, exports and
+//     reports) are planned without their parameters' values too; with the tables' indexes
+//     their plans are the same scans.
 //
-// A URL that does not parse is returned as it is, for the caller's own check to refuse.
+// A setting given empty in the URL is left out altogether: plan_cache_mode= for a pooler
+// that refuses startup parameters it does not know (PgBouncer without
+// ignore_startup_parameters). A URL that does not parse is returned as it is, for the
+// caller's own check to refuse.
 func URL(databaseURL string) string {
 	u, err := url.Parse(databaseURL)
 	if err != nil {
@@ -132,8 +138,11 @@ func URL(databaseURL string) string {
 	}
 	q := u.Query()
 	for k, v := range map[string]string{"binary_parameters": "yes", "plan_cache_mode": "force_generic_plan"} {
-		if !q.Has(k) {
+		switch {
+		case !q.Has(k):
 			q.Set(k, v)
+		case q.Get(k) == "":
+			q.Del(k)
 		}
 	}
 	u.RawQuery = q.Encode()

@@ -63,6 +63,8 @@ func TestURL(t *testing.T) {
 			"postgres://shop@db:5432/shop?binary_parameters=yes&plan_cache_mode=force_generic_plan&sslmode=disable"},
 		{"postgres://shop@db/shop?binary_parameters=no&plan_cache_mode=auto",
 			"postgres://shop@db/shop?binary_parameters=no&plan_cache_mode=auto"},
+		{"postgres://shop@pgbouncer/shop?plan_cache_mode=", // nothing sent to a pooler
+			"postgres://shop@pgbouncer/shop?binary_parameters=yes"},
 		{"::not a url", "::not a url"},
 	} {
 		if got := prepared.URL(c.in); got != c.want {
