@@ -329,8 +329,9 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 	return o, nil
 }
 
-// variantRow is what an order needs to know of a variant it wants.
-type variantRow struct {
+// VariantRow is what an order needs to know of a variant it wants: a row of
+// PlaceSQL.Variants.
+type VariantRow struct {
 	VariantID int64      `db:"variant_id"`
 	ItemID    int64      `db:"item_id"`
 	Title     string     `db:"title"`
@@ -346,7 +347,7 @@ type variantRow struct {
 // priceLines reads what the wanted variants are now: their lines at today's prices and
 // the weeks they are in, or a *ShortageError naming every line that cannot be booked.
 func (s *Store) priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now time.Time) ([]Line, []int64, error) {
-	var rows []variantRow
+	var rows []VariantRow
 	ids := make(pq.Int64Array, len(wants))
 	for i, w := range wants {
 		ids[i] = w.VariantID
@@ -358,7 +359,7 @@ func (s *Store) priceLines(ctx context.Context, tx *sqlx.Tx, wants []Want, now t
 	var short []Shortage
 	var weeks []int64
 	for _, w := range wants {
-		i := slices.IndexFunc(rows, func(r variantRow) bool {
+		i := slices.IndexFunc(rows, func(r VariantRow) bool {
 			return r.VariantID == w.VariantID && r.ItemID == w.ItemID
 		})
 		if i < 0 {

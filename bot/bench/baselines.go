@@ -280,18 +280,7 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, 
 		return err
 	}
 	defer tx.Rollback()
-	var row struct { // what PlaceSQL.Variants returns
-		VariantID int64      `db:"variant_id"`
-		ItemID    int64      `db:"item_id"`
-		Title     string     `db:"title"`
-		Variant   string     `db:"name"`
-		Price     int64      `db:"price"`
-		Hidden    bool       `db:"hidden"`
-		WeekID    int64      `db:"week_id"`
-		Status    string     `db:"status"`
-		ClosesAt  *time.Time `db:"closes_at"`
-		Stock     *int       `db:"stock"`
-	}
+	var row orders.VariantRow
 	if err := stmts.Get(ctx, tx, &row, orders.PlaceSQL.Variants, pq.Int64Array{variantID}); err != nil {
 		return err
 	}
