@@ -361,10 +361,7 @@ func (h *Handlers) shortage(c tele.Context, e *orders.ShortageError) error {
 // amount, the code to write in the transfer and the deadline.
 func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error {
 	// The customer's language's own instructions, if the seller wrote them; else the general ones.
-	instructions, err := h.Shop.Setting(h.req(c).ctx, orders.PaymentKey(h.lang(c)))
-	if errors.Is(err, orders.ErrNotFound) {
-		instructions, err = h.Shop.Setting(h.req(c).ctx, orders.SettingPaymentInstructions)
-	}
+	instructions, err := h.Shop.Setting(h.req(c).ctx, orders.PaymentKey(h.lang(c)), orders.SettingPaymentInstructions)
 	if err != nil && !errors.Is(err, orders.ErrNotFound) {
 		return err
 	}

@@ -24,7 +24,7 @@ import (
 type Shop interface {
 	SeeCustomer(ctx context.Context, p orders.Profile) (orders.Customer, *time.Time, error)
 	SetLanguage(ctx context.Context, id int64, lang string) error
-	Setting(ctx context.Context, key string) (string, error)
+	Setting(ctx context.Context, key string, fallbacks ...string) (string, error)
 	SetSetting(ctx context.Context, key, value string, by int64) error
 }
 

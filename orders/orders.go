@@ -207,12 +207,12 @@ func (s *Store) Place(ctx context.Context, req PlaceRequest) (Order, error) {
 }
 
 // PlaceSQL are the statements Place runs, in this order, in one transaction: Variants;
-// Insert (the order, its lines and its first event); RememberDelivery (returning the
-// customer); outbox.Enqueue's insert of the notices; LockVariants, for several variants
-// only; Reserve (returning how many variants it could take). The benchmark's raw SQL
-// baseline runs them too.
+// Insert (the order, its lines and its first event, and the delivery details the customer
+// gave remembered, returning the customer); outbox.Enqueue's insert of the notices;
+// LockVariants, for several variants only; Reserve (returning how many variants it could
+// take). The benchmark's raw SQL baseline runs them too.
 var PlaceSQL = struct {
-	Variants, Insert, RememberDelivery, LockVariants, Reserve string
+	Variants, Insert, LockVariants, Reserve string
 }{
 	Variants: `SELECT v.id AS variant_id, v.item_id, i.title, v.name, i.price, i.hidden, i.week_id,
     w.status, w.closes_at, v.stock
@@ -232,11 +232,13 @@ WHERE v.id = ANY($1)`,
 ), e AS (
     INSERT INTO order_events (order_id, from_status, to_status, actor, note)
     SELECT o.id, '', 'awaiting_payment', $2, '' FROM o
+), c AS (
+    UPDATE customers SET delivery_name = CASE WHEN $7 = '' THEN delivery_name ELSE $7 END,
+        phone = CASE WHEN $8 = '' THEN phone ELSE $8 END,
+        delivery_address = CASE WHEN $9 = '' THEN delivery_address ELSE $9 END
+    WHERE id = $2 AND EXISTS (SELECT FROM o) RETURNING ` + customerColumns + `
 )
-SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines FROM o`,
-	RememberDelivery: `UPDATE customers SET delivery_name = CASE WHEN $2 = '' THEN delivery_name ELSE $2 END,
-    phone = CASE WHEN $3 = '' THEN phone ELSE $3 END,
-    delivery_address = CASE WHEN $4 = '' THEN delivery_address ELSE $4 END WHERE id = $1 RETURNING ` + customerColumns,
+SELECT o.id, (SELECT array_agg(id ORDER BY id) FROM l) AS lines, ` + customerFields + ` FROM o, c`,
 	LockVariants: `SELECT FROM variants WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`,
 	// An unlimited variant (stock NULL) stays so; its row is still locked, in case a
 	// seller gives it a stock meanwhile.
@@ -287,10 +289,7 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 		cols.titles = append(cols.titles, l.Title)
 		cols.names = append(cols.names, l.VariantName)
 	}
-	var stored struct {
-		ID    int64         `db:"id"`
-		Lines pq.Int64Array `db:"lines"`
-	}
+	var stored PlacedRow
 	err = s.stmts.Get(ctx, tx, &stored, PlaceSQL.Insert,
 		code, req.CustomerID, o.WeekID, req.Currency, total, req.Delivery, req.RecipientName, req.Phone, req.Address,
 		req.Note, req.Key, o.ExpiresAt,
@@ -310,11 +309,7 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 	for i := range lines {
 		lines[i].ID, lines[i].OrderID = stored.Lines[i], o.ID
 	}
-	o.Lines = lines
-	if err := s.stmts.Get(ctx, tx, &o.Customer, PlaceSQL.RememberDelivery,
-		req.CustomerID, req.RecipientName, req.Phone, req.Address); err != nil {
-		return Order{}, fmt.Errorf("orders: remember delivery details: %w", err)
-	}
+	o.Lines, o.Customer = lines, stored.Customer
 	if req.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, req.Notices(o)...); err != nil {
 			return Order{}, err
@@ -327,6 +322,14 @@ func (s *Store) place(ctx context.Context, req PlaceRequest, wants []Want, code 
 		return Order{}, fmt.Errorf("orders: place: %w", err)
 	}
 	return o, nil
+}
+
+// PlacedRow is what PlaceSQL.Insert returns: the order's id, its lines' ids in their
+// order, and its customer.
+type PlacedRow struct {
+	ID       int64         `db:"id"`
+	Lines    pq.Int64Array `db:"lines"`
+	Customer Customer      `db:"customer"`
 }
 
 // VariantRow is what an order needs to know of a variant it wants: a row of
@@ -436,14 +439,17 @@ func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
 const orderColumns = `o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
     o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at`
 
+// customerFields are the columns of a customer (c) as the fields of Order.Customer.
+const customerFields = `c.id AS "customer.id", c.first_name AS "customer.first_name",
+    c.last_name AS "customer.last_name", c.username AS "customer.username",
+    c.telegram_language AS "customer.telegram_language", c.language AS "customer.language",
+    c.phone AS "customer.phone", c.blocked AS "customer.blocked", c.first_seen AS "customer.first_seen",
+    c.last_seen AS "customer.last_seen", c.delivery_name AS "customer.delivery_name",
+    c.delivery_address AS "customer.delivery_address"`
+
 // orderSelect reads orders (o) with their customer (c) and lines in one statement: the
 // lines come as a JSON array of objects keyed by the Go field names.
-const orderSelect = `SELECT ` + orderColumns + `,
-    c.id AS "customer.id", c.first_name AS "customer.first_name", c.last_name AS "customer.last_name",
-    c.username AS "customer.username", c.telegram_language AS "customer.telegram_language",
-    c.language AS "customer.language", c.phone AS "customer.phone", c.blocked AS "customer.blocked",
-    c.first_seen AS "customer.first_seen", c.last_seen AS "customer.last_seen",
-    c.delivery_name AS "customer.delivery_name", c.delivery_address AS "customer.delivery_address",
+const orderSelect = `SELECT ` + orderColumns + `, ` + customerFields + `,
     (SELECT coalesce(json_agg(json_build_object('ID', l.id, 'OrderID', l.order_id, 'ItemID', l.item_id,
         'VariantID', l.variant_id, 'Title', l.title, 'VariantName', l.variant_name, 'UnitPrice', l.unit_price,
         'Quantity', l.quantity) ORDER BY l.id), '[]')

@@ -192,3 +192,53 @@ func TestPlaceLinesAtTodaysPricesAndWhatIsLeft(t *testing.T) {
 		t.Fatalf("after the cut-off: %v; want a shortage marked closed", err)
 	}
 }
+
+// A delivery order remembers the details it went to, for the customer's next checkout; a
+// pickup order, which asks for none, leaves them as they were. A confirmation repeated
+// after its order was placed changes nothing.
+func TestPlaceRemembersDeliveryDetails(t *testing.T) {
+	t.Parallel()
+	s, p := newPlaceShop(t, 1)
+	ctx := context.Background()
+	place := func(key string, req orders.PlaceRequest) orders.Order {
+		t.Helper()
+		req.CustomerID, req.Key, req.Currency, req.Now, req.TTL = 1, key, "VND", time.Now(), time.Hour
+		req.Lines = []orders.Want{{ItemID: p.free, VariantID: p.anySize, Quantity: 1}}
+		o, err := s.Place(ctx, req)
+		if err != nil {
+			t.Fatalf("Place %s: %v", key, err)
+		}
+		return o
+	}
+	check := func(what string, got orders.Customer, name, phone, address string) {
+		t.Helper()
+		if got.ID != 1 || got.FirstName != "Customer 1" || got.DeliveryName != name || got.Phone != phone || got.DeliveryAddress != address {
+			t.Errorf("%s: customer %d %q: %q, %q, %q; want %q, %q, %q", what, got.ID, got.FirstName,
+				got.DeliveryName, got.Phone, got.DeliveryAddress, name, phone, address)
+		}
+		stored, err := s.Customer(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stored.FirstSeen.Equal(got.FirstSeen) || !stored.LastSeen.Equal(got.LastSeen) {
+			t.Errorf("%s: stored customer seen %v–%v, the order's %v–%v", what, stored.FirstSeen, stored.LastSeen, got.FirstSeen, got.LastSeen)
+		}
+		stored.FirstSeen, stored.LastSeen = got.FirstSeen, got.LastSeen
+		if stored != got {
+			t.Errorf("%s: stored customer %+v, the order's %+v", what, stored, got)
+		}
+	}
+	first := place("first", orders.PlaceRequest{Delivery: orders.Shipping, RecipientName: "Lan", Phone: "+84901234567", Address: "12 Lý Thái Tổ"})
+	check("delivery", first.Customer, "Lan", "+84901234567", "12 Lý Thái Tổ")
+	o := place("pickup", orders.PlaceRequest{Delivery: orders.Pickup})
+	check("pickup", o.Customer, "Lan", "+84901234567", "12 Lý Thái Tổ")
+	o = place("second", orders.PlaceRequest{Delivery: orders.Shipping, RecipientName: "Mai", Phone: "+84907654321", Address: "3 Hàng Bông"})
+	check("second delivery", o.Customer, "Mai", "+84907654321", "3 Hàng Bông")
+	again := place("first", orders.PlaceRequest{Delivery: orders.Shipping, RecipientName: "Lan", Phone: "+84901234567", Address: "12 Lý Thái Tổ"})
+	if again.ID != first.ID {
+		t.Errorf("a repeated confirmation placed order %d", again.ID)
+	}
+	if c, err := s.Customer(ctx, 1); err != nil || c.DeliveryName != "Mai" {
+		t.Errorf("after a repeated confirmation: %+v, %v; want Mai's details kept", c, err)
+	}
+}

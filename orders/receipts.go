@@ -68,7 +68,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		DuplicateCode string `db:"duplicate_code"`
 	}
 	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument,
-		o.Status == ReceiptSubmitted); err != nil {
+		o.Status == ReceiptSubmitted, n.CustomerID); err != nil {
 		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
 	}
 	r.ID = stored.ID
@@ -77,11 +77,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		return o, r, nil
 	}
 	r.DuplicateOf, r.DuplicateCode = stored.DuplicateOf, stored.DuplicateCode
-	if o.Status == AwaitingPayment {
-		if err := s.moveTx(ctx, tx, &o, ReceiptSubmitted, n.CustomerID, ""); err != nil {
-			return Order{}, Receipt{}, err
-		}
-	}
+	o.Status = ReceiptSubmitted
 	if n.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, n.Notices(o, r)...); err != nil {
 			return Order{}, Receipt{}, err
@@ -97,9 +93,10 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 // id, $5 its unique id, $6 the SHA-256 of the bytes, $7 whether it came as a file) unless
 // the same picture (by unique id or hash) is stored for that order already and is still
 // waiting for the sellers ($8): a retry after a lost answer is the same receipt, returned
-// as repeated. Sent again after the sellers rejected it, it is a new submission. A new one names the first other
-// order the picture was sent for. The pictures are found by their indexes, whatever the
-// table's size.
+// as repeated. Sent again after the sellers rejected it, it is a new submission. A new one
+// names the first other order the picture was sent for, and moves an order awaiting payment
+// to receipt_submitted, with its event by the customer ($9). The pictures are found by
+// their indexes, whatever the table's size.
 const storeReceipt = `WITH same AS MATERIALIZED (
     SELECT id, order_id FROM receipts WHERE file_unique_id = $5
     UNION
@@ -112,6 +109,12 @@ const storeReceipt = `WITH same AS MATERIALIZED (
     SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
     WHERE NOT ($8::boolean AND EXISTS (SELECT FROM same WHERE order_id = $1))
     RETURNING id
+), moved AS (
+    UPDATE orders SET status = 'receipt_submitted', updated_at = now()
+    WHERE id = $1 AND status = 'awaiting_payment' AND EXISTS (SELECT FROM added) RETURNING id
+), event AS (
+    INSERT INTO order_events (order_id, from_status, to_status, actor, note)
+    SELECT id, 'awaiting_payment', 'receipt_submitted', $9, '' FROM moved
 )
 SELECT coalesce((SELECT id FROM added), (SELECT min(id) FROM same WHERE order_id = $1)) AS id,
     NOT EXISTS (SELECT FROM added) AS repeated,

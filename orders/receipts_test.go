@@ -61,8 +61,12 @@ func TestAddReceipt(t *testing.T) {
 	if n := count(`SELECT count(*) FROM receipts WHERE order_id = $1`, first.ID); n != 1 || notices != 1 {
 		t.Fatalf("%d receipts stored, %d notices; want 1 and 1", n, notices)
 	}
-	if n := count(`SELECT count(*) FROM order_events WHERE order_id = $1 AND to_status = 'receipt_submitted'`, first.ID); n != 1 {
-		t.Fatalf("%d receipt_submitted events, want 1", n)
+	if n := count(`SELECT count(*) FROM order_events WHERE order_id = $1 AND to_status = 'receipt_submitted'
+AND from_status = 'awaiting_payment' AND actor = 1`, first.ID); n != 1 {
+		t.Fatalf("%d receipt_submitted events from awaiting_payment by the customer, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'receipt_submitted'`, first.ID); n != 1 {
+		t.Fatal("the stored order is not receipt_submitted")
 	}
 
 	// The same bytes for the second order: stored, flagged with the first order.
@@ -76,6 +80,9 @@ func TestAddReceipt(t *testing.T) {
 	// A second, different receipt for an order already submitted is kept too.
 	if _, more, err := add(second, []byte("transfer 2"), "u2"); err != nil || more.Repeated || more.DuplicateOf != 0 {
 		t.Fatalf("second receipt: %+v %v", more, err)
+	}
+	if n := count(`SELECT count(*) FROM order_events WHERE order_id = $1`, second.ID); n != 2 {
+		t.Fatalf("%d events after two receipts, want 2: placed, receipt_submitted", n)
 	}
 
 	// Rejected, the order waits for a payment again: the same picture is a new submission

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/lib/pq"
 )
 
 // Shop settings the sellers set by command.
@@ -23,10 +25,13 @@ const MaxSettingLength = 2000
 // ErrTooLong is returned for a setting over MaxSettingLength characters.
 var ErrTooLong = errors.New("orders: text too long")
 
-// Setting returns a shop setting, or ErrNotFound when it was never set.
-func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+// Setting returns a shop setting, or else the first of the fallbacks that is set, or
+// ErrNotFound when none was ever set. It asks once, whatever their number.
+func (s *Store) Setting(ctx context.Context, key string, fallbacks ...string) (string, error) {
+	keys := append(pq.StringArray{key}, fallbacks...)
 	var v string
-	err := s.stmts.Get(ctx, nil, &v, `SELECT value FROM shop_settings WHERE key = $1`, key)
+	err := s.stmts.Get(ctx, nil, &v, `SELECT value FROM shop_settings WHERE key = ANY($1)
+ORDER BY array_position($1, key) LIMIT 1`, keys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}

@@ -78,6 +78,23 @@ func TestSettings(t *testing.T) {
 	if err != nil || got != text+"!" {
 		t.Fatalf("Setting = %q, %v", got, err)
 	}
+	// A language's own instructions come first; the general ones stand in for them.
+	vi := orders.PaymentKey("vi")
+	if got, err := s.Setting(ctx, vi, orders.SettingPaymentInstructions); err != nil || got != text+"!" {
+		t.Fatalf("Setting with a fallback = %q, %v; want the fallback", got, err)
+	}
+	if err := s.SetSetting(ctx, vi, "Chuyển khoản", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Setting(ctx, vi, orders.SettingPaymentInstructions); err != nil || got != "Chuyển khoản" {
+		t.Fatalf("Setting with a fallback = %q, %v; want the language's own", got, err)
+	}
+	if got, err := s.Setting(ctx, orders.SettingPaymentInstructions, vi); err != nil || got != text+"!" {
+		t.Fatalf("Setting with a fallback = %q, %v; want the first key's", got, err)
+	}
+	if _, err := s.Setting(ctx, orders.SettingPickup, orders.PaymentKey("en")); !errors.Is(err, orders.ErrNotFound) {
+		t.Fatalf("unset setting and fallback: %v", err)
+	}
 	long := strings.Repeat("ư", orders.MaxSettingLength+1)
 	if err := s.SetSetting(ctx, orders.SettingPickup, long, 1); !errors.Is(err, orders.ErrTooLong) {
 		t.Errorf("over-long setting: %v", err)

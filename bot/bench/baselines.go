@@ -284,23 +284,16 @@ func placeRawOnce(ctx context.Context, db *sqlx.DB, stmts *prepared.Statements, 
 	if err := stmts.Get(ctx, tx, &row, orders.PlaceSQL.Variants, pq.Int64Array{variantID}); err != nil {
 		return err
 	}
-	var stored struct {
-		ID    int64         `db:"id"`
-		Lines pq.Int64Array `db:"lines"`
-	}
+	var stored orders.PlacedRow
 	if err := stmts.Get(ctx, tx, &stored, orders.PlaceSQL.Insert,
 		string(code), customer, row.WeekID, "VND", row.Price, "pickup", "", "", "", "", key, now.Add(24*time.Hour),
 		pq.Int64Array{itemID}, pq.Int64Array{variantID}, pq.StringArray{row.Title}, pq.StringArray{row.Variant},
 		pq.Int64Array{row.Price}, pq.Int64Array{1}); err != nil {
 		return err
 	}
-	var cust orders.Customer
-	if err := stmts.Get(ctx, tx, &cust, orders.PlaceSQL.RememberDelivery, customer, "", "", ""); err != nil {
-		return err
-	}
 	id := strconv.FormatInt(stored.ID, 10)
 	markup := json.RawMessage(`{"inline_keyboard":[[{"text":"✅ Confirm payment","callback_data":"\foa|` + id + `|paid"},{"text":"✖️ Cancel","callback_data":"\foa|` + id + `|cancel"}]]}`)
-	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: " + cust.Name()
+	text := "🆕 New order " + string(code) + "\nItem (S) × 1 — 100.000 ₫\nPickup\nCustomer: " + stored.Customer.Name()
 	var notices []outbox.Message
 	for _, seller := range sellerIDs {
 		notices = append(notices, outbox.Message{ChatID: seller, Kind: "new_order", OrderID: &stored.ID, Text: text, Markup: markup})
