@@ -126,6 +126,35 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 	noErrors(t, h)
 }
 
+// A seller's notices follow the language they pick, from the next order on.
+func TestSellersGetNoticesInTheLanguageTheyPick(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	lan, minh := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(7101, "Mai", "en")
+	notice := func(s *telegramtest.User, o orders.Order, lang string) {
+		t.Helper()
+		n := s.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+		if !strings.HasPrefix(n.Text, h.text(lang, "notice.new_order")) {
+			t.Errorf("%s's notice of %s: %q; want it in %s", s.FirstName, o.Code, n.Text, lang)
+		}
+	}
+	first := placePickup(t, h, u, dress, "S", 1)
+	notice(lan, first, "vi")
+	notice(minh, first, "en")
+
+	lan.SendText("/language")
+	picker := lan.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "language.choose") })
+	lan.Press(t, picker, "English")
+	lan.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == picker.ID && m.Text == h.text("en", "language.set") })
+	second := placePickup(t, h, u, dress, "S", 1)
+	notice(lan, second, "en")
+	notice(minh, second, "en")
+	noErrors(t, h)
+}
+
 func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	t.Parallel()
 	h := shopHarness(t)

@@ -138,7 +138,8 @@ type Deps struct {
 // Handlers serves every conversation and command.
 type Handlers struct {
 	Deps
-	commands []Command
+	commands    []Command
+	sellerLangs sellerLangs
 	// SellerMenu sets a seller's command menu; called when a seller starts a session,
 	// since Telegram refuses it for a seller who never opened the bot.
 	SellerMenu func(ctx context.Context, userID int64) error
@@ -279,6 +280,7 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 	if err != nil {
 		return err
 	}
+	h.seen(cust.ID)
 	r.restarted = prevSeen != nil
 	r.seen = &cust
 	r.lease.Session = Session{Lang: cust.Language}

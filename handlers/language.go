@@ -33,6 +33,7 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 	if err := h.Shop.SetLanguage(r.ctx, c.Sender().ID, lang); err != nil {
 		return err
 	}
+	h.seen(c.Sender().ID)
 	h.session(c).Lang = lang
 	if err := h.respond(c); err != nil {
 		return err

@@ -49,6 +49,7 @@ func (h *Handlers) Start(c tele.Context) error {
 		if err != nil {
 			return err
 		}
+		h.seen(cust.ID)
 		r.seen = &cust
 	}
 	cust := *r.seen

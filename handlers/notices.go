@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"maps"
 	"strings"
+	"sync"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -32,8 +35,12 @@ func (h *Handlers) adminLangs(c tele.Context) (map[int64]string, error) {
 }
 
 // AdminLanguages is each seller's language: the one they chose, their Telegram one, or
-// the shop's default for a seller who never wrote to the bot.
+// the shop's default for a seller who never wrote to the bot. Every order and receipt
+// needs them, so they are kept for sellerLangsTTL (see sellerLangs).
 func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error) {
+	if langs, ok := h.sellerLangs.get(); ok {
+		return langs, nil
+	}
 	langs := make(map[int64]string, len(h.AdminIDs))
 	for _, id := range h.AdminIDs {
 		langs[id] = h.DefaultLanguage
@@ -45,7 +52,45 @@ func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error)
 	for _, c := range custs {
 		langs[c.ID] = customerLang(c, h.DefaultLanguage)
 	}
+	h.sellerLangs.put(langs)
 	return langs, nil
+}
+
+// sellerLangsTTL is how long the sellers' languages are kept.
+const sellerLangsTTL = 10 * time.Second
+
+// sellerLangs keeps the sellers' languages. A seller who picks a language or starts a
+// session through this process is seen at once (seen); through another process, within
+// sellerLangsTTL.
+type sellerLangs struct {
+	mu     sync.Mutex
+	langs  map[int64]string
+	expiry time.Time
+}
+
+func (l *sellerLangs) get() (map[int64]string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.langs == nil || !time.Now().Before(l.expiry) {
+		return nil, false
+	}
+	return maps.Clone(l.langs), true
+}
+
+func (l *sellerLangs) put(langs map[int64]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.langs, l.expiry = maps.Clone(langs), time.Now().Add(sellerLangsTTL)
+}
+
+// seen forgets the languages kept when a seller may have changed theirs.
+func (h *Handlers) seen(userID int64) {
+	if !h.IsAdmin(userID) {
+		return
+	}
+	h.sellerLangs.mu.Lock()
+	defer h.sellerLangs.mu.Unlock()
+	h.sellerLangs.langs = nil
 }
 
 func customerLang(c orders.Customer, fallback string) string {

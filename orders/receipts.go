@@ -102,8 +102,8 @@ const storeReceipt = `WITH same AS MATERIALIZED (
     UNION
     SELECT id, order_id FROM receipts WHERE sha256 = $6
 ), earlier AS (
-    SELECT o.id, o.code FROM same JOIN orders o ON o.id = same.order_id
-    WHERE same.order_id <> $1 ORDER BY same.id LIMIT 1
+    SELECT o.id, o.code FROM orders o
+    WHERE o.id = (SELECT order_id FROM same WHERE order_id <> $1 ORDER BY id LIMIT 1)
 ), added AS (
     INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
     SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
