@@ -167,42 +167,48 @@ func sleepUntil(ctx context.Context, t time.Time) {
 }
 
 // cpuSnapshot is CPU time used so far by this process, Postgres, Redis and the whole
-// machine.
+// machine, and the time the hypervisor gave the machine's cores to other guests.
 type cpuSnapshot struct {
-	at                           time.Time
-	self, postgres, redis, total time.Duration
+	at                                  time.Time
+	self, postgres, redis, total, steal time.Duration
 }
 
 // cpuUse is the share of one core each used over a window (1 = a whole core); other is
-// what the rest of the machine used, which should be near zero for figures to be trusted.
-type cpuUse struct{ self, postgres, redis, other float64 }
+// what the rest of the machine used and stolen what the hypervisor took, both of which
+// should be near zero for figures to be trusted.
+type cpuUse struct{ self, postgres, redis, other, stolen float64 }
 
 func (c cpuSnapshot) since(d cpuSnapshot) cpuUse {
 	wall := c.at.Sub(d.at).Seconds()
 	if wall <= 0 {
 		return cpuUse{}
 	}
-	u := cpuUse{(c.self - d.self).Seconds() / wall, (c.postgres - d.postgres).Seconds() / wall, (c.redis - d.redis).Seconds() / wall, 0}
+	u := cpuUse{self: (c.self - d.self).Seconds() / wall, postgres: (c.postgres - d.postgres).Seconds() / wall,
+		redis: (c.redis - d.redis).Seconds() / wall, stolen: (c.steal - d.steal).Seconds() / wall}
 	u.other = max(0, (c.total-d.total).Seconds()/wall-u.self-u.postgres-u.redis)
 	return u
 }
 
-// machineCPU is the time all cores spent busy, from /proc/stat (Linux).
-func machineCPU() time.Duration {
+// machineCPU is the time all cores spent busy, and the time stolen from them by the
+// hypervisor, from /proc/stat (Linux).
+func machineCPU() (busy, steal time.Duration) {
 	stat, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	line, _, _ := strings.Cut(string(stat), "\n")
 	fields := strings.Fields(line)
-	var busy int64
+	var busyTicks, stealTicks int64
 	for i, f := range fields[1:] {
 		n, _ := strconv.ParseInt(f, 10, 64)
-		if i != 3 && i != 4 && i < 7 { // not idle, iowait, steal, or guest time (already in user)
-			busy += n
+		switch {
+		case i == 7:
+			stealTicks = n
+		case i != 3 && i != 4 && i < 7: // not idle, iowait, steal, or guest time (already in user)
+			busyTicks += n
 		}
 	}
-	return time.Duration(busy) * 10 * time.Millisecond
+	return time.Duration(busyTicks) * 10 * time.Millisecond, time.Duration(stealTicks) * 10 * time.Millisecond
 }
 
 func readCPU() cpuSnapshot {
@@ -213,7 +219,7 @@ func readCPU() cpuSnapshot {
 	}
 	s.postgres = processesCPU("postgres")
 	s.redis = processesCPU("redis-server")
-	s.total = machineCPU()
+	s.total, s.steal = machineCPU()
 	return s
 }
 

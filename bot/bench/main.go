@@ -195,8 +195,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 					return fmt.Errorf("%s: bot: %w", mode, err)
 				}
 				opened = true
-				progress("  → %.0f customer updates/s, %.1f orders/s at saturation (the rest of the machine %.2f cores); p99 %.1f ms at %.0f/s; Confirm alone %.1f orders/s",
-					f["sat"], f["orders"], f["cpuOther"], f["fixP99"], s.rate, f["burst"])
+				progress("  → %.0f customer updates/s, %.1f orders/s at saturation (the rest of the machine %.2f cores, stolen %.2f); p99 %.1f ms at %.0f/s; Confirm alone %.1f orders/s",
+					f["sat"], f["orders"], f["cpuOther"], f["cpuStolen"], f["fixP99"], s.rate, f["burst"])
 			}
 			byMode[mode] = append(byMode[mode], f)
 		}
@@ -391,6 +391,7 @@ func loadBot(ctx context.Context, st *stage, b *runningBot, s settings, f figure
 	f["pgStmt"], f["pgRT"] = float64(c.PGStatements)/handled, float64(c.PGRoundTrips)/handled
 	f["redisCmd"], f["redisRT"] = float64(c.RedisCommands)/handled, float64(c.RedisRoundTrips)/handled
 	f["cpuSelf"], f["cpuPG"], f["cpuRedis"], f["cpuOther"] = sat.cpu.self, sat.cpu.postgres, sat.cpu.redis, sat.cpu.other
+	f["cpuStolen"] = sat.cpu.stolen
 	f["failures"] = float64(sat.failures)
 	f["paid"] = float64(to.paid-from.paid) / window
 	f["backlog"] = float64(backlog)
@@ -591,6 +592,7 @@ func report(w io.Writer, s settings, modes []string, byMode map[string][]figures
 	row("  Postgres", "%.2f", key("cpuPG"))
 	row("  Redis", "%.2f", key("cpuRedis"))
 	row("  the rest of the machine", "%.2f", key("cpuOther"))
+	row("  stolen by the hypervisor", "%.2f", key("cpuStolen"))
 	row("failed steps (saturation + fixed load)", "%.0f", func(r []figures) float64 { return medianOf(r, "failures") + medianOf(r, "fixFailures") })
 	tw.Flush()
 	if !math.IsNaN(raw) {
