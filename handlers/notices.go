@@ -38,10 +38,11 @@ func (h *Handlers) adminLangs(c tele.Context) (map[int64]string, error) {
 // the shop's default for a seller who never wrote to the bot. Every order and receipt
 // needs them, so they are kept for sellerLangsTTL (see sellerLangs).
 func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error) {
-	if langs, ok := h.sellerLangs.get(); ok {
+	langs, gen := h.sellerLangs.get()
+	if langs != nil {
 		return langs, nil
 	}
-	langs := make(map[int64]string, len(h.AdminIDs))
+	langs = make(map[int64]string, len(h.AdminIDs))
 	for _, id := range h.AdminIDs {
 		langs[id] = h.DefaultLanguage
 	}
@@ -52,7 +53,7 @@ func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error)
 	for _, c := range custs {
 		langs[c.ID] = customerLang(c, h.DefaultLanguage)
 	}
-	h.sellerLangs.put(langs)
+	h.sellerLangs.put(langs, gen)
 	return langs, nil
 }
 
@@ -60,37 +61,47 @@ func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error)
 const sellerLangsTTL = 10 * time.Second
 
 // sellerLangs keeps the sellers' languages. A seller who picks a language or starts a
-// session through this process is seen at once (seen); through another process, within
+// session through this process is seen at once (forget); through another process, within
 // sellerLangsTTL.
 type sellerLangs struct {
 	mu     sync.Mutex
 	langs  map[int64]string
 	expiry time.Time
+	// gen counts forget calls: languages read before one are not kept after it.
+	gen uint64
 }
 
-func (l *sellerLangs) get() (map[int64]string, bool) {
+// get returns a copy of the languages kept, or nil and the generation to put them with.
+func (l *sellerLangs) get() (map[int64]string, uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.langs == nil || !time.Now().Before(l.expiry) {
-		return nil, false
+		return nil, l.gen
 	}
-	return maps.Clone(l.langs), true
+	return maps.Clone(l.langs), l.gen
 }
 
-func (l *sellerLangs) put(langs map[int64]string) {
+// put keeps languages read at generation gen, unless they were forgotten since.
+func (l *sellerLangs) put(langs map[int64]string, gen uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.langs, l.expiry = maps.Clone(langs), time.Now().Add(sellerLangsTTL)
+	if gen == l.gen {
+		l.langs, l.expiry = maps.Clone(langs), time.Now().Add(sellerLangsTTL)
+	}
+}
+
+func (l *sellerLangs) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.langs = nil
+	l.gen++
 }
 
 // seen forgets the languages kept when a seller may have changed theirs.
 func (h *Handlers) seen(userID int64) {
-	if !h.IsAdmin(userID) {
-		return
+	if h.IsAdmin(userID) {
+		h.sellerLangs.forget()
 	}
-	h.sellerLangs.mu.Lock()
-	defer h.sellerLangs.mu.Unlock()
-	h.sellerLangs.langs = nil
 }
 
 func customerLang(c orders.Customer, fallback string) string {

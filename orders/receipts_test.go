@@ -95,6 +95,12 @@ AND from_status = 'awaiting_payment' AND actor = 1`, first.ID); n != 1 {
 		t.Fatalf("same picture after a rejection: %+v %v, order %s, %d notices; want a new receipt, receipt_submitted, 4 notices",
 			again, err, o.Status, notices)
 	}
+	if n := count(`SELECT count(*) FROM orders WHERE id = $1 AND status = 'receipt_submitted'`, first.ID); n != 1 {
+		t.Fatal("the stored order is not receipt_submitted after the receipt sent again")
+	}
+	if n := count(`SELECT count(*) FROM order_events WHERE order_id = $1 AND to_status = 'receipt_submitted'`, first.ID); n != 2 {
+		t.Fatalf("%d receipt_submitted events after a receipt sent again, want 2", n)
+	}
 
 	// Someone else's order; an order already paid.
 	other := place(2, "c")
