@@ -56,13 +56,18 @@ func (o outcome) placed() int {
 }
 
 // percentile of the answer latencies, in milliseconds.
-func (o outcome) percentile(p float64) float64 {
-	if len(o.samples) == 0 {
-		return math.NaN()
+func (o outcome) percentile(p float64) float64 { return o.stepPercentile(p, -1) }
+
+// stepPercentile is percentile for one step's answers (all of them for a negative step).
+func (o outcome) stepPercentile(p float64, step shoppers.Step) float64 {
+	var ls []time.Duration
+	for _, s := range o.samples {
+		if step < 0 || s.Step == step {
+			ls = append(ls, s.Latency)
+		}
 	}
-	ls := make([]time.Duration, len(o.samples))
-	for i, s := range o.samples {
-		ls[i] = s.Latency
+	if len(ls) == 0 {
+		return math.NaN()
 	}
 	slices.Sort(ls)
 	i := int(math.Ceil(p/100*float64(len(ls)))) - 1

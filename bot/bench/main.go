@@ -330,6 +330,9 @@ func loadBot(ctx context.Context, st *stage, b *runningBot, s settings, f figure
 		pace: rate.NewLimiter(rate.Limit(s.rate), 1), atStart: read(&from), atEnd: read(&to)})
 	f["fixRate"] = fixed.perSecond()
 	f["fixP50"], f["fixP95"], f["fixP99"] = fixed.percentile(50), fixed.percentile(95), fixed.percentile(99)
+	for step := range shoppers.Step(shoppers.Steps) {
+		f["fixP99 "+step.String()] = fixed.stepPercentile(99, step)
+	}
 	hb, ha := from.metrics.buckets("shopbot_handler_duration_seconds"), to.metrics.buckets("shopbot_handler_duration_seconds")
 	f["fixBotP50"], f["fixBotP95"], f["fixBotP99"] = histogramQuantile(.5, hb, ha), histogramQuantile(.95, hb, ha), histogramQuantile(.99, hb, ha)
 	f["fixFailures"] = float64(fixed.failures)
@@ -584,6 +587,9 @@ func report(w io.Writer, s settings, modes []string, byMode map[string][]figures
 	row(fmt.Sprintf("offered %.0f updates/s: achieved", s.rate), "%.0f", key("fixRate"))
 	triple(fmt.Sprintf("latency p50/p95/p99 ms at %.0f/s (customer)", s.rate), "fixP50", "fixP95", "fixP99")
 	triple("  same, bot's histogram", "fixBotP50", "fixBotP95", "fixBotP99")
+	for step := range shoppers.Step(shoppers.Steps) {
+		row("  p99 ms of the "+step.String()+" step", "%.1f", key("fixP99 "+step.String()))
+	}
 	row("Postgres statements / update", "%.2f", key("pgStmt"))
 	row("Postgres round trips / update", "%.2f", key("pgRT"))
 	row("Redis commands / update", "%.2f", key("redisCmd"))
