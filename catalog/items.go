@@ -217,15 +217,8 @@ func (s *Store) Item(ctx context.Context, id int64) (Item, error) {
 
 // ItemInWeek returns the item with id, its photos and variants, and its week, read together.
 func (s *Store) ItemInWeek(ctx context.Context, id int64) (Item, Week, error) {
-	var row struct {
-		itemRow
-		Week Week `db:"week"`
-	}
-	err := s.stmts.Get(ctx, nil, &row, itemSelect+`,
-    w.id AS "week.id", w.title AS "week.title", w.status AS "week.status", w.publish_at AS "week.publish_at",
-    w.closes_at AS "week.closes_at", w.published_at AS "week.published_at", w.closed_at AS "week.closed_at",
-    w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"
-FROM items i JOIN weeks w ON w.id = i.week_id WHERE i.id = $1`, id)
+	var row itemWeekRow
+	err := s.stmts.Get(ctx, nil, &row, itemWeekSelect+` WHERE i.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, Week{}, ErrNotFound
 	}
@@ -234,6 +227,48 @@ FROM items i JOIN weeks w ON w.id = i.week_id WHERE i.id = $1`, id)
 	}
 	it, err := row.item()
 	return it, row.Week, err
+}
+
+// ItemOnShow returns an item, its week and the week's items on show in order (the item
+// among them only if it is not hidden), in one statement.
+func (s *Store) ItemOnShow(ctx context.Context, id int64) (Item, Week, []Item, error) {
+	var rows []itemWeekRow
+	if err := s.stmts.Select(ctx, nil, &rows, itemWeekSelect+`
+WHERE i.week_id = (SELECT week_id FROM items WHERE id = $1) AND (NOT i.hidden OR i.id = $1)
+ORDER BY i.position, i.id`, id); err != nil {
+		return Item{}, Week{}, nil, fmt.Errorf("catalog: item and its week's: %w", err)
+	}
+	var it Item
+	shown := make([]Item, 0, len(rows))
+	for _, r := range rows {
+		x, err := r.item()
+		if err != nil {
+			return Item{}, Week{}, nil, err
+		}
+		if x.ID == id {
+			it = x
+		}
+		if !x.Hidden {
+			shown = append(shown, x)
+		}
+	}
+	if it.ID == 0 {
+		return Item{}, Week{}, nil, ErrNotFound
+	}
+	return it, rows[0].Week, shown, nil
+}
+
+// itemWeekSelect reads items (i) with their week (w).
+const itemWeekSelect = itemSelect + `,
+    w.id AS "week.id", w.title AS "week.title", w.status AS "week.status", w.publish_at AS "week.publish_at",
+    w.closes_at AS "week.closes_at", w.published_at AS "week.published_at", w.closed_at AS "week.closed_at",
+    w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"
+FROM items i JOIN weeks w ON w.id = i.week_id`
+
+// itemWeekRow is a row of itemWeekSelect.
+type itemWeekRow struct {
+	itemRow
+	Week Week `db:"week"`
 }
 
 // Items lists a week's items in order, hidden ones only if asked.

@@ -861,6 +861,42 @@ func TestItemChanges(t *testing.T) {
 	}
 }
 
+// An item's card reads the item, its week and the week's items on show at once: a hidden
+// item is found but not listed, and another week's items are not either.
+func TestItemOnShow(t *testing.T) {
+	t.Parallel()
+	s := storeForTest(t)
+	ctx := context.Background()
+	other, err := s.CreateWeek(ctx, "Other", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreateItem(t, s, other.ID, newItem("Elsewhere"))
+	if _, err := s.StartPublishing(ctx, other.ID, time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.CreateWeek(ctx, "Week", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mustCreateItem(t, s, w.ID, newItem("A"))
+	b := mustCreateItem(t, s, w.ID, newItem("B", catalog.VariantSpec{Name: "S", Stock: 2}))
+	c := mustCreateItem(t, s, w.ID, newItem("C"))
+	if err := s.SetHidden(ctx, c.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	it, week, shown, err := s.ItemOnShow(ctx, b.ID)
+	if err != nil || it.ID != b.ID || it.Title != "B" || len(it.Photos) != 1 || len(it.Variants) != 1 || week.ID != w.ID ||
+		week.Title != "Week" || !slices.Equal(itemIDs(shown), []int64{a.ID, b.ID}) {
+		t.Fatalf("ItemOnShow(B) = item %d %q, week %d %q, shown %v, %v; want B in Week among %d, %d",
+			it.ID, it.Title, week.ID, week.Title, itemIDs(shown), err, a.ID, b.ID)
+	}
+	it, _, shown, err = s.ItemOnShow(ctx, c.ID)
+	if err != nil || it.ID != c.ID || !it.Hidden || !slices.Equal(itemIDs(shown), []int64{a.ID, b.ID}) {
+		t.Fatalf("ItemOnShow(hidden C) = item %d hidden %v, shown %v, %v; want C, hidden, not shown", it.ID, it.Hidden, itemIDs(shown), err)
+	}
+}
+
 func TestItemUnknownIDs(t *testing.T) {
 	t.Parallel()
 	s := storeForTest(t)
@@ -877,6 +913,7 @@ func TestItemUnknownIDs(t *testing.T) {
 	}{
 		{"Item", func() error { _, err := s.Item(ctx, unknown); return err }},
 		{"ItemInWeek", func() error { _, _, err := s.ItemInWeek(ctx, unknown); return err }},
+		{"ItemOnShow", func() error { _, _, _, err := s.ItemOnShow(ctx, unknown); return err }},
 		{"PhotoData", func() error { _, err := s.PhotoData(ctx, it.Photos[0].ID+1000); return err }},
 		{"SetStock", func() error { return s.SetStock(ctx, it.Variants[0].ID+1000, ptr(1)) }},
 		{"UpdatePrice", func() error { return s.UpdatePrice(ctx, unknown, 1) }},

@@ -42,9 +42,10 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	ctx := h.req(c).ctx
 	var it catalog.Item
 	var w catalog.Week
+	var items []catalog.Item // the week's on show
 	var err error
 	if itemID != 0 {
-		it, w, err = h.Catalog.ItemInWeek(ctx, itemID)
+		it, w, items, err = h.Catalog.ItemOnShow(ctx, itemID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return c.Send(h.t(c, "start.link_unknown"), h.mainMenu(c))
 		}
@@ -64,11 +65,10 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 		// A link to an item of a week not published yet.
 		return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
 	}
-	items, err := h.Catalog.Items(ctx, w.ID, false)
-	if err != nil {
-		return err
-	}
 	if itemID == 0 {
+		if items, err = h.Catalog.Items(ctx, w.ID, false); err != nil {
+			return err
+		}
 		if channel.WeekClosed(w, h.Now()) {
 			return c.Send(h.t(c, "catalog.closed", locale.Args{"Title": w.Title}), h.mainMenu(c))
 		}

@@ -42,6 +42,7 @@ type Catalog interface {
 	Items(ctx context.Context, weekID int64, withHidden bool) ([]catalog.Item, error)
 	Item(ctx context.Context, id int64) (catalog.Item, error)
 	ItemInWeek(ctx context.Context, id int64) (catalog.Item, catalog.Week, error)
+	ItemOnShow(ctx context.Context, id int64) (catalog.Item, catalog.Week, []catalog.Item, error)
 	ItemsByID(ctx context.Context, ids []int64) ([]catalog.Item, error)
 	CreateItem(ctx context.Context, weekID int64, n catalog.NewItem) (catalog.Item, error)
 	UpdateText(ctx context.Context, id int64, title, description string) error
