@@ -128,6 +128,7 @@ type App struct {
 	server    *http.Server
 	scheduler *scheduler
 	sender    *sender
+	handlers  *handlers.Handlers
 	// jobs are long work started by updates (exports); shutdown waits for them.
 	jobs sync.WaitGroup
 }
@@ -222,6 +223,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		Exporter:          shop,
 		Background:        a.background,
 	})
+	a.handlers = h
 	a.scheduler.handlers = h
 	a.scheduler.outbox = box
 	h.SellerMenu = a.sellerMenu(h)

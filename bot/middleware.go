@@ -9,7 +9,6 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/handlers"
-	"github.com/shopbot/shopbot/locale"
 )
 
 // observe is the outermost middleware: it gives the update a context with a deadline,
@@ -59,12 +58,10 @@ func (a *App) observe(next tele.HandlerFunc) tele.HandlerFunc {
 	}
 }
 
+// apologise tells the person something went wrong, in the language they chose when their
+// session was read before the failure.
 func (a *App) apologise(c tele.Context) {
-	code := ""
-	if u := c.Sender(); u != nil {
-		code = u.LanguageCode
-	}
-	text := a.texts.T(locale.Match(code, a.cfg.DefaultLanguage), "error.internal")
+	text := a.texts.T(a.handlers.SpeaksIn(c), "error.internal")
 	var err error
 	switch {
 	case c.Callback() != nil:

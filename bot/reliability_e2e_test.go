@@ -2,10 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -154,5 +159,57 @@ func TestLogsOfAFullBookingHoldNoPersonalData(t *testing.T) {
 	}
 	if !strings.Contains(logs, `"update_id"`) {
 		t.Error("nothing was logged: the scan proves nothing")
+	}
+}
+
+// panicOnce panics in the Redis command that touches key when its count runs out: a
+// failure nobody foresaw, in the middle of an update.
+type panicOnce struct {
+	key  string
+	left *atomic.Int32 // commands on key still let through; 0: never panics
+}
+
+func (panicOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (p panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if p.left.Load() > 0 && slices.Contains(cmd.Args(), any(p.key)) && p.left.Add(-1) == 0 {
+			panic("test: a failure nobody foresaw")
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// A panic while an update is handled is apologised for in the language the customer
+// chose, not their Telegram one.
+func TestPanicIsApologisedForInTheChosenLanguage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	left := &atomic.Int32{}
+	h.tune = append(h.tune, func(o *bot.Options) { o.RedisHook = panicOnce{key: h.prefix + "session:321", left: left} })
+	h.start()
+	u := h.user(321, "Lan", "en")
+	u.SendText("/language")
+	picker := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "language.choose") })
+	u.Press(t, picker, "Tiếng Việt")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == picker.ID && m.Text == h.text("vi", "language.set") })
+
+	// Once the choice is saved, the next update reads the session, then panics saving it.
+	deadline := time.Now().Add(10 * time.Second)
+	for h.rdb.Exists(context.Background(), h.prefix+"lock:321").Val() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the language choice holds its lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	left.Store(2)
+	u.SendText("/help")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "error.internal") })
+	if !strings.Contains(h.logs.String(), "handler panic") {
+		t.Error("the panic was not logged")
 	}
 }

@@ -200,6 +200,10 @@ func (h *Handlers) req(c tele.Context) *request {
 func (h *Handlers) session(c tele.Context) *Session { return &h.req(c).lease.Session }
 
 // lang is the language to answer c in.
+// SpeaksIn is the language the person behind c is spoken to in: their session's once
+// the Middleware read it, else their Telegram one's, else the shop's default.
+func (h *Handlers) SpeaksIn(c tele.Context) string { return h.lang(c) }
+
 func (h *Handlers) lang(c tele.Context) string {
 	if r, _ := c.Get(requestKey).(*request); r != nil && r.lease.Session.Lang != "" {
 		return r.lease.Session.Lang
