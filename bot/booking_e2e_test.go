@@ -94,10 +94,7 @@ func book(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size 
 func checkoutShipping(t *testing.T, h *harness, u *telegramtest.User, from telegramtest.Message) telegramtest.Message {
 	t.Helper()
 	lang := u.LanguageCode
-	u.Press(t, from, h.text(lang, "cart.checkout_button"))
-	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > from.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
-	})
+	delivery := deliveryQuestion(t, h, u, from)
 	u.Press(t, delivery, h.text(lang, "checkout.shipping_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > delivery.ID && m.Text == h.text(lang, "checkout.name_prompt")
@@ -275,13 +272,7 @@ func TestLastUnitsAreNeverOversold(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			added := book(t, h, people[i], dress, "S", 1)
-			people[i].Press(t, added, h.text("en", "cart.checkout_button"))
-			d := people[i].WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.delivery_prompt") })
-			people[i].Press(t, d, h.text("en", "checkout.pickup_button"))
-			n := people[i].WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
-			people[i].Press(t, n, h.text("en", "checkout.no_note_button"))
-			summaries[i] = people[i].WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") })
+			_, summaries[i] = pickupSummary(t, h, people[i], book(t, h, people[i], dress, "S", 1))
 		}()
 	}
 	wg.Wait()
@@ -499,9 +490,7 @@ func TestCheckoutSurvivesARestart(t *testing.T) {
 	r := h.start()
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(5501, "Tam", "vi")
-	added := book(t, h, u, dress, "S", 1)
-	u.Press(t, added, h.text("vi", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.delivery_prompt") })
+	d := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, d, h.text("vi", "checkout.shipping_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "checkout.name_prompt") })
 	u.SendText("Trần Văn Tâm")
@@ -673,11 +662,7 @@ func TestPickupAddressComesWithTheNoteQuestion(t *testing.T) {
 	}
 
 	u := h.user(5701, "Minh", "en")
-	added := book(t, h, u, dress, "S", 1)
-	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
-	})
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, delivery, h.text("en", "checkout.pickup_button"))
 	m := u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > delivery.ID && strings.Contains(m.Text, h.text("en", "checkout.note_prompt"))

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,15 @@ func photo(t *testing.T, seed int) []byte {
 }
 
 func (h *harness) catalog() *catalog.Store { return catalog.NewStore(h.db) }
+
+// itemCard opens, through /items, a seller's card of the nth item of the week seedWeek made.
+func itemCard(t *testing.T, seller *telegramtest.User, n int) telegramtest.Message {
+	t.Helper()
+	seller.SendText("/items")
+	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
+	seller.Press(t, list, strconv.Itoa(n))
+	return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+}
 
 // seedWeek stores a week being prepared with n items: every third one has three photos.
 func (h *harness) seedWeek(t *testing.T, n int) (catalog.Week, []catalog.Item) {
@@ -412,10 +422,7 @@ func TestPostsFollowStockAndTheCutOff(t *testing.T) {
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
 
 	// The seller sells the last S of the first item: the post says so.
-	seller.SendText("/items")
-	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
-	seller.Press(t, list, "1")
-	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	card := itemCard(t, seller, 1)
 	seller.Press(t, card, h.text("vi", "items.stock_button"))
 	which := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Sửa tồn kho") })
 	seller.Press(t, which, "S: 2")
@@ -483,10 +490,7 @@ func TestSellerReplacesThePhotosOfAnItemNotPostedYet(t *testing.T) {
 	h.start()
 	_, items := h.seedWeek(t, 1)
 	seller := h.user(admin1, "Lan", "vi")
-	seller.SendText("/items")
-	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
-	seller.Press(t, list, "1")
-	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	card := itemCard(t, seller, 1)
 	seller.Press(t, card, h.text("vi", "items.photos_button"))
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Gửi ảnh mới") })
 	fresh := [][]byte{photo(t, 61), photo(t, 62)}
@@ -516,10 +520,7 @@ func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
 	h.start()
 	_, items := h.seedWeek(t, 2)
 	seller := h.user(admin1, "Lan", "vi")
-	seller.SendText("/items")
-	list := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Tuần 10 (") })
-	seller.Press(t, list, "2")
-	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	card := itemCard(t, seller, 2)
 	seller.Press(t, card, h.text("vi", "items.stock_button"))
 	which := seller.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > card.ID && strings.HasPrefix(m.Text, "Sửa tồn kho")

@@ -107,11 +107,7 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(7801, "Tam", "en")
 	o := placePickup(t, h, u, dress, "S", 1)
-	added := book(t, h, u, dress, "S", 1)
-	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	d := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
-	})
+	d := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, d, h.text("en", "checkout.shipping_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > d.ID && m.Text == h.text("en", "checkout.name_prompt")

@@ -26,14 +26,22 @@ func toSummary(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, 
 }
 
 // pickupSummary checks out the cart from the message that added to it, for pickup without
+// deliveryQuestion presses Checkout on the message that added to the cart and returns the
+// question how the order should come.
+func deliveryQuestion(t *testing.T, h *harness, u *telegramtest.User, added telegramtest.Message) telegramtest.Message {
+	t.Helper()
+	lang := u.LanguageCode
+	u.Press(t, added, h.text(lang, "cart.checkout_button"))
+	return u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
+	})
+}
+
 // a note, and returns the delivery question and the order summary.
 func pickupSummary(t *testing.T, h *harness, u *telegramtest.User, added telegramtest.Message) (delivery, summary telegramtest.Message) {
 	t.Helper()
 	lang := u.LanguageCode
-	u.Press(t, added, h.text(lang, "cart.checkout_button"))
-	delivery = u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
-	})
+	delivery = deliveryQuestion(t, h, u, added)
 	u.Press(t, delivery, h.text(lang, "checkout.pickup_button"))
 	n := u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > delivery.ID && m.Text == h.text(lang, "checkout.note_prompt")
