@@ -439,17 +439,19 @@ func markWeeks(ctx context.Context, tx *sqlx.Tx, weeks map[int64]bool) error {
 const orderColumns = `o.id, o.code, o.customer_id, o.week_id, o.status, o.currency, o.total, o.delivery,
     o.recipient_name, o.phone, o.address, o.note, o.expires_at, o.reminded_at, o.created_at`
 
-// customerFields are the columns of a customer (c) as the fields of Order.Customer.
-const customerFields = `c.id AS "customer.id", c.first_name AS "customer.first_name",
-    c.last_name AS "customer.last_name", c.username AS "customer.username",
-    c.telegram_language AS "customer.telegram_language", c.language AS "customer.language",
-    c.phone AS "customer.phone", c.blocked AS "customer.blocked", c.first_seen AS "customer.first_seen",
-    c.last_seen AS "customer.last_seen", c.delivery_name AS "customer.delivery_name",
-    c.delivery_address AS "customer.delivery_address"`
+// customerFields are customerColumns of a customer (c) as the fields of Order.Customer.
+var customerFields = func() string {
+	var fields []string
+	for _, col := range strings.Split(customerColumns, ",") {
+		col = strings.TrimSpace(col)
+		fields = append(fields, `c.`+col+` AS "customer.`+col+`"`)
+	}
+	return strings.Join(fields, ", ")
+}()
 
 // orderSelect reads orders (o) with their customer (c) and lines in one statement: the
 // lines come as a JSON array of objects keyed by the Go field names.
-const orderSelect = `SELECT ` + orderColumns + `, ` + customerFields + `,
+var orderSelect = `SELECT ` + orderColumns + `, ` + customerFields + `,
     (SELECT coalesce(json_agg(json_build_object('ID', l.id, 'OrderID', l.order_id, 'ItemID', l.item_id,
         'VariantID', l.variant_id, 'Title', l.title, 'VariantName', l.variant_name, 'UnitPrice', l.unit_price,
         'Quantity', l.quantity) ORDER BY l.id), '[]')

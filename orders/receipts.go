@@ -92,11 +92,11 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 // storeReceipt stores a receipt ($1 the order, $2 the bytes, $3 the MIME type, $4 the file
 // id, $5 its unique id, $6 the SHA-256 of the bytes, $7 whether it came as a file) unless
 // the same picture (by unique id or hash) is stored for that order already and is still
-// waiting for the sellers ($8): a retry after a lost answer is the same receipt, returned
-// as repeated. Sent again after the sellers rejected it, it is a new submission. A new one
-// names the first other order the picture was sent for, and moves an order awaiting payment
-// to receipt_submitted, with its event by the customer ($9). The pictures are found by
-// their indexes, whatever the table's size.
+// waiting for the sellers ($8): a retry after a lost answer is the same receipt (the latest
+// of that picture for the order), returned as repeated. Sent again after the sellers
+// rejected it, it is a new submission. A new one names the first other order the picture
+// was sent for, and moves an order awaiting payment to receipt_submitted, with its event
+// by the customer ($9). The pictures are found by their indexes, whatever the table's size.
 const storeReceipt = `WITH same AS MATERIALIZED (
     SELECT id, order_id FROM receipts WHERE file_unique_id = $5
     UNION
@@ -116,7 +116,7 @@ const storeReceipt = `WITH same AS MATERIALIZED (
     INSERT INTO order_events (order_id, from_status, to_status, actor, note)
     SELECT id, 'awaiting_payment', 'receipt_submitted', $9, '' FROM moved
 )
-SELECT coalesce((SELECT id FROM added), (SELECT min(id) FROM same WHERE order_id = $1)) AS id,
+SELECT coalesce((SELECT id FROM added), (SELECT max(id) FROM same WHERE order_id = $1)) AS id,
     NOT EXISTS (SELECT FROM added) AS repeated,
     coalesce((SELECT id FROM earlier), 0) AS duplicate_of,
     coalesce((SELECT code FROM earlier), '') AS duplicate_code`

@@ -101,6 +101,10 @@ AND from_status = 'awaiting_payment' AND actor = 1`, first.ID); n != 1 {
 	if n := count(`SELECT count(*) FROM order_events WHERE order_id = $1 AND to_status = 'receipt_submitted'`, first.ID); n != 2 {
 		t.Fatalf("%d receipt_submitted events after a receipt sent again, want 2", n)
 	}
+	// That submission delivered twice is a repeat of it, not of the rejected one.
+	if _, twice, err := add(first, []byte("transfer 1"), "u1"); err != nil || !twice.Repeated || twice.ID != again.ID {
+		t.Fatalf("the new submission again: %+v %v; want receipt %d repeated", twice, err, again.ID)
+	}
 
 	// Someone else's order; an order already paid.
 	other := place(2, "c")

@@ -4,10 +4,12 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +120,9 @@ RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS 
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
+	// RETURNING keeps no order, whatever the subquery's: the sender delivers each chat's
+	// messages in the order of this list.
+	slices.SortFunc(msgs, func(a, b Message) int { return cmp.Compare(a.ID, b.ID) })
 	return msgs, nil
 }
 
