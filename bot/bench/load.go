@@ -228,8 +228,9 @@ func readCPU() cpuSnapshot {
 	return s
 }
 
-// processesCPU adds up the CPU time of the processes named comm, from /proc (Linux; zero
-// elsewhere). The kernel counts in clock ticks of 1/100 s.
+// processesCPU adds up the CPU time of the processes named comm and of their children
+// that exited, from /proc (Linux; zero elsewhere). The kernel counts in clock ticks of
+// 1/100 s.
 func processesCPU(comm string) time.Duration {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var ticks int64
@@ -243,12 +244,16 @@ func processesCPU(comm string) time.Duration {
 			continue
 		}
 		fields := strings.Fields(string(stat[end+1:]))
-		if len(fields) < 13 {
+		if len(fields) < 15 {
 			continue
 		}
-		u, _ := strconv.ParseInt(fields[11], 10, 64) // utime, field 14 of stat
-		k, _ := strconv.ParseInt(fields[12], 10, 64) // stime, field 15
-		ticks += u + k
+		// utime and stime (fields 14 and 15 of stat), and cutime and cstime (16 and 17):
+		// what exited children used, so a backend or an autovacuum worker that ended
+		// during the window still counts, through the postmaster that reaped it.
+		for _, f := range fields[11:15] {
+			n, _ := strconv.ParseInt(f, 10, 64)
+			ticks += n
+		}
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
 }

@@ -88,7 +88,7 @@ func parseSettings(args []string, stdout io.Writer) (settings, error) {
 	fs.IntVar(&s.runs, "runs", 3, "runs of each scenario; the figures are their median")
 	fs.IntVar(&s.sessions, "sessions", 10000, "live sessions for the memory figure")
 	fs.IntVar(&s.steppers, "steppers", 200, "customers taking each step together in the per-step count")
-	fs.StringVar(&s.cpuProfile, "cpuprofile", "", "write CPU profiles of the first saturation window of each mode to `prefix`-polling.pprof and -webhook.pprof")
+	fs.StringVar(&s.cpuProfile, "cpuprofile", "", "write CPU profiles of the first saturation window of each mode to `prefix`-longpolling.pprof and -webhook.pprof")
 	fs.BoolVar(&s.skipMemory, "skip-memory", false, "skip the memory figures (the bot as a child process)")
 	only := fs.String("only", "", "run only these scenarios, comma-separated: fake, echo, bot, steps, memory, raw")
 	modes := fs.String("modes", "long polling,webhook", "intake modes, comma-separated")
@@ -470,8 +470,9 @@ func (st *stage) dropOutbox(ctx context.Context) {
 }
 
 // countSteps has n new customers take each step of the booking together and counts what
-// the bot asked of Postgres and Redis for it, including what the step causes after its
-// answer (releasing the session, delivering the sellers' notices), per update.
+// the bot asked of Postgres and Redis for it, including the session saved after its answer,
+// per update. The sellers' notices it causes are not in it: the outbox sends them at
+// Telegram's pace, one a second per seller, long after the count is taken.
 func countSteps(ctx context.Context, st *stage, n int, out *[shoppers.Steps]Counts) error {
 	people := make([]*shoppers.Shopper, n)
 	for i := range people {
@@ -608,7 +609,7 @@ func report(w io.Writer, s settings, modes []string, byMode map[string][]figures
 
 	stepsRun := steps != [shoppers.Steps]Counts{}
 	if stepsRun {
-		fmt.Fprintf(w, "\nPer step, %d new customers together (long polling), per update, with what the step causes after its answer:\n", s.steppers)
+		fmt.Fprintf(w, "\nPer step, %d new customers together (%s), per update, with the session saved after its answer (not the sellers' notices, sent later at Telegram's pace):\n", s.steppers, modes[0])
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "step\tPG statements\tPG round trips\tRedis commands\tRedis round trips\t")
 		for i, c := range steps {
