@@ -63,6 +63,9 @@ type Options struct {
 	DBDriver string
 	// RedisHook, when set, is added to the Redis client; the benchmark counts commands.
 	RedisHook redis.Hook
+	// APITransport, when set, carries the Bot API calls in place of the bot's own pool of
+	// connections; tests wrap it to make a call fail.
+	APITransport http.RoundTripper
 }
 
 func (o Options) withDefaults() Options {
@@ -114,7 +117,6 @@ type App struct {
 	opts    Options
 	log     *slog.Logger
 	db      *sqlx.DB
-	shop    *orders.Store
 	rdb     *redis.Client
 	bot     *tele.Bot
 	api     *http.Client
@@ -181,7 +183,6 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.server = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 
 	shop := orders.NewStore(a.db)
-	a.shop = shop
 	cat := catalog.NewStore(a.db)
 	box := outbox.NewStore(a.db)
 	a.sender = newSender(a, box)
@@ -381,10 +382,14 @@ func (a *App) connectRedis(ctx context.Context) error {
 }
 
 func (a *App) connectTelegram(ctx context.Context) error {
+	base := a.opts.APITransport
+	if base == nil {
+		base = apiConnections()
+	}
 	a.api = &http.Client{
 		// Longer than a long-poll wait, so getUpdates is never cut short by the client.
 		Timeout:   a.opts.PollTimeout + 30*time.Second,
-		Transport: apiTransport{base: apiConnections(), m: a.metrics},
+		Transport: apiTransport{base: base, m: a.metrics},
 	}
 	b, err := tele.NewBot(tele.Settings{
 		URL:         a.cfg.TelegramAPIURL,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/handlers"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
 	"github.com/shopbot/shopbot/orders"
@@ -680,6 +681,31 @@ func TestPickupAddressComesWithTheNoteQuestion(t *testing.T) {
 	u.Press(t, m, h.text("en", "checkout.no_note_button"))
 	if s := u.WaitFor(t, func(s telegramtest.Message) bool { return s.ID > m.ID && strings.HasPrefix(s.Text, "📋") }); !strings.Contains(s.Text, dress.Title) {
 		t.Errorf("summary %q", s.Text)
+	}
+	noErrors(t, h)
+}
+
+// A Confirm without a summary's key (forged, as no button carries one) places nothing,
+// even in the middle of a checkout, whose key is not drawn until its summary.
+func TestConfirmWithoutASummaryPlacesNothing(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5801, "Minh", "vi")
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
+	u.Press(t, delivery, h.text("vi", "checkout.pickup_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("vi", "checkout.note_prompt")
+	})
+	before := len(u.CallbackAnswers())
+	u.PressData(delivery.ID, "\f"+handlers.UniqueCheckout+"|confirm|")
+	if a := waitAnswers(t, u, before+1); a[before].Text != h.text("vi", "callback.stale") {
+		t.Errorf("a Confirm without a key answered %q", a[before].Text)
+	}
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM orders`); err != nil || n != 0 {
+		t.Fatalf("%d orders, %v; want none", n, err)
 	}
 	noErrors(t, h)
 }

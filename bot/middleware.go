@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -45,8 +46,12 @@ func (a *App) observe(next tele.HandlerFunc) tele.HandlerFunc {
 		}
 		if err := next(c); err != nil {
 			label := "handler"
-			if handlers.Unavailable(err) {
+			var panicked *handlers.PanicError
+			switch {
+			case handlers.Unavailable(err):
 				label = "unavailable"
+			case errors.As(err, &panicked):
+				label = "panic"
 			}
 			a.metrics.errors.WithLabelValues(label).Inc()
 			a.log.Error("update failed", "update_id", c.Update().ID, "type", kind, "user_id", userID, "err", err)
@@ -58,18 +63,8 @@ func (a *App) observe(next tele.HandlerFunc) tele.HandlerFunc {
 	}
 }
 
-// apologise tells the person something went wrong, in the language they chose when their
-// session was read before the failure.
 func (a *App) apologise(c tele.Context) {
-	text := a.texts.T(a.handlers.SpeaksIn(c), "error.internal")
-	var err error
-	switch {
-	case c.Callback() != nil:
-		err = c.Respond(&tele.CallbackResponse{Text: text, ShowAlert: true})
-	case c.Chat() != nil && c.Chat().Type == tele.ChatPrivate:
-		err = c.Send(text)
-	}
-	if err != nil {
+	if err := a.handlers.Apologise(c); err != nil {
 		a.log.Warn("apology not delivered", "err", err)
 	}
 }

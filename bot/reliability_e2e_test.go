@@ -1,7 +1,10 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -206,6 +209,55 @@ func TestPanicIsApologisedForInTheChosenLanguage(t *testing.T) {
 	u.SendText("/help")
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "error.internal") })
 	if !strings.Contains(h.logs.String(), "handler panic") {
+		t.Error("the panic was not logged")
+	}
+}
+
+// panicOnSend panics in the first sendMessage to chat once armed: a failure nobody
+// foresaw, inside a handler.
+type panicOnSend struct {
+	chat  string
+	armed *atomic.Bool
+}
+
+func (p panicOnSend) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/sendMessage") && p.armed.Load() {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if strings.Contains(string(body), `"chat_id":"`+p.chat+`"`) && p.armed.CompareAndSwap(true, false) {
+			panic("test: a failure nobody foresaw")
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A handler that panics is apologised for like any failure, and the person's next update
+// is answered at once: their session is released, not held until the process ends.
+func TestAPanickingHandlerLeavesThePersonFree(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	armed := &atomic.Bool{}
+	h.tune = append(h.tune, func(o *bot.Options) { o.APITransport = panicOnSend{chat: "322", armed: armed} })
+	h.start()
+	u := h.user(322, "Hoa", "ar")
+	u.SendText("/help")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, h.text("ar", "help.customer")) })
+
+	armed.Store(true)
+	u.SendText("/help")
+	apology := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("ar", "error.internal") })
+	start := time.Now()
+	u.SendText("/help")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > apology.ID && strings.HasPrefix(m.Text, h.text("ar", "help.customer"))
+	})
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Errorf("the update after the panic waited %v for the session", waited)
+	}
+	if !strings.Contains(h.logs.String(), "test: a failure nobody foresaw") {
 		t.Error("the panic was not logged")
 	}
 }

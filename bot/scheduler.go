@@ -335,14 +335,12 @@ func (s *scheduler) tellAdmins(ctx context.Context, id string, args locale.Args)
 	}
 }
 
-// adminLang is a seller's language: chosen, Telegram's, or the shop's default.
+// adminLang is a seller's language (Handlers.AdminLanguages), or the shop's default when
+// it cannot be read.
 func (a *App) adminLang(ctx context.Context, id int64) string {
-	c, err := a.shop.Customer(ctx, id)
-	if err != nil {
-		return a.cfg.DefaultLanguage
+	langs, err := a.handlers.AdminLanguages(ctx)
+	if lang, ok := langs[id]; err == nil && ok {
+		return lang
 	}
-	if c.Language != "" {
-		return c.Language
-	}
-	return locale.Match(c.TelegramLanguage, a.cfg.DefaultLanguage)
+	return a.cfg.DefaultLanguage
 }

@@ -259,6 +259,10 @@ func (h *Handlers) deliveryText(lang, delivery, name, phone, address, note strin
 // always gives the same one order, whether the button is tapped twice or the update
 // arrives twice.
 func (h *Handlers) confirm(c tele.Context, key string) error {
+	if key == "" {
+		// Every summary's Confirm carries its key; a checkout has none until its summary.
+		return h.Stale(c)
+	}
 	s := h.session(c)
 	co := s.Checkout
 	var wants []orders.Want

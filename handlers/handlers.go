@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -200,10 +201,6 @@ func (h *Handlers) req(c tele.Context) *request {
 func (h *Handlers) session(c tele.Context) *Session { return &h.req(c).lease.Session }
 
 // lang is the language to answer c in.
-// SpeaksIn is the language the person behind c is spoken to in: their session's once
-// the Middleware read it, else their Telegram one's, else the shop's default.
-func (h *Handlers) SpeaksIn(c tele.Context) string { return h.lang(c) }
-
 func (h *Handlers) lang(c tele.Context) string {
 	if r, _ := c.Get(requestKey).(*request); r != nil && r.lease.Session.Lang != "" {
 		return r.lease.Session.Lang
@@ -259,7 +256,7 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 			}
 		}
 		began := h.Now()
-		err = next(c)
+		err = runHandler(next, c)
 		lease.Session.Seen = began
 		if err != nil {
 			if r.committed {
@@ -277,6 +274,25 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// PanicError is a handler's panic, turned into an error so the person's session is
+// released and they are told as of any failure, instead of their lock being renewed until
+// the process ends.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+
+func runHandler(next tele.HandlerFunc, c tele.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return next(c)
 }
 
 // welcomeBack starts a session: it records the customer and takes their chosen language.
@@ -330,6 +346,18 @@ func (h *Handlers) fail(c tele.Context, err error) error {
 	if Unavailable(err) {
 		id = "error.unavailable"
 	}
+	if sendErr := h.tell(c, id); sendErr != nil {
+		err = fmt.Errorf("%w (and telling the user failed: %w)", err, sendErr)
+	}
+	return &ReportedError{Err: err}
+}
+
+// Apologise tells the person behind c that something went wrong, in their language (the
+// one they chose, once their session was read): for a failure outside the handlers.
+func (h *Handlers) Apologise(c tele.Context) error { return h.tell(c, "error.internal") }
+
+// tell says text id: as the answer to a button not answered yet, else in the chat.
+func (h *Handlers) tell(c tele.Context, id string) error {
 	text := h.t(c, id)
 	var sendErr error
 	answered := false
@@ -343,10 +371,7 @@ func (h *Handlers) fail(c tele.Context, err error) error {
 		// A button already answered before the failure: say it in the chat instead.
 		sendErr = c.Send(text)
 	}
-	if sendErr != nil {
-		err = fmt.Errorf("%w (and telling the user failed: %w)", err, sendErr)
-	}
-	return &ReportedError{Err: err}
+	return sendErr
 }
 
 // IsReported reports whether the person was already told about err.
