@@ -625,8 +625,8 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 	noErrors(t, h)
 }
 
-// A customer who owes a payment and sends a file the bot cannot keep as a receipt is told
-// which kinds it can; nothing is stored.
+// A customer who owes a payment and sends a file the bot cannot keep as a receipt (a Word
+// file, a video, a voice note) is told which kinds it can; nothing is stored.
 func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
 	t.Parallel()
 	h := shopHarness(t)
@@ -639,10 +639,20 @@ func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
 	if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from }); m.Text != h.text("ar", "receipt.wrong_kind") {
 		t.Errorf("a .docx receipt answered %q", m.Text)
 	}
+	for _, send := range []struct {
+		kind string
+		send func() telegramtest.Sent
+	}{{"video", u.SendVideo}, {"voice note", u.SendVoice}} {
+		from := lastID(u)
+		send.send()
+		if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from }); m.Text != h.text("ar", "receipt.wrong_kind") {
+			t.Errorf("a %s from a customer who owes a payment answered %q", send.kind, m.Text)
+		}
+	}
 	var receipts int
 	h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
 	if receipts != 0 {
-		t.Errorf("%d receipts stored from a .docx", receipts)
+		t.Errorf("%d receipts stored from a .docx, a video and a voice note", receipts)
 	}
 	noErrors(t, h)
 }

@@ -272,6 +272,10 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("voice: %q", m.Text)
 	}
+	u.SendVideo()
+	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+		t.Errorf("video: %q", m.Text)
+	}
 
 	// Every main-menu button answers.
 	u.SendText("/start")

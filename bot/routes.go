@@ -76,6 +76,13 @@ func callbacks(h *handlers.Handlers) []callback {
 	}
 }
 
+// Files a person sends: a step may keep them (an item's photos, a receipt), and someone
+// who owes a payment and sends a video or a voice note of it is told which kinds of
+// receipt the bot keeps.
+var mediaKinds = []string{
+	tele.OnPhoto, tele.OnDocument, tele.OnVideo, tele.OnAnimation, tele.OnVideoNote, tele.OnVoice, tele.OnAudio,
+}
+
 // Messages no step can use get a helpful answer rather than silence.
 var unexpectedKinds = []string{
 	tele.OnMedia, tele.OnLocation, tele.OnVenue, tele.OnDice, tele.OnPoll, tele.OnGame,
@@ -105,8 +112,9 @@ func (a *App) register(h *handlers.Handlers) {
 		}
 	}
 	a.bot.Handle(tele.OnText, h.Text)
-	a.bot.Handle(tele.OnPhoto, h.Media)
-	a.bot.Handle(tele.OnDocument, h.Media)
+	for _, kind := range mediaKinds {
+		a.bot.Handle(kind, h.Media)
+	}
 	a.bot.Handle(tele.OnContact, h.Contact)
 	a.bot.Handle(tele.OnEdited, h.Edited)
 	a.bot.Handle(tele.OnCallback, h.Stale)

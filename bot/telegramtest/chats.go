@@ -163,6 +163,7 @@ type message struct {
 	document        *storedFile
 	sticker         *storedFile
 	voice           *storedFile
+	video           *storedFile
 	contact         *wireContact
 	location        *wireLocation
 	mediaGroupID    string
@@ -176,7 +177,7 @@ type message struct {
 }
 
 func (m *message) hasMedia() bool {
-	return m.photo != nil || m.document != nil || m.sticker != nil || m.voice != nil
+	return m.photo != nil || m.document != nil || m.sticker != nil || m.voice != nil || m.video != nil
 }
 
 // version is the snapshot kept as an earlier state; it does not repeat the
@@ -286,6 +287,9 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 	}
 	if f := m.voice; f != nil {
 		w.Voice = &wireVoice{FileID: f.id, FileUniqueID: f.uniqueID, Duration: 1, MimeType: f.mime, FileSize: len(f.data)}
+	}
+	if f := m.video; f != nil {
+		w.Video = &wireVideo{FileID: f.id, FileUniqueID: f.uniqueID, Width: 720, Height: 1280, Duration: 3, MimeType: f.mime, FileSize: len(f.data)}
 	}
 	if m.replyTo != nil {
 		r := *s.wireMessage(m.replyTo)

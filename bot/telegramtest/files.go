@@ -20,6 +20,7 @@ const (
 	kindDocument = "document"
 	kindSticker  = "sticker"
 	kindVoice    = "voice"
+	kindVideo    = "video"
 
 	maxPhotoUpload = 10 << 20
 	maxDownload    = 20 << 20
@@ -54,9 +55,10 @@ var fileIDPrefix = map[string]string{
 	kindDocument: "BQACAgIAAxkBAAI",
 	kindSticker:  "CAACAgIAAxkBAAI",
 	kindVoice:    "AwACAgIAAxkBAAI",
+	kindVideo:    "BAACAgIAAxkBAAI",
 }
 
-var fileExt = map[string]string{kindPhoto: ".jpg", kindSticker: ".webp", kindVoice: ".oga"}
+var fileExt = map[string]string{kindPhoto: ".jpg", kindSticker: ".webp", kindVoice: ".oga", kindVideo: ".mp4"}
 
 // addFileLocked stores a file; ext (with its dot, or empty for the kind's usual one) ends
 // its download path, as on Telegram.

@@ -261,6 +261,15 @@ func (u *User) SendVoice() Sent {
 	return u.s.personMessageLocked(u.chat, u, &message{voice: f}, "message")
 }
 
+// SendVideo sends a short video, as a person filming a receipt on a screen might.
+func (u *User) SendVideo() Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	f := u.s.addFileLocked(kindVideo, []byte("\x00\x00\x00\x18ftypmp42video"), "")
+	f.mime = "video/mp4"
+	return u.s.personMessageLocked(u.chat, u, &message{video: f}, "message")
+}
+
 // EditText edits one of the person's own text messages (an edited_message update).
 func (u *User) EditText(messageID int, text string) Sent {
 	u.s.mu.Lock()

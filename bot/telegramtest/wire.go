@@ -71,6 +71,16 @@ type wireVoice struct {
 	FileSize     int    `json:"file_size,omitempty"`
 }
 
+type wireVideo struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	Duration     int    `json:"duration"`
+	MimeType     string `json:"mime_type,omitempty"`
+	FileSize     int    `json:"file_size,omitempty"`
+}
+
 type wireContact struct {
 	PhoneNumber string `json:"phone_number"`
 	FirstName   string `json:"first_name"`
@@ -99,6 +109,7 @@ type wireMessage struct {
 	Document        *wireDocument   `json:"document,omitempty"`
 	Sticker         *wireSticker    `json:"sticker,omitempty"`
 	Voice           *wireVoice      `json:"voice,omitempty"`
+	Video           *wireVideo      `json:"video,omitempty"`
 	Contact         *wireContact    `json:"contact,omitempty"`
 	Location        *wireLocation   `json:"location,omitempty"`
 	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
