@@ -198,6 +198,11 @@ func TestSellerSetsPaymentTextAcrossARestart(t *testing.T) {
 	if m := seller.Next(t); m.Text != h.text("vi", "expect.text") {
 		t.Errorf("sticker at a text step: %q", m.Text)
 	}
+	// A Share my phone keyboard left on the seller's screen from a checkout of their own.
+	seller.SendContact("+84912345678")
+	if m := seller.Next(t); m.Text != h.text("vi", "expect.text") || !m.RemoveKeyboard {
+		t.Errorf("a shared phone at a text step: %q (keyboard removed: %v)", m.Text, m.RemoveKeyboard)
+	}
 	seller.SendText(strings.Repeat("x", orders.MaxSettingLength+1))
 	if m := seller.Next(t); m.Text != h.text("vi", "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}) {
 		t.Errorf("over-long text: %q", m.Text)

@@ -196,7 +196,11 @@ func (h *Handlers) Contact(c tele.Context) error {
 	contact := c.Message().Contact
 	if s.Step != StepCheckoutPhone || s.Checkout == nil {
 		// A Share my phone keyboard left from a checkout given up: answer, and take it away.
-		return c.Send(h.t(c, "unexpected.message"), &tele.ReplyMarkup{RemoveKeyboard: true})
+		id := "unexpected.message"
+		if hint := stepHint(s.Step); hint != "" && s.Step != StepCheckoutPhone {
+			id = hint // what the step they are in now waits for
+		}
+		return c.Send(h.t(c, id), &tele.ReplyMarkup{RemoveKeyboard: true})
 	}
 	if contact.UserID != 0 && contact.UserID != c.Sender().ID {
 		// Someone else's card: ask for the recipient's number typed instead.

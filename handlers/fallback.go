@@ -87,20 +87,30 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 		}
 		s.IgnoredAlbum = m.AlbumID
 	}
-	switch {
-	case s.Step == StepItemPhotos:
-		return c.Send(h.t(c, "newitem.photo_expected"))
-	case s.Step == StepQuantity:
-		return c.Send(h.t(c, "cart.quantity_invalid"))
-	case s.Step == StepCheckoutPhone:
-		return c.Send(h.t(c, "checkout.phone_invalid"))
-	case sellerStep(s.Step) && s.Step != StepItemPreview,
-		s.Step == StepCheckoutName, s.Step == StepCheckoutAddress, s.Step == StepCheckoutNote:
-		return c.Send(h.t(c, "expect.text"))
-	case h.req(c).restarted:
+	if id := stepHint(s.Step); id != "" {
+		return c.Send(h.t(c, id))
+	}
+	if h.req(c).restarted {
 		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))
+}
+
+// stepHint names the message that says what a step waits for, for a step that waits for
+// something typed or sent.
+func stepHint(step Step) string {
+	switch {
+	case step == StepItemPhotos:
+		return "newitem.photo_expected"
+	case step == StepQuantity:
+		return "cart.quantity_invalid"
+	case step == StepCheckoutPhone:
+		return "checkout.phone_invalid"
+	case sellerStep(step) && step != StepItemPreview,
+		step == StepCheckoutName, step == StepCheckoutAddress, step == StepCheckoutNote:
+		return "expect.text"
+	}
+	return ""
 }
 
 // Edited answers a message the person edited: the bot reads what is sent, not edits, so
