@@ -538,3 +538,101 @@ func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// An item half added is not lost when the seller turns to something else (another
+// command, a notice's button): /newitem offers to go on with it where it was left, or to
+// start a new one. /cancel drops it.
+func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withEnv("SHOP_CURRENCY", "VND"))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	photos := [][]byte{photo(t, 11), photo(t, 12)}
+	// reply does something and returns the bot's first message after it.
+	reply := func(do func()) telegramtest.Message {
+		t.Helper()
+		from := lastID(seller)
+		do()
+		return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from })
+	}
+	say := func(text string) telegramtest.Message { return reply(func() { seller.SendText(text) }) }
+	sendPhoto := func(i int) telegramtest.Message { return reply(func() { seller.SendPhoto(photos[i], "") }) }
+	press := func(m telegramtest.Message, button string) telegramtest.Message {
+		t.Helper()
+		return reply(func() { seller.Press(t, m, h.text("vi", button)) })
+	}
+	photosPrompt := h.text("vi", "newitem.photos_prompt")
+	pricePrompt := h.text("vi", "newitem.price_prompt", locale.Args{"Currency": "VND", "Example": "150000, 150k"})
+
+	say("/newitem")
+	sendPhoto(0)
+	progress := sendPhoto(1)
+	press(progress, "newitem.done_button")
+	if m := say("Váy hoa <mùa hè>"); m.Text != pricePrompt {
+		t.Fatalf("after the name: %q", m.Text)
+	}
+
+	// Something else comes first; a price typed after it is not taken for the item.
+	say("/start")
+	if m := say("120000"); m.Text == pricePrompt || m.Text == h.text("vi", "newitem.description_prompt") {
+		t.Fatalf("a price typed after /start went to the item: %q", m.Text)
+	}
+
+	offer := say("/newitem")
+	if want := h.text("vi", "newitem.unfinished", locale.Args{"Item": "Váy hoa <mùa hè>"}); offer.Text != want {
+		t.Fatalf("/newitem with an item unfinished: %q, want %q", offer.Text, want)
+	}
+	if m := press(offer, "newitem.resume_button"); m.Text != pricePrompt {
+		t.Fatalf("going on with the item: %q", m.Text)
+	}
+	say("120000")
+	say("Vải lanh")
+	from := lastID(seller)
+	seller.SendText("M:3")
+	preview := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("vi", "newitem.preview") })
+	// The offer's buttons have done their work.
+	before := len(seller.CallbackAnswers())
+	seller.Press(t, offer, h.text("vi", "newitem.fresh_button"))
+	if a := waitAnswers(t, seller, before+1); a[before].Text != h.text("vi", "callback.stale") {
+		t.Errorf("a second press on the offer: %q", a[before].Text)
+	}
+	if m := press(preview, "newitem.save_button"); !strings.HasPrefix(m.Text, "Đã lưu vào") {
+		t.Fatalf("save: %q", m.Text)
+	}
+
+	w, err := h.catalog().UpcomingWeek(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := h.catalog().Items(context.Background(), w.ID, true)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items %v, %v", items, err)
+	}
+	if it := items[0]; it.Title != "Váy hoa <mùa hè>" || it.Price != 120000 || len(it.Photos) != 2 || it.Description != "Vải lanh" {
+		t.Errorf("stored item %q, price %d, %d photos, description %q", it.Title, it.Price, len(it.Photos), it.Description)
+	}
+
+	// A saved item is not offered again, nor one the seller cancelled.
+	if m := say("/newitem"); m.Text != photosPrompt {
+		t.Fatalf("/newitem after saving: %q", m.Text)
+	}
+	sendPhoto(0)
+	say("/cancel")
+	if m := say("/newitem"); m.Text != photosPrompt {
+		t.Fatalf("/newitem after /cancel: %q", m.Text)
+	}
+	// One left for a new one is dropped; a new one left before its first photo is not kept.
+	sendPhoto(1)
+	offer = say("/newitem")
+	if want := h.texts.N("vi", "newitem.untitled", 1); !strings.Contains(offer.Text, want) {
+		t.Fatalf("/newitem with an untitled item unfinished: %q lacks %q", offer.Text, want)
+	}
+	if m := press(offer, "newitem.fresh_button"); m.Text != photosPrompt {
+		t.Fatalf("starting a new one: %q", m.Text)
+	}
+	say("/week")
+	if m := say("/newitem"); m.Text != photosPrompt {
+		t.Errorf("/newitem after an empty item was left: %q", m.Text)
+	}
+	noErrors(t, h)
+}

@@ -20,13 +20,14 @@ func (h *Handlers) Text(c tele.Context) error {
 			s.Reset()
 			return c.Send(h.t(c, "step.expired"))
 		}
+		if newItemStep(s.Step) {
+			return h.itemText(c)
+		}
 		switch s.Step {
 		case StepSetPayment:
 			return h.saveSetting(c, paymentForm)
 		case StepSetPickup:
 			return h.saveSetting(c, pickupForm)
-		case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview:
-			return h.itemText(c)
 		case StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants:
 			return h.editItemText(c)
 		case StepWeekSchedule, StepWeekTitle, StepRule:

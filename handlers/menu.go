@@ -124,7 +124,7 @@ func (h *Handlers) Cancel(c tele.Context) error {
 	if s.Step == StepNone {
 		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
 	}
-	s.Reset()
+	s.dropItem()
 	return c.Send(h.t(c, "cancel.done"), h.mainMenu(c))
 }
 

@@ -27,18 +27,65 @@ const (
 	niEdit      = "edit"
 	niDiscard   = "discard"
 	niField     = "f:" // followed by the field to edit
+	niResume    = "resume"
+	niFresh     = "fresh"
 )
 
 // maxPhotoBytes is Telegram's upload limit for a photo: a stored copy must be sendable.
 const maxPhotoBytes = 10 << 20
 
-// NewItem starts adding an item: photos first.
+// NewItem starts adding an item, photos first, or offers to go on with one left unfinished.
 func (h *Handlers) NewItem(c tele.Context) error {
 	s := h.session(c)
 	s.Reset()
+	if sh := s.Shelved; sh != nil {
+		name := sh.Draft.Title // escaped as the text is made
+		if name == "" {
+			name = h.Texts.N(h.lang(c), "newitem.untitled", len(sh.Draft.Photos))
+		}
+		m := &tele.ReplyMarkup{}
+		m.Inline(m.Row(m.Data(h.t(c, "newitem.resume_button"), UniqueNewItem, niResume),
+			m.Data(h.t(c, "newitem.fresh_button"), UniqueNewItem, niFresh)))
+		return c.Send(h.t(c, "newitem.unfinished", locale.Args{"Item": name}), m)
+	}
+	return h.startItem(c)
+}
+
+func (h *Handlers) startItem(c tele.Context) error {
+	s := h.session(c)
 	s.Item = &ItemDraft{}
 	s.Step = StepItemPhotos
 	return c.Send(h.t(c, "newitem.photos_prompt"))
+}
+
+// shelfButton takes up the shelved item where it was left, or drops it for a new one.
+func (h *Handlers) shelfButton(c tele.Context, data string) error {
+	s := h.session(c)
+	sh := s.Shelved
+	if sh == nil {
+		return h.Stale(c)
+	}
+	if err := h.respond(c); err != nil {
+		return err
+	}
+	s.Shelved = nil
+	s.Reset() // shelves an item begun since, if any
+	if data == niFresh {
+		return h.startItem(c)
+	}
+	d := sh.Draft
+	d.AlbumID, d.ProgressID = "", 0
+	s.Item, s.Step = d, sh.Step
+	switch sh.Step {
+	case StepItemPreview:
+		return h.itemPreview(c)
+	case StepItemPhotos:
+		if len(d.Photos) == 0 {
+			return c.Send(h.t(c, "newitem.photos_prompt"))
+		}
+		return c.Send(h.Texts.N(h.lang(c), "newitem.photos_count", len(d.Photos)), h.doneMarkup(c))
+	}
+	return h.askItemStep(c, sh.Step)
 }
 
 func (h *Handlers) doneMarkup(c tele.Context) *tele.ReplyMarkup {
@@ -102,11 +149,14 @@ func isImageMIME(mime string) bool {
 // NewItemButton serves the buttons of the /newitem conversation.
 func (h *Handlers) NewItemButton(c tele.Context) error {
 	s := h.session(c)
+	data := c.Callback().Data
+	if data == niResume || data == niFresh {
+		return h.shelfButton(c, data)
+	}
 	d := s.Item
 	if d == nil {
 		return h.Stale(c)
 	}
-	data := c.Callback().Data
 	if err := h.respond(c); err != nil {
 		return err
 	}
@@ -130,7 +180,7 @@ func (h *Handlers) NewItemButton(c tele.Context) error {
 	case data == niEdit && s.Step == StepItemPreview:
 		return c.Send(h.t(c, "newitem.edit_which"), h.fieldMarkup(c))
 	case data == niDiscard && s.Step == StepItemPreview:
-		s.Reset()
+		s.dropItem()
 		return c.Send(h.t(c, "newitem.discarded"), h.mainMenu(c))
 	case strings.HasPrefix(data, niField) && s.Step == StepItemPreview:
 		step := Step(strings.TrimPrefix(data, niField))
@@ -425,7 +475,7 @@ func (h *Handlers) saveItem(c tele.Context) error {
 	if _, err := h.Catalog.CreateItem(ctx, week.ID, n); err != nil {
 		return err
 	}
-	s.Reset()
+	s.dropItem()
 	h.committed(c)
 	if live {
 		h.kick()

@@ -84,8 +84,17 @@ type Session struct {
 	Broadcast *BroadcastDraft `json:"broadcast,omitempty"`
 	// PendingReceipt is a receipt waiting for the customer to say which order it pays.
 	PendingReceipt *DraftPhoto `json:"pending_receipt,omitempty"`
+	// Shelved is an item the seller was adding when something else took them away: a
+	// notice's button, another command. /newitem offers to go on with it.
+	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
 	// Seen is when the person's last update came in.
 	Seen time.Time `json:"seen,omitzero"`
+}
+
+// ShelvedItem is an unfinished item draft and the step it was at.
+type ShelvedItem struct {
+	Draft *ItemDraft `json:"draft"`
+	Step  Step       `json:"step"`
 }
 
 // overwriteSteps replace what customers see (payment instructions, a price, the weekly
@@ -156,9 +165,28 @@ type DraftPhoto struct {
 	Document bool `json:"document,omitempty"`
 }
 
-// Reset ends the current conversation, keeping what outlives it: the language and the cart.
+// Reset ends the current conversation, keeping what outlives it: the language, the cart
+// and an item the seller was adding, shelved for /newitem to take up again.
 func (s *Session) Reset() {
-	*s = Session{Lang: s.Lang, Cart: s.Cart}
+	shelved := s.Shelved
+	if d := s.Item; d != nil && s.EditItem == 0 && newItemStep(s.Step) && (len(d.Photos) > 0 || d.Title != "") {
+		shelved = &ShelvedItem{Draft: d, Step: s.Step}
+	}
+	*s = Session{Lang: s.Lang, Cart: s.Cart, Shelved: shelved}
+}
+
+// dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.
+func (s *Session) dropItem() {
+	s.Item = nil
+	s.Reset()
+}
+
+func newItemStep(step Step) bool {
+	switch step {
+	case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview:
+		return true
+	}
+	return false
 }
 
 // ErrBusy is returned when a person's lock could not be taken before the context ended.
