@@ -719,3 +719,51 @@ func TestConfirmWithoutASummaryPlacesNothing(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// Browsing the catalog in the bot: Previous and Next turn the card in place, photo,
+// caption and buttons, rather than adding a card to the chat at every press; the turned
+// card books like any other.
+func TestCatalogCardsTurnInPlace(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, bag := liveShop(t, h, map[string]int{"S": 2, "bag": 3})
+	u := h.user(5501, "Ana", "en")
+	u.SendText("/start")
+	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return len(m.Buttons()) > 0 })
+	u.Press(t, menu, h.text("en", "menu.browse"))
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
+	if !strings.Contains(card.Caption, dress.Title) || !strings.Contains(card.Caption, h.text("en", "catalog.position", locale.Args{"N": 1, "Total": 2})) {
+		t.Fatalf("first card: %q", card.Caption)
+	}
+	shows := func(m telegramtest.Message, it catalog.Item, n int) bool {
+		return m.Photo != nil && bytes.Equal(m.Photo.Data, photo(t, n)) && strings.Contains(m.Caption, it.Title) &&
+			strings.Contains(m.Caption, h.text("en", "catalog.position", locale.Args{"N": n, "Total": 2}))
+	}
+	for i, want := range []struct {
+		button string
+		item   catalog.Item
+		n      int
+	}{{"catalog.next", bag, 2}, {"catalog.next", dress, 1}, {"catalog.prev", bag, 2}} {
+		u.Press(t, card, h.text("en", want.button))
+		card = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == i+1 })
+		if !shows(card, want.item, want.n) {
+			t.Fatalf("after %d presses the card shows %q", i+1, card.Caption)
+		}
+	}
+	photos := 0
+	for _, m := range u.Messages() {
+		if m.Photo != nil {
+			photos++
+		}
+	}
+	if photos != 1 {
+		t.Errorf("%d photo messages in the chat after turning the card three times", photos)
+	}
+	// The bag's card, turned to, books the bag.
+	u.Press(t, card, h.text("en", "cart.add_button"))
+	if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID }); !strings.Contains(m.Text, bag.Title) {
+		t.Errorf("booking from a turned card: %q", m.Text)
+	}
+	noErrors(t, h)
+}

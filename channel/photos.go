@@ -26,19 +26,7 @@ func SendPhotos(ctx context.Context, b *tele.Bot, store PhotoStore, to tele.Reci
 	if len(photos) == 0 {
 		return nil, errors.New("channel: no photos")
 	}
-	send := func(upload bool) ([]tele.Message, error) {
-		files := make([]tele.File, len(photos))
-		for i, ph := range photos {
-			if ph.FileID != "" && !upload {
-				files[i] = tele.File{FileID: ph.FileID}
-				continue
-			}
-			data, err := store.PhotoData(ctx, ph.ID)
-			if err != nil {
-				return nil, err
-			}
-			files[i] = tele.FromReader(bytes.NewReader(data))
-		}
+	return byIDOrUpload(ctx, store, photos, func(files []tele.File) ([]tele.Message, error) {
 		var msgs []tele.Message
 		err := pace(ctx, func() error {
 			if len(files) == 1 {
@@ -65,6 +53,53 @@ func SendPhotos(ctx context.Context, b *tele.Bot, store PhotoStore, to tele.Reci
 			return err
 		})
 		return msgs, err
+	})
+}
+
+// EditPhoto puts another photo, caption and markup on a message that shows one photo, by
+// Telegram file id or, if Telegram does not know it, by the stored copy.
+func EditPhoto(ctx context.Context, b *tele.Bot, store PhotoStore, msg tele.Editable, photo catalog.Photo,
+	caption string, markup *tele.ReplyMarkup) error {
+	_, err := byIDOrUpload(ctx, store, []catalog.Photo{photo}, func(files []tele.File) ([]tele.Message, error) {
+		var opts []any
+		if markup != nil {
+			opts = append(opts, markup)
+		}
+		m, err := b.EditMedia(msg, &tele.Photo{File: files[0], Caption: caption}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return []tele.Message{*m}, nil
+	})
+	return err
+}
+
+// byIDOrUpload makes a call with the photos as Telegram file ids where they have one, and
+// again with the stored copies if Telegram does not know an id. It keeps the ids of what
+// the call sent, message by message.
+func byIDOrUpload(ctx context.Context, store PhotoStore, photos []catalog.Photo,
+	call func([]tele.File) ([]tele.Message, error)) ([]tele.Message, error) {
+	files := func(upload bool) ([]tele.File, error) {
+		out := make([]tele.File, len(photos))
+		for i, ph := range photos {
+			if ph.FileID != "" && !upload {
+				out[i] = tele.File{FileID: ph.FileID}
+				continue
+			}
+			data, err := store.PhotoData(ctx, ph.ID)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = tele.FromReader(bytes.NewReader(data))
+		}
+		return out, nil
+	}
+	send := func(upload bool) ([]tele.Message, error) {
+		f, err := files(upload)
+		if err != nil {
+			return nil, err
+		}
+		return call(f)
 	}
 	msgs, err := send(false)
 	if err != nil && UnknownFile(err) {

@@ -23,7 +23,8 @@ func (h *Handlers) Browse(c tele.Context) error {
 	return h.showCard(c, 0)
 }
 
-// BrowseButton shows the card of the item named in the button.
+// BrowseButton shows the card of the item named in the button (previous, next) in place
+// of the card the button is on.
 func (h *Handlers) BrowseButton(c tele.Context) error {
 	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
 	if err != nil || id <= 0 {
@@ -35,9 +36,20 @@ func (h *Handlers) BrowseButton(c tele.Context) error {
 	return h.showCard(c, id)
 }
 
+// cardToTurn is the card a Previous or Next button was pressed on: a message of one
+// photo, which the next card replaces rather than adding one more to the chat.
+func cardToTurn(c tele.Context) *tele.Message {
+	cb := c.Callback()
+	if cb == nil || cb.Unique != UniqueBrowse || cb.Message == nil || cb.Message.Photo == nil || cb.Message.AlbumID != "" {
+		return nil
+	}
+	return cb.Message
+}
+
 // showCard shows a customer an item of the live week as a card: its first photo, the
 // caption the channel post has (in the customer's language), buttons to the previous and
-// next items, and to all its photos. itemID 0 is the week's first item.
+// next items, and to all its photos. itemID 0 is the week's first item. Turned to from
+// another card, it takes that card's place.
 func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	ctx := h.req(c).ctx
 	var it catalog.Item
@@ -106,6 +118,14 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	}
 	rows = append(rows, m.Row(m.Data(h.t(c, "menu.cart"), UniqueMenu, menuCart)))
 	m.Inline(rows...)
+	if card := cardToTurn(c); card != nil {
+		err := channel.EditPhoto(ctx, c.Bot(), h.Catalog, card, it.Photos[0], caption, m)
+		if err == nil || channel.NotModified(err) {
+			return nil
+		}
+		// A card deleted by the customer, or one Telegram no longer lets the bot edit.
+		h.Log.Warn("turn item card", "err", err)
+	}
 	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, caption, m)
 	return err
 }

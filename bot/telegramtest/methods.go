@@ -412,6 +412,76 @@ func (s *Server) editMessageCaption(_ context.Context, req *request) (any, *apiE
 	}), nil
 }
 
+// editMessageMedia replaces the photo or file of a bot message; the caption of the new
+// media replaces the old one (none if it has none), as on Telegram.
+func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, err := s.editTargetLocked(req)
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		Type            string       `json:"type"`
+		Media           string       `json:"media"`
+		Caption         string       `json:"caption"`
+		ParseMode       string       `json:"parse_mode"`
+		CaptionEntities []wireEntity `json:"caption_entities"`
+	}
+	set, err := req.json("media", &in)
+	if err != nil {
+		return nil, err
+	}
+	if !set {
+		return nil, badRequest("parameter \"media\" is required")
+	}
+	if in.Media == "" {
+		return nil, badRequest("can't parse InputMedia: Media is not specified")
+	}
+	if in.Type != kindPhoto && in.Type != kindDocument {
+		return nil, badRequest("can't parse InputMedia: media type %q is not supported by the fake", in.Type)
+	}
+	if m.photo == nil && m.document == nil {
+		return nil, errCantEdit // a text message cannot become a photo
+	}
+	if m.mediaGroupID != "" && (in.Type == kindPhoto) != (m.photo != nil) {
+		return nil, badRequest("can't use the media of the specified type in the album")
+	}
+	caption, entities, err := formatted(in.Caption, in.ParseMode, in.CaptionEntities)
+	if err != nil {
+		return nil, err
+	}
+	if utf16Len(caption) > maxCaptionLen {
+		return nil, errCaptionTooLong
+	}
+	mk, err := editMarkup(req)
+	if err != nil {
+		return nil, err
+	}
+	if mk != nil && m.mediaGroupID != "" {
+		return nil, badRequest("an album cannot carry buttons")
+	}
+	f, err := s.mediaLocked(req, "", in.Media, in.Type)
+	if err != nil {
+		return nil, err
+	}
+	if (f == m.photo || f == m.document) && caption == m.caption && sameEntities(entities, m.entities) && sameInline(mk, m.markup) {
+		return nil, errNotModified
+	}
+	if err := s.takeEditLocked(m.chat); err != nil {
+		return nil, err
+	}
+	return s.applyEditLocked(m, mk, func() {
+		m.photo, m.document = nil, nil
+		if in.Type == kindPhoto {
+			m.photo = f
+		} else {
+			m.document = f
+		}
+		m.caption, m.entities, m.parseMode = caption, entities, in.ParseMode
+	}), nil
+}
+
 func (s *Server) editMessageReplyMarkup(_ context.Context, req *request) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -400,3 +400,52 @@ func TestEdits(t *testing.T) {
 		t.Fatalf("edit of the person's message: %v", err)
 	}
 }
+
+func TestEditMedia(t *testing.T) {
+	s := NewServer(t)
+	u := s.User(1001, "Ann", "ann", "en")
+	b := newBot(t, s)
+	kb := &tele.ReplyMarkup{InlineKeyboard: [][]tele.InlineButton{{{Text: "Next", Data: "next"}}}}
+	first, err := b.Send(u, &tele.Photo{File: tele.FromReader(bytes.NewReader(pngImage(t, 8, 8))), Caption: "<b>one</b>"}, kb, tele.ModeHTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An upload replaces the photo, the caption and the buttons.
+	edited, err := b.EditMedia(first, &tele.Photo{File: tele.FromReader(bytes.NewReader(pngImage(t, 9, 9))), Caption: "<i>two</i>"}, kb, tele.ModeHTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.Photo == nil || edited.Photo.FileID == first.Photo.FileID || edited.Caption != "two" {
+		t.Fatalf("edited: %+v", edited)
+	}
+	// The same photo by its id, caption and buttons: not modified.
+	same := &tele.Photo{File: tele.File{FileID: edited.Photo.FileID}, Caption: "<i>two</i>"}
+	if _, err := b.EditMedia(first, same, kb, tele.ModeHTML); !errors.Is(err, tele.ErrSameMessageContent) {
+		t.Fatalf("identical media edit: %v", err)
+	}
+	// Back to the first photo by its id, without buttons: the keyboard goes.
+	if _, err := b.EditMedia(first, &tele.Photo{File: tele.File{FileID: first.Photo.FileID}, Caption: "one again"}); err != nil {
+		t.Fatal(err)
+	}
+	m := u.WaitFor(t, func(m Message) bool { return m.Edits == 2 })
+	if m.Photo == nil || m.Photo.ID != first.Photo.FileID || m.Caption != "one again" || len(m.Buttons()) != 0 ||
+		len(m.Versions) != 2 || m.Versions[1].Photo.ID != edited.Photo.FileID || m.Versions[0].Caption != "one" {
+		t.Fatalf("after edits: %+v", m)
+	}
+
+	long := &tele.Photo{File: tele.File{FileID: first.Photo.FileID}, Caption: strings.Repeat("x", maxCaptionLen+1)}
+	if _, err := b.EditMedia(first, long, tele.ModeHTML); err == nil || !strings.Contains(err.Error(), "caption is too long") {
+		t.Fatalf("over-long caption: %v", err)
+	}
+	unknown := &tele.Photo{File: tele.File{FileID: "AgACAgIAAxkBAAIunknown"}}
+	if _, err := b.EditMedia(first, unknown); err == nil || !strings.Contains(err.Error(), "wrong file identifier") {
+		t.Fatalf("unknown file id: %v", err)
+	}
+	text, err := b.Send(u, "just text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EditMedia(text, &tele.Photo{File: tele.File{FileID: first.Photo.FileID}}); err == nil || !strings.Contains(err.Error(), "message can't be edited") {
+		t.Fatalf("media on a text message: %v", err)
+	}
+}

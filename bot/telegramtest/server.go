@@ -397,6 +397,7 @@ func (s *Server) buildMethods() {
 		"sendMediaGroup":         s.sendMediaGroup,
 		"editMessageText":        s.editMessageText,
 		"editMessageCaption":     s.editMessageCaption,
+		"editMessageMedia":       s.editMessageMedia,
 		"editMessageReplyMarkup": s.editMessageReplyMarkup,
 		"deleteMessage":          s.deleteMessage,
 		"answerCallbackQuery":    s.answerCallbackQuery,
