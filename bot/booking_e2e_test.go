@@ -649,10 +649,27 @@ func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
 			t.Errorf("a %s from a customer who owes a payment answered %q", send.kind, m.Text)
 		}
 	}
+	// An album of videos is answered once.
+	from = lastID(u)
+	u.SendVideoAlbum(3)
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from })
+	u.SendText("/help")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from && strings.HasPrefix(m.Text, h.text("ar", "help.customer"))
+	})
+	var answers int
+	for _, m := range u.Messages() {
+		if m.ID > from && m.FromBot && m.Text == h.text("ar", "receipt.wrong_kind") {
+			answers++
+		}
+	}
+	if answers != 1 {
+		t.Errorf("an album of three videos answered %d times", answers)
+	}
 	var receipts int
 	h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
 	if receipts != 0 {
-		t.Errorf("%d receipts stored from a .docx, a video and a voice note", receipts)
+		t.Errorf("%d receipts stored from a .docx, videos and a voice note", receipts)
 	}
 	noErrors(t, h)
 }
@@ -726,7 +743,7 @@ func TestConfirmWithoutASummaryPlacesNothing(t *testing.T) {
 func TestCatalogCardsTurnInPlace(t *testing.T) {
 	t.Parallel()
 	h := shopHarness(t)
-	h.start()
+	r := h.start()
 	dress, bag := liveShop(t, h, map[string]int{"S": 2, "bag": 3})
 	u := h.user(5501, "Ana", "en")
 	u.SendText("/start")
@@ -765,5 +782,44 @@ func TestCatalogCardsTurnInPlace(t *testing.T) {
 	if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID }); !strings.Contains(m.Text, bag.Title) {
 		t.Errorf("booking from a turned card: %q", m.Text)
 	}
-	noErrors(t, h)
+
+	// Next pressed twice before the bot reads either: the second finds the card turned.
+	r.stop(t)
+	answers := len(u.CallbackAnswers())
+	u.Press(t, card, h.text("en", "catalog.next"))
+	u.Press(t, card, h.text("en", "catalog.next"))
+	r = h.start()
+	waitAnswers(t, u, answers+2)
+	card = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 4 })
+	if !shows(card, dress, 1) {
+		t.Errorf("after a double press the card shows %q", card.Caption)
+	}
+	// A card the customer deleted before the bot turned it: the next one comes anew.
+	r.stop(t)
+	u.Press(t, card, h.text("en", "catalog.next"))
+	u.Delete(card.ID)
+	last := lastID(u)
+	h.start()
+	if m := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > last }); !shows(m, bag, 2) {
+		t.Errorf("after the card was deleted: %q", m.Caption)
+	}
+	photos = 0
+	for _, m := range u.Messages() {
+		if m.Photo != nil && !m.Deleted {
+			photos++
+		}
+	}
+	if photos != 1 {
+		t.Errorf("%d photo messages in the chat after the card was deleted and turned", photos)
+	}
+	// Telegram's two refusals, and nothing else, came to the customer's chat.
+	var refused []string
+	for _, e := range h.fake.Errors() {
+		if e.ChatID == u.ID {
+			refused = append(refused, e.Method+": "+e.Description)
+		}
+	}
+	if len(refused) != 2 || !strings.Contains(refused[0], "message is not modified") || !strings.Contains(refused[1], "message to edit not found") {
+		t.Errorf("the fake's errors in the customer's chat: %q", refused)
+	}
 }

@@ -37,6 +37,14 @@ func photo(t *testing.T, seed int) []byte {
 
 func (h *harness) catalog() *catalog.Store { return catalog.NewStore(h.db) }
 
+// replyTo does something as u and returns the bot's first message after it.
+func replyTo(t *testing.T, u *telegramtest.User, do func()) telegramtest.Message {
+	t.Helper()
+	from := lastID(u)
+	do()
+	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from })
+}
+
 // itemCard opens, through /items, a seller's card of the nth item of the week seedWeek made.
 func itemCard(t *testing.T, seller *telegramtest.User, n int) telegramtest.Message {
 	t.Helper()
@@ -548,13 +556,7 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 	h.start()
 	seller := h.user(admin1, "Lan", "vi")
 	photos := [][]byte{photo(t, 11), photo(t, 12)}
-	// reply does something and returns the bot's first message after it.
-	reply := func(do func()) telegramtest.Message {
-		t.Helper()
-		from := lastID(seller)
-		do()
-		return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from })
-	}
+	reply := func(do func()) telegramtest.Message { return replyTo(t, seller, do) }
 	say := func(text string) telegramtest.Message { return reply(func() { seller.SendText(text) }) }
 	sendPhoto := func(i int) telegramtest.Message { return reply(func() { seller.SendPhoto(photos[i], "") }) }
 	press := func(m telegramtest.Message, button string) telegramtest.Message {
@@ -579,7 +581,7 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 	}
 
 	offer := say("/newitem")
-	if want := h.text("vi", "newitem.unfinished", locale.Args{"Item": "Váy hoa <mùa hè>"}); offer.Text != want {
+	if want := h.text("vi", "newitem.unfinished", locale.Args{"Title": "Váy hoa <mùa hè>"}); offer.Text != want {
 		t.Fatalf("/newitem with an item unfinished: %q, want %q", offer.Text, want)
 	}
 	if m := press(offer, "newitem.resume_button"); m.Text != pricePrompt {
@@ -624,8 +626,8 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 	// One left for a new one is dropped; a new one left before its first photo is not kept.
 	sendPhoto(1)
 	offer = say("/newitem")
-	if want := h.texts.N("vi", "newitem.untitled", 1); !strings.Contains(offer.Text, want) {
-		t.Fatalf("/newitem with an untitled item unfinished: %q lacks %q", offer.Text, want)
+	if want := h.texts.N("vi", "newitem.unfinished_untitled", 1); offer.Text != want {
+		t.Fatalf("/newitem with an untitled item unfinished: %q, want %q", offer.Text, want)
 	}
 	if m := press(offer, "newitem.fresh_button"); m.Text != photosPrompt {
 		t.Fatalf("starting a new one: %q", m.Text)
@@ -633,6 +635,71 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 	say("/week")
 	if m := say("/newitem"); m.Text != photosPrompt {
 		t.Errorf("/newitem after an empty item was left: %q", m.Text)
+	}
+	noErrors(t, h)
+}
+
+// An item left at its preview for a checkout of the seller's own comes back at the
+// preview; /cancel elsewhere does not drop it, Discard does; an offer made for an item
+// since dropped has stale buttons.
+func TestAnUnfinishedItemComesBackWhereItWasLeft(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	reply := func(do func()) telegramtest.Message { return replyTo(t, seller, do) }
+	say := func(text string) telegramtest.Message { return reply(func() { seller.SendText(text) }) }
+	press := func(m telegramtest.Message, button string) telegramtest.Message {
+		t.Helper()
+		return reply(func() { seller.Press(t, m, h.text("vi", button)) })
+	}
+	previewOf := func(do func()) telegramtest.Message {
+		t.Helper()
+		from := lastID(seller)
+		do()
+		return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("vi", "newitem.preview") })
+	}
+
+	// The seller has something of the live week in their own cart.
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	book(t, h, seller, dress, "S", 1)
+
+	say("/newitem")
+	progress := reply(func() { seller.SendPhoto(photo(t, 21), "") })
+	press(progress, "newitem.done_button")
+	say("Khăn lụa")
+	say("90000")
+	say("Lụa tơ tằm")
+	previewOf(func() { seller.SendText("5") })
+
+	// Checking out the cart leaves the item without ending the conversation.
+	cart := say("/cart")
+	if m := press(cart, "cart.checkout_button"); len(m.Buttons()) == 0 || m.Buttons()[0].Text != h.text("vi", "checkout.pickup_button") {
+		t.Fatalf("checkout: %q %v", m.Text, buttonTexts(m))
+	}
+	say("/cancel")
+
+	offer := say("/newitem")
+	if want := h.text("vi", "newitem.unfinished", locale.Args{"Title": "Khăn lụa"}); offer.Text != want {
+		t.Fatalf("/newitem after a checkout and /cancel: %q, want %q", offer.Text, want)
+	}
+	preview := previewOf(func() { seller.Press(t, offer, h.text("vi", "newitem.resume_button")) })
+	if m := press(preview, "newitem.discard_button"); m.Text != h.text("vi", "newitem.discarded") {
+		t.Fatalf("discard: %q", m.Text)
+	}
+	if m := say("/newitem"); m.Text != h.text("vi", "newitem.photos_prompt") {
+		t.Fatalf("/newitem after discarding: %q", m.Text)
+	}
+	// A new item, left, then offered; the earlier offer's buttons do not touch it.
+	reply(func() { seller.SendPhoto(photo(t, 22), "") })
+	say("/start")
+	before := len(seller.CallbackAnswers())
+	seller.Press(t, offer, h.text("vi", "newitem.fresh_button"))
+	if a := waitAnswers(t, seller, before+1); a[before].Text != h.text("vi", "callback.stale") {
+		t.Errorf("an old offer's button: %q", a[before].Text)
+	}
+	if m := say("/newitem"); m.Text != h.texts.N("vi", "newitem.unfinished_untitled", 1) {
+		t.Errorf("the new item after an old offer's button: %q", m.Text)
 	}
 	noErrors(t, h)
 }

@@ -117,6 +117,12 @@ func byIDOrUpload(ctx context.Context, store PhotoStore, photos []catalog.Photo,
 	return msgs, nil
 }
 
+// EditGone reports Telegram refusing an edit because the message is gone (deleted by the
+// person) or can no longer be edited: what is meant to show must be sent anew.
+func EditGone(err error) bool {
+	return errors.Is(err, tele.ErrCantEditMessage) || strings.Contains(err.Error(), "message to edit not found")
+}
+
 // UnknownFile reports Telegram refusing a file id it does not know.
 func UnknownFile(err error) bool {
 	msg := err.Error()

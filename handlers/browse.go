@@ -120,11 +120,13 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	m.Inline(rows...)
 	if card := cardToTurn(c); card != nil {
 		err := channel.EditPhoto(ctx, c.Bot(), h.Catalog, card, it.Photos[0], caption, m)
-		if err == nil || channel.NotModified(err) {
+		switch {
+		case err == nil, channel.NotModified(err):
 			return nil
+		case !channel.EditGone(err):
+			return err
 		}
-		// A card deleted by the customer, or one Telegram no longer lets the bot edit.
-		h.Log.Warn("turn item card", "err", err)
+		// The customer deleted the card, or Telegram no longer lets the bot edit it.
 	}
 	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, caption, m)
 	return err

@@ -13,7 +13,8 @@ func (h *Handlers) Text(c tele.Context) error {
 		// Sellers' routes are checked on the command; a seller removed from ADMIN_IDS
 		// mid-conversation must not finish it.
 		if !h.IsAdmin(c.Sender().ID) {
-			s.Reset()
+			s.dropItem()
+			s.Shelved = nil
 			return c.Send(h.t(c, "admin.only"))
 		}
 		if overwriteSteps[s.Step] && h.Now().Sub(s.Seen) > overwriteWait {
@@ -57,9 +58,11 @@ func (h *Handlers) Text(c tele.Context) error {
 
 // sellerStep reports whether a step belongs to a sellers' conversation.
 func sellerStep(s Step) bool {
+	if newItemStep(s) {
+		return true
+	}
 	switch s {
-	case StepItemPhotos, StepItemTitle, StepItemPrice, StepItemDescription, StepItemVariants, StepItemPreview,
-		StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants,
+	case StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants,
 		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup, StepDeskNote, StepBroadcast:
 		return true
 	}
@@ -81,12 +84,8 @@ func (h *Handlers) Media(c tele.Context) error {
 // Unexpected answers a kind of message the current step has no use for.
 func (h *Handlers) Unexpected(c tele.Context) error {
 	s := h.session(c)
-	if m := c.Message(); m != nil && m.AlbumID != "" {
-		// One answer for a whole album, not one per photo.
-		if m.AlbumID == s.IgnoredAlbum {
-			return nil
-		}
-		s.IgnoredAlbum = m.AlbumID
+	if h.albumAnswered(c) {
+		return nil
 	}
 	if id := stepHint(s.Step); id != "" {
 		return c.Send(h.t(c, id))
@@ -95,6 +94,21 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))
+}
+
+// albumAnswered reports whether the message is of an album answered already, and marks
+// its album answered: one answer for a whole album, not one per photo.
+func (h *Handlers) albumAnswered(c tele.Context) bool {
+	m := c.Message()
+	if m == nil || m.AlbumID == "" {
+		return false
+	}
+	s := h.session(c)
+	if m.AlbumID == s.IgnoredAlbum {
+		return true
+	}
+	s.IgnoredAlbum = m.AlbumID
+	return false
 }
 
 // stepHint names the message that says what a step waits for, for a step that waits for

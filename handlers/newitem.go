@@ -26,9 +26,9 @@ const (
 	niSave      = "save"
 	niEdit      = "edit"
 	niDiscard   = "discard"
-	niField     = "f:" // followed by the field to edit
-	niResume    = "resume"
-	niFresh     = "fresh"
+	niField     = "f:"      // followed by the field to edit
+	niResume    = "resume:" // followed by the shelved item's token
+	niFresh     = "fresh:"  // the same
 )
 
 // maxPhotoBytes is Telegram's upload limit for a photo: a stored copy must be sendable.
@@ -38,17 +38,20 @@ const maxPhotoBytes = 10 << 20
 func (h *Handlers) NewItem(c tele.Context) error {
 	s := h.session(c)
 	s.Reset()
-	if sh := s.Shelved; sh != nil {
-		name := sh.Draft.Title // escaped as the text is made
-		if name == "" {
-			name = h.Texts.N(h.lang(c), "newitem.untitled", len(sh.Draft.Photos))
-		}
-		m := &tele.ReplyMarkup{}
-		m.Inline(m.Row(m.Data(h.t(c, "newitem.resume_button"), UniqueNewItem, niResume),
-			m.Data(h.t(c, "newitem.fresh_button"), UniqueNewItem, niFresh)))
-		return c.Send(h.t(c, "newitem.unfinished", locale.Args{"Item": name}), m)
+	sh := s.Shelved
+	if sh == nil {
+		return h.startItem(c)
 	}
-	return h.startItem(c)
+	var text string
+	if sh.Draft.Title != "" {
+		text = h.t(c, "newitem.unfinished", locale.Args{"Title": sh.Draft.Title})
+	} else {
+		text = h.Texts.N(h.lang(c), "newitem.unfinished_untitled", len(sh.Draft.Photos))
+	}
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(h.t(c, "newitem.resume_button"), UniqueNewItem, niResume+sh.Token),
+		m.Data(h.t(c, "newitem.fresh_button"), UniqueNewItem, niFresh+sh.Token)))
+	return c.Send(text, m)
 }
 
 func (h *Handlers) startItem(c tele.Context) error {
@@ -58,11 +61,12 @@ func (h *Handlers) startItem(c tele.Context) error {
 	return c.Send(h.t(c, "newitem.photos_prompt"))
 }
 
-// shelfButton takes up the shelved item where it was left, or drops it for a new one.
-func (h *Handlers) shelfButton(c tele.Context, data string) error {
+// shelfButton takes up the shelved item where it was left, or drops it for a new one. The
+// buttons of an offer made for another item, since taken up or dropped, are stale.
+func (h *Handlers) shelfButton(c tele.Context, resume bool, token string) error {
 	s := h.session(c)
 	sh := s.Shelved
-	if sh == nil {
+	if sh == nil || sh.Token != token {
 		return h.Stale(c)
 	}
 	if err := h.respond(c); err != nil {
@@ -70,7 +74,7 @@ func (h *Handlers) shelfButton(c tele.Context, data string) error {
 	}
 	s.Shelved = nil
 	s.Reset() // shelves an item begun since, if any
-	if data == niFresh {
+	if !resume {
 		return h.startItem(c)
 	}
 	d := sh.Draft
@@ -150,8 +154,11 @@ func isImageMIME(mime string) bool {
 func (h *Handlers) NewItemButton(c tele.Context) error {
 	s := h.session(c)
 	data := c.Callback().Data
-	if data == niResume || data == niFresh {
-		return h.shelfButton(c, data)
+	if token, ok := strings.CutPrefix(data, niResume); ok {
+		return h.shelfButton(c, true, token)
+	}
+	if token, ok := strings.CutPrefix(data, niFresh); ok {
+		return h.shelfButton(c, false, token)
 	}
 	d := s.Item
 	if d == nil {

@@ -44,6 +44,9 @@ func (h *Handlers) receipt(c tele.Context) error {
 	}
 	if r.FileID == "" {
 		// Another kind of file, from someone with an order to pay: a receipt, likely.
+		if h.albumAnswered(c) {
+			return nil
+		}
 		return c.Send(h.t(c, "receipt.wrong_kind"))
 	}
 	if size > maxReceiptBytes {

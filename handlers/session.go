@@ -91,10 +91,12 @@ type Session struct {
 	Seen time.Time `json:"seen,omitzero"`
 }
 
-// ShelvedItem is an unfinished item draft and the step it was at.
+// ShelvedItem is an unfinished item draft and the step it was at. Token tells the
+// buttons of one offer to go on with it from those of an offer made for another.
 type ShelvedItem struct {
 	Draft *ItemDraft `json:"draft"`
 	Step  Step       `json:"step"`
+	Token string     `json:"token"`
 }
 
 // overwriteSteps replace what customers see (payment instructions, a price, the weekly
@@ -168,17 +170,35 @@ type DraftPhoto struct {
 // Reset ends the current conversation, keeping what outlives it: the language, the cart
 // and an item the seller was adding, shelved for /newitem to take up again.
 func (s *Session) Reset() {
-	shelved := s.Shelved
-	if d := s.Item; d != nil && s.EditItem == 0 && newItemStep(s.Step) && (len(d.Photos) > 0 || d.Title != "") {
-		shelved = &ShelvedItem{Draft: d, Step: s.Step}
-	}
-	*s = Session{Lang: s.Lang, Cart: s.Cart, Shelved: shelved}
+	s.shelveItem(s.Step)
+	*s = Session{Lang: s.Lang, Cart: s.Cart, Shelved: s.Shelved}
 }
 
 // dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.
 func (s *Session) dropItem() {
 	s.Item = nil
 	s.Reset()
+}
+
+// shelveItem puts the item being added at step aside, if it has anything to keep: a photo
+// or a name. An item being changed (EditItem) is not a draft to go back to.
+func (s *Session) shelveItem(step Step) {
+	d := s.Item
+	if d == nil || s.EditItem != 0 || !newItemStep(step) {
+		return
+	}
+	s.Item = nil
+	if len(d.Photos) > 0 || d.Title != "" {
+		s.Shelved = &ShelvedItem{Draft: d, Step: step, Token: rand.Text()[:10]}
+	}
+}
+
+// leftItem shelves an item draft the last update moved away from without ending it, as a
+// step that went to a checkout or a cart: step is where the update found the session.
+func (s *Session) leftItem(step Step) {
+	if s.Item != nil && !newItemStep(s.Step) {
+		s.shelveItem(step)
+	}
 }
 
 func newItemStep(step Step) bool {

@@ -315,15 +315,19 @@ func (s *Server) editTargetLocked(req *request) (*message, *apiError) {
 	return m, nil
 }
 
-// editMarkup reads the markup of an edit: only an inline keyboard, or none,
-// which removes the message's keyboard as on Telegram.
-func editMarkup(req *request) (*markup, *apiError) {
+// editMarkup reads the markup of an edit of m: only an inline keyboard, or none,
+// which removes the message's keyboard as on Telegram. Telegram shows no buttons on a
+// message of an album; the fake refuses them, as sendMediaGroup does.
+func editMarkup(req *request, m *message) (*markup, *apiError) {
 	mk, err := parseMarkup(req.str("reply_markup"))
 	if err != nil {
 		return nil, err
 	}
 	if mk != nil && len(mk.inline) == 0 {
 		return nil, badRequest("inline keyboard expected")
+	}
+	if mk != nil && m.mediaGroupID != "" {
+		return nil, badRequest("reply_markup is not supported on a message of an album: it cannot carry buttons")
 	}
 	return mk, nil
 }
@@ -368,7 +372,7 @@ func (s *Server) editMessageText(_ context.Context, req *request) (any, *apiErro
 	if err := checkText(text, errEditTooLong); err != nil {
 		return nil, err
 	}
-	mk, err := editMarkup(req)
+	mk, err := editMarkup(req, m)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +401,7 @@ func (s *Server) editMessageCaption(_ context.Context, req *request) (any, *apiE
 	if err != nil {
 		return nil, err
 	}
-	mk, err := editMarkup(req)
+	mk, err := editMarkup(req, m)
 	if err != nil {
 		return nil, err
 	}
@@ -441,9 +445,10 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 	if in.Type != kindPhoto && in.Type != kindDocument {
 		return nil, badRequest("can't parse InputMedia: media type %q is not supported by the fake", in.Type)
 	}
-	if m.photo == nil && m.document == nil {
-		return nil, errCantEdit // a text message cannot become a photo
+	if m.sticker != nil || m.voice != nil || m.video != nil {
+		return nil, badRequest("the message's kind of media is not supported by the fake")
 	}
+	// A text message takes media too: its text goes, the media's caption shows.
 	if m.mediaGroupID != "" && (in.Type == kindPhoto) != (m.photo != nil) {
 		return nil, badRequest("can't use the media of the specified type in the album")
 	}
@@ -454,12 +459,9 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 	if utf16Len(caption) > maxCaptionLen {
 		return nil, errCaptionTooLong
 	}
-	mk, err := editMarkup(req)
+	mk, err := editMarkup(req, m)
 	if err != nil {
 		return nil, err
-	}
-	if mk != nil && m.mediaGroupID != "" {
-		return nil, badRequest("an album cannot carry buttons")
 	}
 	f, err := s.mediaLocked(req, "", in.Media, in.Type)
 	if err != nil {
@@ -478,7 +480,7 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 		} else {
 			m.document = f
 		}
-		m.caption, m.entities, m.parseMode = caption, entities, in.ParseMode
+		m.text, m.caption, m.entities, m.parseMode = "", caption, entities, in.ParseMode
 	}), nil
 }
 
@@ -489,7 +491,7 @@ func (s *Server) editMessageReplyMarkup(_ context.Context, req *request) (any, *
 	if err != nil {
 		return nil, err
 	}
-	mk, err := editMarkup(req)
+	mk, err := editMarkup(req, m)
 	if err != nil {
 		return nil, err
 	}

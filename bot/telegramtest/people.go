@@ -270,6 +270,33 @@ func (u *User) SendVideo() Sent {
 	return u.s.personMessageLocked(u.chat, u, &message{video: f}, "message")
 }
 
+// SendVideoAlbum sends n short videos as one album.
+func (u *User) SendVideoAlbum(n int) []Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	group := u.s.newMediaGroupIDLocked()
+	var out []Sent
+	for range n {
+		f := u.s.addFileLocked(kindVideo, []byte("\x00\x00\x00\x18ftypmp42video"), "")
+		f.mime = "video/mp4"
+		out = append(out, u.s.personMessageLocked(u.chat, u, &message{video: f, mediaGroupID: group}, "message"))
+	}
+	return out
+}
+
+// Delete deletes a message of the private chat for both sides, as a person may: the bot
+// can no longer edit it.
+func (u *User) Delete(messageID int) {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	m := u.chat.findLocked(messageID)
+	if m == nil || m.deleted {
+		panic(fmt.Sprintf("telegramtest: no message %d in chat %d to delete", messageID, u.chat.ID))
+	}
+	m.deleted = true
+	u.s.notifyLocked()
+}
+
 // EditText edits one of the person's own text messages (an edited_message update).
 func (u *User) EditText(messageID int, text string) Sent {
 	u.s.mu.Lock()

@@ -441,11 +441,48 @@ func TestEditMedia(t *testing.T) {
 	if _, err := b.EditMedia(first, unknown); err == nil || !strings.Contains(err.Error(), "wrong file identifier") {
 		t.Fatalf("unknown file id: %v", err)
 	}
+	// A photo can become a file; media without a caption takes the caption off.
+	doc := &tele.Document{File: tele.FromReader(bytes.NewReader([]byte("%PDF-1.4 receipt"))), FileName: "r.pdf", MIME: "application/pdf"}
+	if _, err := b.EditMedia(first, doc); err != nil {
+		t.Fatal(err)
+	}
+	m = u.WaitFor(t, func(m Message) bool { return m.Edits == 3 })
+	if m.Photo != nil || m.Document == nil || m.Caption != "" {
+		t.Fatalf("photo to file: %+v", m)
+	}
+	// A text message takes media: the text goes, the caption shows.
 	text, err := b.Send(u, "just text")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.EditMedia(text, &tele.Photo{File: tele.File{FileID: first.Photo.FileID}}); err == nil || !strings.Contains(err.Error(), "message can't be edited") {
+	if _, err := b.EditMedia(text, &tele.Photo{File: tele.File{FileID: first.Photo.FileID}, Caption: "now a photo"}); err != nil {
 		t.Fatalf("media on a text message: %v", err)
+	}
+	m = u.WaitFor(t, func(m Message) bool { return m.ID == text.ID && m.Edits == 1 })
+	if m.Text != "" || m.Photo == nil || m.Caption != "now a photo" {
+		t.Fatalf("text message with media: %+v", m)
+	}
+
+	// A message of a photo album stays a photo and carries no buttons.
+	album := tele.Album{
+		&tele.Photo{File: tele.File{FileID: first.Photo.FileID}, Caption: "album"},
+		&tele.Photo{File: tele.File{FileID: edited.Photo.FileID}},
+	}
+	msgs, err := b.SendAlbum(u, album)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := &tele.Document{File: tele.FromReader(bytes.NewReader([]byte("%PDF-1.4 other"))), FileName: "o.pdf", MIME: "application/pdf"}
+	if _, err := b.EditMedia(&msgs[0], pdf); err == nil || !strings.Contains(err.Error(), "album") {
+		t.Fatalf("a file put in a photo album: %v", err)
+	}
+	if _, err := b.EditMedia(&msgs[0], &tele.Photo{File: tele.File{FileID: edited.Photo.FileID}}, kb); err == nil || !strings.Contains(err.Error(), "album") {
+		t.Fatalf("buttons on a message of an album: %v", err)
+	}
+	if _, err := b.EditReplyMarkup(&msgs[1], kb); err == nil || !strings.Contains(err.Error(), "album") {
+		t.Fatalf("buttons put on a message of an album: %v", err)
+	}
+	if _, err := b.EditMedia(&msgs[0], &tele.Photo{File: tele.File{FileID: edited.Photo.FileID}}); err != nil {
+		t.Fatalf("another photo in the album: %v", err)
 	}
 }
