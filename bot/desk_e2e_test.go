@@ -366,3 +366,48 @@ func delivered(people []*telegramtest.User) int {
 	}
 	return n
 }
+
+// The shop's settings are kept by the process for a few seconds, yet a seller's change
+// reaches the very next customer: the pickup address with the note question, the payment
+// instructions after Confirm.
+func TestASellersNewSettingsReachTheNextCustomer(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	set := func(cmd, value, saved string) {
+		t.Helper()
+		replyTo(t, seller, func() { seller.SendText(cmd) })
+		if m := replyTo(t, seller, func() { seller.SendText(value) }); m.Text != h.text("vi", saved) {
+			t.Fatalf("%s: %q", cmd, m.Text)
+		}
+	}
+	// shows reports whether the customer's chat has a message containing text.
+	shows := func(u *telegramtest.User, text string) bool {
+		for _, m := range u.Messages() {
+			if m.FromBot && strings.Contains(m.Text, text) {
+				return true
+			}
+		}
+		return false
+	}
+	set("/setpickup", "Kho A, 12 Lê Lợi", "setpickup.saved")
+	first := h.user(5601, "Mai", "en")
+	placePickup(t, h, first, dress, "S", 1)
+	if !shows(first, "Kho A, 12 Lê Lợi") || !shows(first, h.text("en", "payment.no_instructions")) {
+		t.Fatalf("the first customer's chat: %v", first.Messages())
+	}
+
+	set("/setpickup", "Kho B, 34 Hai Bà Trưng", "setpickup.saved")
+	set("/setpayment", "Vietcombank 0123 456 789", "setpayment.saved")
+	second := h.user(5602, "Hoa", "en")
+	placePickup(t, h, second, dress, "S", 1)
+	if !shows(second, "Kho B, 34 Hai Bà Trưng") || shows(second, "Kho A") {
+		t.Errorf("the second customer was not given the new pickup address")
+	}
+	if !shows(second, "Vietcombank 0123 456 789") {
+		t.Errorf("the second customer was not given the new payment instructions")
+	}
+	noErrors(t, h)
+}

@@ -70,7 +70,7 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	switch action {
 	case "pickup":
 		co.Delivery = orders.Pickup
-		pickup, err := h.Shop.Setting(h.req(c).ctx, orders.SettingPickup)
+		pickup, err := h.setting(h.req(c).ctx, orders.SettingPickup)
 		if err != nil && !errors.Is(err, orders.ErrNotFound) {
 			return err
 		}
@@ -369,7 +369,7 @@ func (h *Handlers) shortage(c tele.Context, e *orders.ShortageError) error {
 // amount, the code to write in the transfer and the deadline.
 func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error {
 	// The customer's language's own instructions, if the seller wrote them; else the general ones.
-	instructions, err := h.Shop.Setting(h.req(c).ctx, orders.PaymentKey(h.lang(c)), orders.SettingPaymentInstructions)
+	instructions, err := h.setting(h.req(c).ctx, orders.PaymentKey(h.lang(c)), orders.SettingPaymentInstructions)
 	if err != nil && !errors.Is(err, orders.ErrNotFound) {
 		return err
 	}

@@ -26,6 +26,7 @@ type Shop interface {
 	SeeCustomer(ctx context.Context, p orders.Profile) (orders.Customer, *time.Time, error)
 	SetLanguage(ctx context.Context, id int64, lang string) error
 	Setting(ctx context.Context, key string, fallbacks ...string) (string, error)
+	Settings(ctx context.Context) (map[string]string, error)
 	SetSetting(ctx context.Context, key, value string, by int64) error
 }
 
@@ -141,7 +142,8 @@ type Deps struct {
 type Handlers struct {
 	Deps
 	commands    []Command
-	sellerLangs sellerLangs
+	sellerLangs kept[int64, string]
+	settings    kept[string, string] // the shop's settings, by key
 	// SellerMenu sets a seller's command menu; called when a seller starts a session,
 	// since Telegram refuses it for a seller who never opened the bot.
 	SellerMenu func(ctx context.Context, userID int64) error

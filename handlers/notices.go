@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"maps"
 	"strings"
-	"sync"
-	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -36,7 +33,8 @@ func (h *Handlers) adminLangs(c tele.Context) (map[int64]string, error) {
 
 // AdminLanguages is each seller's language: the one they chose, their Telegram one, or
 // the shop's default for a seller who never wrote to the bot. Every order and receipt
-// needs them, so they are kept for sellerLangsTTL (see sellerLangs).
+// needs them, so they are kept for keptFor; a seller who picks a language or starts a
+// session through this process is seen at once.
 func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error) {
 	langs, gen := h.sellerLangs.get()
 	if langs != nil {
@@ -55,46 +53,6 @@ func (h *Handlers) AdminLanguages(ctx context.Context) (map[int64]string, error)
 	}
 	h.sellerLangs.put(langs, gen)
 	return langs, nil
-}
-
-// sellerLangsTTL is how long the sellers' languages are kept.
-const sellerLangsTTL = 10 * time.Second
-
-// sellerLangs keeps the sellers' languages. A seller who picks a language or starts a
-// session through this process is seen at once (forget); through another process, within
-// sellerLangsTTL.
-type sellerLangs struct {
-	mu     sync.Mutex
-	langs  map[int64]string
-	expiry time.Time
-	// gen counts forget calls: languages read before one are not kept after it.
-	gen uint64
-}
-
-// get returns a copy of the languages kept, or nil and the generation to put them with.
-func (l *sellerLangs) get() (map[int64]string, uint64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.langs == nil || !time.Now().Before(l.expiry) {
-		return nil, l.gen
-	}
-	return maps.Clone(l.langs), l.gen
-}
-
-// put keeps languages read at generation gen, unless they were forgotten since.
-func (l *sellerLangs) put(langs map[int64]string, gen uint64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if gen == l.gen {
-		l.langs, l.expiry = maps.Clone(langs), time.Now().Add(sellerLangsTTL)
-	}
-}
-
-func (l *sellerLangs) forget() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.langs = nil
-	l.gen++
 }
 
 // seen forgets the languages kept when a seller may have changed theirs.

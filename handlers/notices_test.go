@@ -3,8 +3,8 @@ package handlers
 import "testing"
 
 // Languages read before a seller changed theirs are not kept after it.
-func TestSellerLangsForgottenWhileRead(t *testing.T) {
-	var l sellerLangs
+func TestKeptForgottenWhileRead(t *testing.T) {
+	var l kept[int64, string]
 	langs, gen := l.get()
 	if langs != nil {
 		t.Fatalf("kept before any read: %v", langs)

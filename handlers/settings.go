@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html"
 	"strings"
@@ -70,6 +71,7 @@ func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
 		key = k
 	}
 	err := h.Shop.SetSetting(h.req(c).ctx, key, text, c.Sender().ID)
+	h.settings.forget() // whatever the outcome: the stored value is not known here
 	if errors.Is(err, orders.ErrTooLong) {
 		return c.Send(h.t(c, "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}))
 	}
@@ -78,4 +80,25 @@ func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
 	}
 	h.session(c).Reset()
 	return c.Send(h.t(c, f.savedID))
+}
+
+// setting returns a shop setting, or else the first of the fallbacks that is set, or
+// orders.ErrNotFound. Customers' steps need them (the pickup address, the payment
+// instructions) and sellers rarely change them, so they are kept for keptFor; a change
+// through this process is seen at once.
+func (h *Handlers) setting(ctx context.Context, key string, fallbacks ...string) (string, error) {
+	all, gen := h.settings.get()
+	if all == nil {
+		var err error
+		if all, err = h.Shop.Settings(ctx); err != nil {
+			return "", err
+		}
+		h.settings.put(all, gen)
+	}
+	for _, k := range append([]string{key}, fallbacks...) {
+		if v, ok := all[k]; ok {
+			return v, nil
+		}
+	}
+	return "", orders.ErrNotFound
 }

@@ -41,6 +41,22 @@ ORDER BY array_position($1, key) LIMIT 1`, keys)
 	return v, nil
 }
 
+// Settings returns every shop setting, by key.
+func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
+	var rows []struct {
+		Key   string `db:"key"`
+		Value string `db:"value"`
+	}
+	if err := s.stmts.Select(ctx, nil, &rows, `SELECT key, value FROM shop_settings`); err != nil {
+		return nil, fmt.Errorf("orders: settings: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Value
+	}
+	return out, nil
+}
+
 // SetSetting stores a shop setting, recording which seller set it.
 func (s *Store) SetSetting(ctx context.Context, key, value string, by int64) error {
 	if len([]rune(value)) > MaxSettingLength {
