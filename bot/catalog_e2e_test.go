@@ -566,6 +566,10 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 	photosPrompt := h.text("vi", "newitem.photos_prompt")
 	pricePrompt := h.text("vi", "newitem.price_prompt", locale.Args{"Currency": "VND", "Example": "150000, 150k"})
 
+	// A photo before /newitem is pointed to it.
+	if m := sendPhoto(0); m.Text != h.text("vi", "newitem.start_first") {
+		t.Fatalf("a seller's photo out of any step: %q", m.Text)
+	}
 	say("/newitem")
 	sendPhoto(0)
 	progress := sendPhoto(1)
@@ -580,9 +584,14 @@ func TestAnUnfinishedItemWaitsForTheSeller(t *testing.T) {
 		t.Fatalf("a price typed after /start went to the item: %q", m.Text)
 	}
 
+	unfinished := h.text("vi", "newitem.unfinished", locale.Args{"Title": "Váy hoa <mùa hè>"})
+	// A photo now brings the offer, as /newitem does.
+	if m := sendPhoto(1); m.Text != unfinished {
+		t.Fatalf("a seller's photo with an item unfinished: %q, want %q", m.Text, unfinished)
+	}
 	offer := say("/newitem")
-	if want := h.text("vi", "newitem.unfinished", locale.Args{"Title": "Váy hoa <mùa hè>"}); offer.Text != want {
-		t.Fatalf("/newitem with an item unfinished: %q, want %q", offer.Text, want)
+	if offer.Text != unfinished {
+		t.Fatalf("/newitem with an item unfinished: %q, want %q", offer.Text, unfinished)
 	}
 	if m := press(offer, "newitem.resume_button"); m.Text != pricePrompt {
 		t.Fatalf("going on with the item: %q", m.Text)

@@ -38,10 +38,15 @@ const maxPhotoBytes = 10 << 20
 func (h *Handlers) NewItem(c tele.Context) error {
 	s := h.session(c)
 	s.Reset()
-	sh := s.Shelved
-	if sh == nil {
+	if s.Shelved == nil {
 		return h.startItem(c)
 	}
+	return h.offerShelved(c)
+}
+
+// offerShelved offers to go on with the shelved item or to start a new one.
+func (h *Handlers) offerShelved(c tele.Context) error {
+	sh := h.session(c).Shelved
 	var text string
 	if sh.Draft.Title != "" {
 		text = h.t(c, "newitem.unfinished", locale.Args{"Title": sh.Draft.Title})
