@@ -594,7 +594,7 @@ func TestStartUpWaitsForPostgresThenFailsClearly(t *testing.T) {
 }
 
 // A seller who asked to change the payment text and walked away is not taken at their
-// word half an hour later: the stray text changes nothing.
+// word half an hour later, counted from the question: the stray text changes nothing.
 func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{}
@@ -614,6 +614,18 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	seller.SendText("ok")
 	if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
 		t.Errorf("a text half an hour after /setpayment: %q", m.Text)
+	}
+	// Other updates meanwhile do not keep the question open: it counts from when it was
+	// asked.
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(20 * time.Minute))
+	seller.SendText("/week")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(11 * time.Minute))
+	seller.SendText("ok")
+	if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
+		t.Errorf("a text 31 minutes after /setpayment, 11 after another command: %q", m.Text)
 	}
 	var stored string
 	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != "Bank Misr 1234" {

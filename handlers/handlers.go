@@ -260,8 +260,9 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 		began := h.Now()
 		step := lease.Session.Step
 		err = runHandler(next, c)
-		lease.Session.Seen = began
 		lease.Session.leftItem(step)
+		lease.Session.stepped(step, began)
+		lease.Session.Seen = began
 		if err != nil {
 			if r.committed {
 				// The change is stored: the session must say so, or a retry repeats it.

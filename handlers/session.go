@@ -89,6 +89,28 @@ type Session struct {
 	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
 	// Seen is when the person's last update came in.
 	Seen time.Time `json:"seen,omitzero"`
+	// StepAt is when the conversation came to Step: when its question was asked.
+	StepAt time.Time `json:"step_at,omitzero"`
+}
+
+// askedAt is when the current step's question was asked (for a session saved before that
+// was recorded, the person's last update).
+func (s *Session) askedAt() time.Time {
+	if s.StepAt.IsZero() {
+		return s.Seen
+	}
+	return s.StepAt
+}
+
+// stepped records when the conversation came to its step, after an update that found it
+// at step (a step asked anew after a reset counts as new).
+func (s *Session) stepped(step Step, now time.Time) {
+	switch {
+	case s.Step == StepNone:
+		s.StepAt = time.Time{}
+	case s.Step != step || s.StepAt.IsZero():
+		s.StepAt = now
+	}
 }
 
 // ShelvedItem is an unfinished item draft and the step it was at. Token tells the
