@@ -608,25 +608,27 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
 		t.Fatalf("an answer at once: %q", m.Text)
 	}
-	seller.SendText("/setpayment")
-	seller.Next(t)
-	clock.Set(clock.Now().Add(31 * time.Minute))
-	seller.SendText("ok")
-	if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
-		t.Errorf("a text half an hour after /setpayment: %q", m.Text)
+	// strayText asks for the payment text, lets the minutes pass (other commands between
+	// them) and then sends a text, which must find the question expired.
+	strayText := func(what string, minutes []int, between string) {
+		t.Helper()
+		seller.SendText("/setpayment")
+		seller.Next(t)
+		for i, m := range minutes {
+			if i > 0 {
+				seller.SendText(between)
+				seller.Next(t)
+			}
+			clock.Set(clock.Now().Add(time.Duration(m) * time.Minute))
+		}
+		seller.SendText("ok")
+		if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
+			t.Errorf("%s: %q", what, m.Text)
+		}
 	}
-	// Other updates meanwhile do not keep the question open: it counts from when it was
-	// asked.
-	seller.SendText("/setpayment")
-	seller.Next(t)
-	clock.Set(clock.Now().Add(20 * time.Minute))
-	seller.SendText("/week")
-	seller.Next(t)
-	clock.Set(clock.Now().Add(11 * time.Minute))
-	seller.SendText("ok")
-	if m := seller.Next(t); m.Text != h.text("vi", "step.expired") {
-		t.Errorf("a text 31 minutes after /setpayment, 11 after another command: %q", m.Text)
-	}
+	strayText("a text half an hour after /setpayment", []int{31}, "")
+	// Other updates meanwhile do not keep the question open: it counts from when it was asked.
+	strayText("a text 31 minutes after /setpayment, 11 after another command", []int{20, 11}, "/week")
 	var stored string
 	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != "Bank Misr 1234" {
 		t.Errorf("the payment text is %q (%v), want it unchanged", stored, err)
