@@ -633,5 +633,30 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != "Bank Misr 1234" {
 		t.Errorf("the payment text is %q (%v), want it unchanged", stored, err)
 	}
+
+	// An answer refused is asked for again, and so is the question asked anew: each
+	// counts from then.
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(25 * time.Minute))
+	seller.SendText(strings.Repeat("x", orders.MaxSettingLength+1))
+	if m := seller.Next(t); m.Text != h.text("vi", "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}) {
+		t.Fatalf("an over-long text: %q", m.Text)
+	}
+	clock.Set(clock.Now().Add(10 * time.Minute))
+	seller.SendText("Bank Misr 5678")
+	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
+		t.Errorf("a text 10 minutes after a refused one: %q", m.Text)
+	}
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(25 * time.Minute))
+	seller.SendText("/setpayment")
+	seller.Next(t)
+	clock.Set(clock.Now().Add(10 * time.Minute))
+	seller.SendText("Bank Misr 9012")
+	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
+		t.Errorf("a text 10 minutes after the question was asked again: %q", m.Text)
+	}
 	noErrors(t, h)
 }

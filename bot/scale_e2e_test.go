@@ -75,14 +75,26 @@ func TestThreeReplicasBehindABalancer(t *testing.T) {
 	h.start()
 	s1, s2 := sellers(t, h)
 	dress, _ := liveShop(t, h, map[string]int{"S": units})
+	// Every customer reaches the summary first (a cart reserves nothing), so none finds the
+	// size sold out before it; then all press Confirm together.
 	var wg sync.WaitGroup
-	won := make(chan bool, customers)
+	people := make([]*telegramtest.User, customers)
+	summaries := make([]telegramtest.Message, customers)
 	for i := range customers {
-		u := h.user(int64(8500+i), fmt.Sprintf("R%d", i), "en")
+		people[i] = h.user(int64(8500+i), fmt.Sprintf("R%d", i), "en")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answer, _ := confirmPickup(t, h, u, dress, "S")
+			summaries[i] = toSummary(t, h, people[i], dress, "S")
+		}()
+	}
+	wg.Wait()
+	won := make(chan bool, customers)
+	for i := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answer, _ := confirm(t, h, people[i], summaries[i])
 			won <- strings.HasPrefix(answer.Text, "✅ Order")
 		}()
 	}

@@ -90,15 +90,15 @@ func (h *Handlers) Unexpected(c tele.Context) error {
 	if id := stepHint(s.Step); id != "" {
 		return c.Send(h.t(c, id))
 	}
+	if h.req(c).restarted {
+		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
+	}
 	if m := c.Message(); s.Step == StepNone && m != nil && (m.Photo != nil || m.Document != nil && isImageMIME(m.Document.MIME)) && h.IsAdmin(c.Sender().ID) {
 		// A seller's picture out of any step: an item's photo, likely.
 		if s.Shelved != nil {
 			return h.offerShelved(c)
 		}
 		return c.Send(h.t(c, "newitem.start_first"))
-	}
-	if h.req(c).restarted {
-		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
 	}
 	return c.Send(h.t(c, "unexpected.message"), h.mainMenu(c))
 }

@@ -261,7 +261,7 @@ func (h *Handlers) Middleware(next tele.HandlerFunc) tele.HandlerFunc {
 		step := lease.Session.Step
 		err = runHandler(next, c)
 		lease.Session.leftItem(step)
-		lease.Session.stepped(step, began)
+		lease.Session.stepped(step, answersStep(c), began)
 		lease.Session.Seen = began
 		if err != nil {
 			if r.committed {
@@ -290,6 +290,13 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack) }
+
+// answersStep reports whether an update is text a step reads as its answer: not a
+// command, a button or a file.
+func answersStep(c tele.Context) bool {
+	m := c.Message()
+	return c.Callback() == nil && m != nil && m.Text != "" && !strings.HasPrefix(m.Text, "/")
+}
 
 func runHandler(next tele.HandlerFunc, c tele.Context) (err error) {
 	defer func() {

@@ -102,13 +102,18 @@ func (s *Session) askedAt() time.Time {
 	return s.StepAt
 }
 
-// stepped records when the conversation came to its step, after an update that found it
-// at step (a step asked anew after a reset counts as new).
-func (s *Session) stepped(step Step, now time.Time) {
+// stepped records when the conversation's question was asked, after an update that found
+// it at step: a new step, a step asked anew after a reset, or an answer refused and asked
+// for again (answered: the update was text the step read) count from now.
+func (s *Session) stepped(step Step, answered bool, now time.Time) {
 	switch {
 	case s.Step == StepNone:
 		s.StepAt = time.Time{}
-	case s.Step != step || s.StepAt.IsZero():
+	case s.Step != step || answered:
+		s.StepAt = now
+	case s.StepAt.IsZero() && !s.Seen.IsZero():
+		s.StepAt = s.Seen // a session saved before StepAt was: its last update stands in
+	case s.StepAt.IsZero():
 		s.StepAt = now
 	}
 }

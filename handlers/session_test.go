@@ -250,3 +250,32 @@ func TestSessionDuplicatesAndFlood(t *testing.T) {
 		l.Release(ctx)
 	}
 }
+
+func TestSteppedCountsFromTheQuestion(t *testing.T) {
+	asked := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	later := asked.Add(20 * time.Minute)
+	s := Session{Step: StepSetPayment}
+	s.stepped(StepNone, false, asked) // the question is asked
+	if !s.StepAt.Equal(asked) {
+		t.Fatalf("a new step: StepAt %v, want %v", s.StepAt, asked)
+	}
+	s.stepped(StepSetPayment, false, later) // a command or a button meanwhile
+	if !s.StepAt.Equal(asked) {
+		t.Errorf("another update moved StepAt to %v", s.StepAt)
+	}
+	s.stepped(StepSetPayment, true, later) // an answer refused: asked again
+	if !s.StepAt.Equal(later) {
+		t.Errorf("a refused answer: StepAt %v, want %v", s.StepAt, later)
+	}
+	// A session saved before StepAt was recorded counts from its last update.
+	old := Session{Step: StepSetPayment, Seen: asked}
+	old.stepped(StepSetPayment, false, later)
+	if !old.askedAt().Equal(asked) {
+		t.Errorf("an old session: asked at %v, want %v", old.askedAt(), asked)
+	}
+	old.Step = StepNone
+	old.stepped(StepSetPayment, false, later)
+	if !old.StepAt.IsZero() {
+		t.Errorf("no step, yet StepAt %v", old.StepAt)
+	}
+}
