@@ -823,3 +823,38 @@ func TestCatalogCardsTurnInPlace(t *testing.T) {
 		t.Errorf("the fake's errors in the customer's chat: %q", refused)
 	}
 }
+
+// A customer who tapped a size and then writes words, not a number, has moved on: they are
+// answered as anywhere else, and a number later does not add the size after all. /cancel
+// in the middle of a checkout ends it.
+func TestWordsAfterASizeLeaveItAndCancelEndsACheckout(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(5701, "Linh", "en")
+	say := func(text string) telegramtest.Message { return replyTo(t, u, func() { u.SendText(text) }) }
+	from := lastID(u)
+	u.SendText("/start " + catalog.ItemPayload(dress.ID))
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Photo != nil })
+	replyTo(t, u, func() { u.Press(t, card, "🛒 S") })
+	if m := say("do you have it in blue?"); m.Text != h.text("en", "unknown.text") {
+		t.Errorf("a question after tapping a size: %q", m.Text)
+	}
+	if m := say("2"); m.Text != h.text("en", "unknown.text") {
+		t.Errorf("a number after the question: %q", m.Text)
+	}
+	if m := say("/cart"); !strings.HasPrefix(m.Text, h.text("en", "cart.empty")[:10]) {
+		t.Errorf("the cart after words at the quantity step: %q", m.Text)
+	}
+
+	added := book(t, h, u, dress, "S", 1)
+	deliveryQuestion(t, h, u, added)
+	if m := say("/cancel"); m.Text != h.text("en", "cancel.done") {
+		t.Errorf("/cancel at the delivery question: %q", m.Text)
+	}
+	if m := say("/cancel"); m.Text != h.text("en", "cancel.nothing") {
+		t.Errorf("a second /cancel: %q", m.Text)
+	}
+	noErrors(t, h)
+}

@@ -538,6 +538,10 @@ func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
 	if prompt.Text != plain(h.texts.T("vi", "items.variants_prompt")) || len(prompt.Buttons()) != 0 {
 		t.Errorf("sizes prompt %q with buttons %v", prompt.Text, prompt.Buttons())
 	}
+	// A mistake is explained with the word, not a button.
+	if m := replyTo(t, seller, func() { seller.SendText("S3 M") }); m.Text != h.text("vi", "variants.invalid_typed") {
+		t.Errorf("sizes that can't be read: %q", m.Text)
+	}
 	seller.SendText("không giới hạn")
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > prompt.ID && m.Text == h.text("vi", "items.saved") })
 	it, err := h.catalog().Item(context.Background(), items[1].ID)

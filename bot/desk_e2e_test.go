@@ -10,6 +10,7 @@ import (
 	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
 	"github.com/shopbot/shopbot/outbox"
 )
@@ -155,6 +156,16 @@ func TestSellersGetNoticesInTheLanguageTheyPick(t *testing.T) {
 	noErrors(t, h)
 }
 
+// receiptAtSeller places a pickup order of one size S item for u and sends a receipt
+// photo for it (seed picks the picture); it returns the order and the receipt's notice as
+// seller sees it.
+func receiptAtSeller(t *testing.T, h *harness, seller, u *telegramtest.User, it catalog.Item, qty, seed int) (orders.Order, telegramtest.Message) {
+	t.Helper()
+	o := placePickup(t, h, u, it, "S", qty)
+	u.SendPhoto(photo(t, seed), "")
+	return o, seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+}
+
 func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	t.Parallel()
 	h := shopHarness(t)
@@ -162,9 +173,7 @@ func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	_, s2 := sellers(t, h)
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(7101, "Hoa", "en")
-	o := placePickup(t, h, u, dress, "S", 2)
-	u.SendPhoto(photo(t, 6), "")
-	r2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	o, r2 := receiptAtSeller(t, h, s2, u, dress, 2, 6)
 	s2.Press(t, r2, h.text("en", "desk.reject_button"))
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is the receipt") })
 	s2.SendText("Amount is 100.000 short")
@@ -408,6 +417,34 @@ func TestASellersNewSettingsReachTheNextCustomer(t *testing.T) {
 	}
 	if !shows(second, "Vietcombank 0123 456 789") {
 		t.Errorf("the second customer was not given the new payment instructions")
+	}
+	noErrors(t, h)
+}
+
+// A seller who tapped Cancel order and then confirmed the payment instead is not asked for
+// the reason any more: a text after it cancels nothing.
+func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(7201, "Hoa", "en")
+	o, notice := receiptAtSeller(t, h, s2, u, dress, 1, 7)
+	prompt := replyTo(t, s2, func() { s2.Press(t, notice, h.text("en", "desk.cancel_button")) })
+	if prompt.Text != h.text("en", "desk.cancel_prompt", locale.Args{"Code": o.Code}) {
+		t.Fatalf("cancel prompt: %q", prompt.Text)
+	}
+	answers := len(s2.CallbackAnswers())
+	s2.Press(t, notice, h.text("en", "desk.paid_button"))
+	waitAnswers(t, s2, answers+1)
+	if m := replyTo(t, s2, func() { s2.SendText("oops") }); m.Text != h.text("en", "unknown.text") {
+		t.Errorf("a text after confirming the payment instead: %q", m.Text)
+	}
+	var status orders.Status
+	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
+	if status != orders.Paid {
+		t.Errorf("order %s after cancel, then paid, then a text", status)
 	}
 	noErrors(t, h)
 }

@@ -269,10 +269,13 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("sticker: %q", m.Text)
 	}
-	u.SendLocation(10.77, 106.70)
+	shared := u.SendLocation(10.77, 106.70)
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("location: %q", m.Text)
 	}
+	// A live location moving is not answered at every move.
+	u.MoveLocation(shared.MessageID, 10.78, 106.71)
+	u.MoveLocation(shared.MessageID, 10.79, 106.72)
 	u.SendVoice()
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("voice: %q", m.Text)

@@ -99,6 +99,11 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return h.deskSkipNote(c, id, name)
 	}
+	if s := h.session(c); s.Step == StepDeskNote {
+		// Another action instead of the note asked for: that question is dropped, so a
+		// text later is not taken as a reason to cancel or reject.
+		s.Reset()
+	}
 	o, err := h.Orders.Order(h.req(c).ctx, id)
 	if errors.Is(err, orders.ErrNotFound) {
 		return h.Stale(c)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"strings"
+	"unicode"
 
 	tele "gopkg.in/telebot.v3"
 )
@@ -41,9 +42,11 @@ func (h *Handlers) Text(c tele.Context) error {
 	}
 	switch s.Step {
 	case StepQuantity:
-		if s.Pick != nil {
+		if s.Pick != nil && strings.IndexFunc(c.Text(), unicode.IsDigit) >= 0 {
 			return h.quantityText(c)
 		}
+		// Words, not a number: the customer moved on from the size they tapped.
+		s.Pick, s.Step = nil, StepNone
 	case StepCheckoutName, StepCheckoutPhone, StepCheckoutAddress, StepCheckoutNote, StepCheckoutSummary:
 		return h.checkoutText(c)
 	}
@@ -138,5 +141,8 @@ func stepHint(step Step) string {
 // Edited answers a message the person edited: the bot reads what is sent, not edits, so
 // a corrected address must be sent again.
 func (h *Handlers) Edited(c tele.Context) error {
+	if m := c.Message(); m != nil && m.Location != nil {
+		return nil // a live location moving: Telegram sends each move as an edit
+	}
 	return c.Send(h.t(c, "edited.not_read"))
 }

@@ -399,7 +399,7 @@ func (h *Handlers) editItemText(c tele.Context) error {
 	case StepEditVariants:
 		specs, err := catalog.ParseVariants(text)
 		if err != nil {
-			return c.Send(h.variantsError(c, err))
+			return c.Send(h.variantsError(c, err, true))
 		}
 		err = h.Catalog.ReplaceVariants(ctx, it.ID, specs)
 		if errors.Is(err, catalog.ErrHasOrders) {

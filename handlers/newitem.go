@@ -284,7 +284,7 @@ func (h *Handlers) itemText(c tele.Context) error {
 	case StepItemVariants:
 		specs, err := catalog.ParseVariants(text)
 		if err != nil {
-			return c.Send(h.variantsError(c, err))
+			return c.Send(h.variantsError(c, err, false))
 		}
 		d.Variants = specs
 		return h.itemPreview(c)
@@ -323,8 +323,13 @@ func (h *Handlers) priceError(c tele.Context, err error) string {
 	return h.t(c, id, locale.Args{"Currency": h.Currency, "Example": h.priceExample()})
 }
 
-func (h *Handlers) variantsError(c tele.Context, err error) string {
+// variantsError explains sizes the seller wrote that can't be read. typed is set where
+// unlimited stock is typed as a word rather than tapped as a button.
+func (h *Handlers) variantsError(c tele.Context, err error, typed bool) string {
 	id := "variants.invalid"
+	if typed {
+		id = "variants.invalid_typed"
+	}
 	switch {
 	case errors.Is(err, catalog.ErrVariantDuplicate):
 		id = "variants.duplicate"

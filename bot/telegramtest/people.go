@@ -297,6 +297,23 @@ func (u *User) Delete(messageID int) {
 	u.s.notifyLocked()
 }
 
+// MoveLocation moves a location the person shares live (an edited_message update).
+func (u *User) MoveLocation(messageID int, lat, lon float64) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	m := u.chat.findLocked(messageID)
+	if m == nil || m.fromBot || m.location == nil {
+		panic(fmt.Sprintf("telegramtest: user %d has no location %d to move", u.ID, messageID))
+	}
+	m.versions = append(m.versions, m.version())
+	m.location = &wireLocation{Latitude: lat, Longitude: lon}
+	m.edits++
+	m.editDate = time.Now()
+	u.s.notifyLocked()
+	id := u.s.enqueueLocked("edited_message", updateKey(u.chat, u), u.s.wireMessage(m))
+	return Sent{UpdateID: id, MessageID: m.id}
+}
+
 // EditText edits one of the person's own text messages (an edited_message update).
 func (u *User) EditText(messageID int, text string) Sent {
 	u.s.mu.Lock()
