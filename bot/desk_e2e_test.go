@@ -448,3 +448,33 @@ func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// An order card opened with /order follows what the seller does from it: its history and
+// its buttons change with the order, whether the action asks a reason or not.
+func TestAnOrderCardFollowsTheActionsTakenFromIt(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	_, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(7301, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	card := replyTo(t, s2, func() { s2.SendText("/order " + o.Code) })
+	if got := buttonTexts(card); strings.Join(got, "|") != h.text("en", "desk.paid_button")+"|"+h.text("en", "desk.cancel_button") {
+		t.Fatalf("the card's buttons: %q", got)
+	}
+	s2.Press(t, card, h.text("en", "desk.paid_button"))
+	card = s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 1 })
+	paid := h.text("en", "desk.ready_button") + "|" + h.text("en", "desk.done_button") + "|" + h.text("en", "desk.cancel_button")
+	if got := buttonTexts(card); strings.Join(got, "|") != paid || !strings.Contains(card.Text, h.text("en", "order_status.paid")) {
+		t.Errorf("the card after the payment: %q, buttons %q", card.Text, got)
+	}
+	s2.Press(t, card, h.text("en", "desk.cancel_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is order") })
+	s2.SendText("Out of fabric")
+	card = s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 2 })
+	if len(card.Buttons()) != 0 || !strings.Contains(card.Text, h.text("en", "order_status.cancelled")) || !strings.Contains(card.Text, "Out of fabric") {
+		t.Errorf("the card after the cancel: %q, buttons %q", card.Text, buttonTexts(card))
+	}
+	noErrors(t, h)
+}

@@ -118,6 +118,9 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		s := h.session(c)
 		s.Reset()
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
+		if m := c.Callback().Message; m != nil {
+			s.DeskMessage = m.ID
+		}
 		if err := h.respond(c); err != nil {
 			return err
 		}
@@ -129,7 +132,11 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
 	}
-	return h.deskMove(c, o, name, "")
+	card := 0
+	if m := c.Callback().Message; m != nil {
+		card = m.ID
+	}
+	return h.deskMove(c, o, name, "", card)
 }
 
 // deskSkipNote moves an order without the optional note (the "!" form of an action).
@@ -138,8 +145,10 @@ func (h *Handlers) deskSkipNote(c tele.Context, id int64, name string) error {
 	if err != nil {
 		return err
 	}
-	h.session(c).Reset()
-	return h.deskMove(c, o, name, "")
+	s := h.session(c)
+	card := s.DeskMessage
+	s.Reset()
+	return h.deskMove(c, o, name, "", card)
 }
 
 // deskNote takes the reason or tracking note and moves the order.
@@ -157,16 +166,17 @@ func (h *Handlers) deskNote(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	name := s.DeskAction
+	name, card := s.DeskAction, s.DeskMessage
 	s.Reset()
-	return h.deskMove(c, o, name, note)
+	return h.deskMove(c, o, name, note, card)
 }
 
 // deskMove moves an order for a seller: along the status machine only, from the status
 // the button was for only, so two sellers acting at once never both succeed. The
 // customer is told in the same transaction; every seller's copy is edited to show who
-// did what.
-func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) error {
+// did what. card is the message whose button the seller pressed, 0 for none: an order card
+// there is edited too.
+func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, card int) error {
 	ctx := h.req(c).ctx
 	a := deskActions[name]
 	pickup := ""
@@ -197,7 +207,9 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string) e
 	if a.to == orders.Cancelled {
 		h.kick() // the stock that came back shows in the channel posts
 	}
-	h.refreshDesk(c, moved)
+	if notices := h.refreshDesk(c, moved); card != 0 && !notices[card] {
+		h.refreshCard(c, moved, card)
+	}
 	return answer(h.t(c, "desk.moved", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), false)
 }
 
@@ -238,18 +250,22 @@ func (h *Handlers) actorName(c tele.Context, lang string, actor int64, o orders.
 
 // refreshDesk edits every seller's copy of the order's notices and cards: the status
 // line, and only the buttons still valid.
-func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) {
+func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) (notices map[int]bool) {
+	notices = map[int]bool{} // the messages in this chat that are notices of the order
 	copies, err := h.Outbox.Copies(h.req(c).ctx, o.ID, KindNewOrder, KindReceipt)
 	if err != nil {
 		h.Log.Warn("order copies", "err", err)
-		return
+		return notices
 	}
 	langs, err := h.adminLangs(c)
 	if err != nil {
 		h.Log.Warn("seller languages", "err", err)
-		return
+		return notices
 	}
 	for _, cp := range copies {
+		if cp.ChatID == c.Chat().ID {
+			notices[cp.MessageID] = true
+		}
 		lang := langs[cp.ChatID]
 		status := h.statusLine(c, lang, o)
 		limit := maxMessage
@@ -268,6 +284,7 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) {
 			h.Log.Warn("edit a seller's copy", "order_id", o.ID, "err", err)
 		}
 	}
+	return notices
 }
 
 // deskFilters are the status groups of /orders for sellers.
@@ -413,23 +430,13 @@ func (h *Handlers) Find(c tele.Context) error {
 func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 	ctx := h.req(c).ctx
 	lang := h.lang(c)
-	evs, err := h.Orders.History(ctx, o.ID)
+	text, err := h.orderCardText(c, o)
 	if err != nil {
 		return err
 	}
 	receipts, err := h.Orders.Receipts(ctx, o.ID)
 	if err != nil {
 		return err
-	}
-	var b strings.Builder
-	b.WriteString(h.orderSummary(lang, o))
-	b.WriteString("\n\n" + h.t(c, "desk.history"))
-	r := h.renderer(lang)
-	for _, e := range evs {
-		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, lang, e.Actor, o)))
-		if e.Note != "" {
-			b.WriteString(": " + html.EscapeString(e.Note))
-		}
 	}
 	for i, rc := range receipts {
 		caption := h.t(c, "desk.receipt_n", locale.Args{"N": i + 1, "Code": o.Code})
@@ -443,7 +450,39 @@ func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 			h.Log.Warn("show a receipt", "order_id", o.ID, "err", err)
 		}
 	}
-	return c.Send(shortenText(b.String()), h.deskMarkup(lang, o))
+	return c.Send(text, h.deskMarkup(lang, o))
+}
+
+// orderCardText is a seller's order card: the order and its history.
+func (h *Handlers) orderCardText(c tele.Context, o orders.Order) (string, error) {
+	lang := h.lang(c)
+	evs, err := h.Orders.History(h.req(c).ctx, o.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(h.orderSummary(lang, o))
+	b.WriteString("\n\n" + h.t(c, "desk.history"))
+	r := h.renderer(lang)
+	for _, e := range evs {
+		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, lang, e.Actor, o)))
+		if e.Note != "" {
+			b.WriteString(": " + html.EscapeString(e.Note))
+		}
+	}
+	return shortenText(b.String()), nil
+}
+
+// refreshCard edits the order card a seller acted from (not a notice, which refreshDesk
+// edits): its history and the buttons still valid.
+func (h *Handlers) refreshCard(c tele.Context, o orders.Order, messageID int) {
+	text, err := h.orderCardText(c, o)
+	if err == nil {
+		_, err = c.Bot().Edit(&tele.Message{ID: messageID, Chat: c.Chat()}, text, h.deskMarkup(h.lang(c), o))
+	}
+	if err != nil && !notModified(err) {
+		h.Log.Warn("edit an order card", "order_id", o.ID, "err", err)
+	}
 }
 
 // maxMessage is the most characters Telegram takes in a message's text.

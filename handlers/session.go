@@ -73,6 +73,7 @@ type Session struct {
 	EditOrder   int64      `json:"edit_order,omitempty"`
 	SettingKey  string     `json:"setting_key,omitempty"`
 	DeskAction  string     `json:"desk_action,omitempty"`
+	DeskMessage int        `json:"desk_message,omitempty"` // the message whose button asked for the note
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`
 
