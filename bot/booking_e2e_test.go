@@ -858,3 +858,47 @@ func TestWordsAfterASizeLeaveItAndCancelEndsACheckout(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// Two receipt pictures sent before either "which order?" is answered each go to the order
+// picked under its own question.
+func TestTwoReceiptsWaitingForTheirOrders(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	dress, bag := liveShop(t, h, map[string]int{"S": 5, "bag": 5})
+	u := h.user(5801, "Minh", "en")
+	o1 := placePickup(t, h, u, dress, "S", 1)
+	o2 := placePickup(t, h, u, bag, "", 1)
+	first, second := photo(t, 31), photo(t, 32)
+	isWhich := func(m telegramtest.Message) bool { return m.Text == h.text("en", "receipt.which") }
+	from := lastID(u)
+	u.SendPhoto(first, "")
+	q1 := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && isWhich(m) })
+	u.SendPhoto(second, "")
+	q2 := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > q1.ID && isWhich(m) })
+	// The first question answered first: the first picture; then the second.
+	u.Press(t, q1, q1.Buttons()[0].Text)
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🧾") && strings.Contains(m.Text, o1.Code)
+	})
+	u.Press(t, q2, q2.Buttons()[1].Text)
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🧾") && strings.Contains(m.Text, o2.Code)
+	})
+	for _, want := range []struct {
+		o    orders.Order
+		data []byte
+	}{{o1, first}, {o2, second}} {
+		var data []byte
+		if err := h.db.Get(&data, `SELECT data FROM receipts WHERE order_id = $1`, want.o.ID); err != nil || !bytes.Equal(data, want.data) {
+			t.Errorf("order %s: the receipt stored is not the picture sent for it (%v)", want.o.Code, err)
+		}
+	}
+	// A question answered already is stale.
+	answers := len(u.CallbackAnswers())
+	u.Press(t, q1, q1.Buttons()[1].Text)
+	if a := waitAnswers(t, u, answers+1); a[answers].Text != h.text("en", "callback.stale") {
+		t.Errorf("a second press on an answered question: %q", a[answers].Text)
+	}
+	noErrors(t, h)
+}

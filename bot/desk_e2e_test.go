@@ -459,7 +459,13 @@ func TestAnOrderCardFollowsTheActionsTakenFromIt(t *testing.T) {
 	dress, _ := liveShop(t, h, map[string]int{"S": 5})
 	u := h.user(7301, "Hoa", "en")
 	o := placePickup(t, h, u, dress, "S", 1)
-	card := replyTo(t, s2, func() { s2.SendText("/order " + o.Code) })
+	// The new order's notice may come before or after the card.
+	s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.Contains(m.Text, o.Code) && !strings.Contains(m.Text, "History")
+	})
+	from := lastID(s2)
+	s2.SendText("/order " + o.Code)
+	card := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.Contains(m.Text, "History") })
 	if got := buttonTexts(card); strings.Join(got, "|") != h.text("en", "desk.paid_button")+"|"+h.text("en", "desk.cancel_button") {
 		t.Fatalf("the card's buttons: %q", got)
 	}
@@ -475,6 +481,50 @@ func TestAnOrderCardFollowsTheActionsTakenFromIt(t *testing.T) {
 	card = s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 2 })
 	if len(card.Buttons()) != 0 || !strings.Contains(card.Text, h.text("en", "order_status.cancelled")) || !strings.Contains(card.Text, "Out of fabric") {
 		t.Errorf("the card after the cancel: %q, buttons %q", card.Text, buttonTexts(card))
+	}
+	noErrors(t, h)
+}
+
+// A seller who corrects a broadcast before sending it sends what the last preview shows:
+// an earlier preview's Send is stale. An album is answered once: a broadcast carries one
+// photo.
+func TestOnlyTheLastBroadcastPreviewSends(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	seller := h.user(admin2, "Minh", "en")
+	people := seedCustomers(t, h, 8400, 3)
+	isPreview := func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "This goes to") }
+	replyTo(t, seller, func() { seller.SendText("/broadcast") })
+	from := lastID(seller)
+	seller.SendText("Sale on Monday")
+	first := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && isPreview(m) })
+	seller.SendText("Sale on Tuesday")
+	last := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > first.ID && isPreview(m) })
+	from = lastID(seller)
+	seller.SendAlbum([][]byte{photo(t, 41), photo(t, 42)}, "two photos")
+	replyTo(t, seller, func() { seller.SendText("/help") })
+	var onePhoto int
+	for _, m := range seller.Messages() {
+		if m.ID > from && m.Text == h.text("en", "broadcast.one_photo") {
+			onePhoto++
+		}
+	}
+	if onePhoto != 1 {
+		t.Errorf("an album answered %d times", onePhoto)
+	}
+
+	answers := len(seller.CallbackAnswers())
+	seller.Press(t, first, h.text("en", "broadcast.send_button"))
+	if a := waitAnswers(t, seller, answers+1); a[answers].Text != h.text("en", "callback.stale") {
+		t.Errorf("Send under an earlier preview: %q", a[answers].Text)
+	}
+	seller.Press(t, last, h.text("en", "broadcast.send_button"))
+	for _, u := range people {
+		got := u.WaitFor(t, func(m telegramtest.Message) bool { return m.FromBot })
+		if got.Text != "Sale on Tuesday" || len(u.Messages()) != 1 {
+			t.Errorf("customer %d got %v", u.ID, u.Messages())
+		}
 	}
 	noErrors(t, h)
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"html"
+	"strings"
 	"unicode/utf8"
 
 	tele "gopkg.in/telebot.v3"
@@ -25,7 +27,14 @@ func (h *Handlers) Broadcast(c tele.Context) error {
 func (h *Handlers) broadcastMessage(c tele.Context) error {
 	s := h.session(c)
 	m := c.Message()
-	d := &BroadcastDraft{}
+	if h.albumAnswered(c) {
+		return nil
+	}
+	if m.AlbumID != "" {
+		// A broadcast carries one photo: an album is answered once, and not previewed.
+		return c.Send(h.t(c, "broadcast.one_photo"))
+	}
+	d := &BroadcastDraft{Token: rand.Text()[:10]}
 	switch {
 	case m.Photo != nil:
 		if utf8.RuneCountInString(m.Caption) > 1024 {
@@ -50,7 +59,8 @@ func (h *Handlers) broadcastMessage(c tele.Context) error {
 		return err
 	}
 	mk := &tele.ReplyMarkup{}
-	mk.Inline(mk.Row(mk.Data(h.t(c, "broadcast.send_button"), UniqueBroadcast, "send"), mk.Data(h.t(c, "broadcast.cancel_button"), UniqueBroadcast, "cancel")))
+	mk.Inline(mk.Row(mk.Data(h.t(c, "broadcast.send_button"), UniqueBroadcast, "send|"+d.Token),
+		mk.Data(h.t(c, "broadcast.cancel_button"), UniqueBroadcast, "cancel|"+d.Token)))
 	return c.Send(h.Texts.N(h.lang(c), "broadcast.preview", n), mk)
 }
 
@@ -63,17 +73,19 @@ func (h *Handlers) recipients(c tele.Context) (int, error) {
 func (h *Handlers) BroadcastButton(c tele.Context) error {
 	s := h.session(c)
 	d := s.Broadcast
-	if d == nil {
+	action, token, _ := strings.Cut(c.Callback().Data, "|")
+	if d == nil || token != d.Token {
+		// A preview replaced by a newer one: only the newest one's buttons act.
 		return h.Stale(c)
 	}
-	if c.Callback().Data == "cancel" {
+	if action == "cancel" {
 		s.Reset()
 		if err := h.respond(c); err != nil {
 			return err
 		}
 		return c.Send(h.t(c, "broadcast.cancelled"))
 	}
-	if c.Callback().Data != "send" {
+	if action != "send" {
 		return h.Stale(c)
 	}
 	ctx := h.req(c).ctx

@@ -118,9 +118,7 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		s := h.session(c)
 		s.Reset()
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		if m := c.Callback().Message; m != nil {
-			s.DeskMessage = m.ID
-		}
+		s.DeskMessage = h.pressedCard(c)
 		if err := h.respond(c); err != nil {
 			return err
 		}
@@ -132,11 +130,17 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
 	}
-	card := 0
-	if m := c.Callback().Message; m != nil {
-		card = m.ID
+	return h.deskMove(c, o, name, "", h.pressedCard(c))
+}
+
+// pressedCard is the order card whose button was pressed, or 0 when the button is on a
+// notice: a card is a text message with the order's history.
+func (h *Handlers) pressedCard(c tele.Context) int {
+	m := c.Callback().Message
+	if m == nil || m.Text == "" || !strings.Contains(m.Text, locale.Plain(h.t(c, "desk.history"))) {
+		return 0
 	}
-	return h.deskMove(c, o, name, "", card)
+	return m.ID
 }
 
 // deskSkipNote moves an order without the optional note (the "!" form of an action).

@@ -121,7 +121,7 @@ func (h *Handlers) Help(c tele.Context) error {
 // Cancel leaves whatever conversation the person is in.
 func (h *Handlers) Cancel(c tele.Context) error {
 	s := h.session(c)
-	if s.Step == StepNone && s.Checkout == nil && s.Pick == nil && s.PendingReceipt == nil && s.Broadcast == nil {
+	if s.Step == StepNone && s.Checkout == nil && s.Pick == nil && len(s.PendingReceipts) == 0 && s.Broadcast == nil {
 		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
 	}
 	s.dropItem()

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,7 +17,7 @@ import (
 	"github.com/shopbot/shopbot/outbox"
 )
 
-// UniqueReceipt is the family of "this receipt pays order …" buttons; data: orderID.
+// UniqueReceipt is the family of "this receipt pays order …" buttons; data: orderID|token.
 const UniqueReceipt = "rc"
 
 // maxReceiptBytes is what Telegram lets a bot download.
@@ -55,33 +57,44 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if len(waiting) == 1 {
 		return h.attachReceipt(c, waiting[0].ID, r)
 	}
+	// Each picture waits with a token of its own, which its question's buttons carry: a
+	// second receipt sent before the first question is answered waits beside it.
 	s := h.session(c)
-	s.PendingReceipt = &r
+	token := rand.Text()[:10]
+	s.PendingReceipts = append(s.PendingReceipts, PendingReceipt{Token: token, Photo: r})
+	if n := len(s.PendingReceipts); n > maxPendingReceipts {
+		s.PendingReceipts = s.PendingReceipts[n-maxPendingReceipts:]
+	}
 	mk := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range waiting {
 		label := fmt.Sprintf("%s — %s", o.Code, money.Format(o.Total, o.Currency))
-		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10))))
+		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10)+"|"+token)))
 	}
 	mk.Inline(rows...)
 	return c.Send(h.t(c, "receipt.which"), mk)
 }
 
-// ReceiptButton attaches the waiting receipt to the order the customer picked.
+// maxPendingReceipts is how many receipts may wait for their order to be picked.
+const maxPendingReceipts = 5
+
+// ReceiptButton attaches the waiting receipt whose question the button is on to the
+// order the customer picked.
 func (h *Handlers) ReceiptButton(c tele.Context) error {
 	s := h.session(c)
-	id, err := strconv.ParseInt(c.Callback().Data, 10, 64)
-	if err != nil || s.PendingReceipt == nil {
+	idText, token, _ := strings.Cut(c.Callback().Data, "|")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	at := slices.IndexFunc(s.PendingReceipts, func(p PendingReceipt) bool { return p.Token == token })
+	if err != nil || at < 0 {
 		return h.Stale(c)
 	}
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	r := *s.PendingReceipt
-	if err := h.attachReceipt(c, id, r); err != nil {
+	if err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo); err != nil {
 		return err
 	}
-	s.PendingReceipt = nil
+	s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
 	return nil
 }
 
@@ -112,7 +125,6 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) er
 	case err != nil:
 		return err
 	}
-	h.session(c).PendingReceipt = nil
 	h.committed(c)
 	if !rec.Repeated {
 		h.notify()

@@ -83,8 +83,8 @@ type Session struct {
 	Checkout *Checkout  `json:"checkout,omitempty"`
 	// Broadcast is a message to all customers, waiting for the seller's go.
 	Broadcast *BroadcastDraft `json:"broadcast,omitempty"`
-	// PendingReceipt is a receipt waiting for the customer to say which order it pays.
-	PendingReceipt *DraftPhoto `json:"pending_receipt,omitempty"`
+	// PendingReceipts wait for the customer to say which order each pays.
+	PendingReceipts []PendingReceipt `json:"pending_receipts,omitempty"`
 	// Shelved is an item the seller was adding when something else took them away: a
 	// notice's button, another command. /newitem offers to go on with it.
 	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
@@ -117,6 +117,12 @@ func (s *Session) stepped(step Step, answered bool, now time.Time) {
 	case s.StepAt.IsZero():
 		s.StepAt = now
 	}
+}
+
+// PendingReceipt is a receipt picture and the token its question's buttons carry.
+type PendingReceipt struct {
+	Token string     `json:"token"`
+	Photo DraftPhoto `json:"photo"`
 }
 
 // ShelvedItem is an unfinished item draft and the step it was at. Token tells the
@@ -431,6 +437,8 @@ func (l *Lease) release(ctx context.Context, data []byte) error {
 type BroadcastDraft struct {
 	Text        string `json:"text,omitempty"` // HTML, escaped from what the seller typed
 	PhotoFileID string `json:"photo,omitempty"`
+	// Token is carried by the preview's buttons: those of an earlier preview are stale.
+	Token string `json:"token,omitempty"`
 }
 
 func (l *Lease) stopRenewal() {
