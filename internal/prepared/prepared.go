@@ -17,12 +17,12 @@ type Statements struct {
 	db        *sqlx.DB
 	mu        sync.Mutex
 	m         map[string]*sqlx.Stmt
-	preparing map[string]bool
+	preparing map[string]chan struct{} // closed when a background prepare ends
 }
 
 // New returns Statements on db.
 func New(db *sqlx.DB) *Statements {
-	return &Statements{db: db, m: map[string]*sqlx.Stmt{}, preparing: map[string]bool{}}
+	return &Statements{db: db, m: map[string]*sqlx.Stmt{}, preparing: map[string]chan struct{}{}}
 }
 
 // prepareTimeout bounds a prepare made in the background.
@@ -32,13 +32,14 @@ const prepareTimeout = 10 * time.Second
 // prepares it on a connection the first time it runs there. Within a transaction a query
 // not prepared yet returns nil (the caller runs it unprepared) and is prepared in the
 // background: preparing on the pool takes a second connection, and transactions waiting
-// for one while holding theirs could exhaust it.
+// for one while holding theirs could exhaust it. Outside a transaction, a query being
+// prepared in the background is waited for rather than prepared a second time.
 func (s *Statements) stmt(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stmt, error) {
 	s.mu.Lock()
 	st, ok := s.m[query]
 	if !ok && tx != nil {
-		if !s.preparing[query] {
-			s.preparing[query] = true
+		if s.preparing[query] == nil {
+			s.preparing[query] = make(chan struct{})
 			go func() {
 				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
 				defer cancel()
@@ -48,7 +49,18 @@ func (s *Statements) stmt(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx
 		s.mu.Unlock()
 		return nil, nil
 	}
+	background := s.preparing[query]
 	s.mu.Unlock()
+	if !ok && background != nil {
+		select {
+		case <-background:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		s.mu.Lock()
+		st, ok = s.m[query]
+		s.mu.Unlock()
+	}
 	if !ok {
 		var err error
 		if st, err = s.prepare(ctx, query); err != nil {
@@ -66,7 +78,10 @@ func (s *Statements) prepare(ctx context.Context, query string) (*sqlx.Stmt, err
 	st, err := s.db.PreparexContext(ctx, query)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.preparing, query)
+	if ch := s.preparing[query]; ch != nil {
+		close(ch)
+		delete(s.preparing, query)
+	}
 	if err != nil {
 		return nil, err
 	}
