@@ -50,6 +50,25 @@ func liveShop(t *testing.T, h *harness, stock map[string]int) (dress, bag catalo
 	return dress, bag
 }
 
+// openShop starts the bot of a shopHarness whose week is live with liveShop's items.
+func openShop(t *testing.T, stock map[string]int, opts ...harnessOption) (h *harness, dress, bag catalog.Item) {
+	t.Helper()
+	h = shopHarness(t, opts...)
+	h.start()
+	dress, bag = liveShop(t, h, stock)
+	return h, dress, bag
+}
+
+// sellersShop is openShop with both sellers having started the bot first (sellers).
+func sellersShop(t *testing.T, stock map[string]int, opts ...harnessOption) (h *harness, s1, s2 *telegramtest.User, dress, bag catalog.Item) {
+	t.Helper()
+	h = shopHarness(t, opts...)
+	h.start()
+	s1, s2 = sellers(t, h)
+	dress, bag = liveShop(t, h, stock)
+	return h, s1, s2, dress, bag
+}
+
 // shopHarness is a VND shop with a channel. Its customers go through whole bookings
 // within a second, so the overall rate is scaled ten times too.
 func shopHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -122,6 +141,16 @@ func checkoutShipping(t *testing.T, h *harness, u *telegramtest.User, from teleg
 	return u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > note.ID && strings.HasPrefix(m.Text, plain(h.texts.T(lang, "checkout.summary_title")))
 	})
+}
+
+// statusOf is an order's status as Postgres holds it.
+func statusOf(t *testing.T, h *harness, orderID int64) orders.Status {
+	t.Helper()
+	var status orders.Status
+	if err := h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, orderID); err != nil {
+		t.Fatal(err)
+	}
+	return status
 }
 
 func stockOf(t *testing.T, h *harness, it catalog.Item, name string) int {
@@ -207,8 +236,7 @@ func TestCustomerBooksPaysAndSellersAreTold(t *testing.T) {
 	if err := h.db.Get(&stored, `SELECT data FROM receipts WHERE order_id = $1`, o.ID); err != nil || !bytes.Equal(stored, receipt) {
 		t.Errorf("receipt stored %d bytes (%v), sent %d", len(stored), err, len(receipt))
 	}
-	h.db.Get(&o.Status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if o.Status != orders.ReceiptSubmitted {
+	if o.Status = statusOf(t, h, o.ID); o.Status != orders.ReceiptSubmitted {
 		t.Errorf("status after receipt %s", o.Status)
 	}
 	for _, seller := range []*telegramtest.User{seller1, seller2} {
@@ -232,9 +260,7 @@ func TestCustomerBooksPaysAndSellersAreTold(t *testing.T) {
 
 func TestTypedArabicIndicQuantity(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(5101, "Omar", "ar")
 	u.SendText("/start " + catalog.ItemPayload(dress.ID))
 	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
@@ -262,9 +288,7 @@ func TestTypedArabicIndicQuantity(t *testing.T) {
 func TestLastUnitsAreNeverOversold(t *testing.T) {
 	t.Parallel()
 	const customers, units = 50, 10
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": units})
+	h, dress, _ := openShop(t, map[string]int{"S": units})
 	summaries := make([]telegramtest.Message, customers)
 	people := make([]*telegramtest.User, customers)
 	var wg sync.WaitGroup
@@ -430,9 +454,7 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	if s := stockOf(t, h, dress, "S"); s != 5 {
 		t.Errorf("stock after expiry %d", s)
 	}
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o2.ID)
-	if status != orders.Expired {
+	if status := statusOf(t, h, o2.ID); status != orders.Expired {
 		t.Errorf("status %s", status)
 	}
 	reminders := 0
@@ -449,9 +471,7 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 
 func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	owner := h.user(5401, "Owner", "en")
 	o := placePickup(t, h, owner, dress, "S", 1)
 
@@ -477,9 +497,7 @@ func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
 	// Their receipt does not attach to someone else's order.
 	other.SendPhoto(photo(t, 9), "")
 	other.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "unexpected.message") })
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if status != orders.AwaitingPayment || stockOf(t, h, dress, "S") != 4 {
+	if status := statusOf(t, h, o.ID); status != orders.AwaitingPayment || stockOf(t, h, dress, "S") != 4 {
 		t.Errorf("order %s, stock %d", status, stockOf(t, h, dress, "S"))
 	}
 	noErrors(t, h)
@@ -580,9 +598,7 @@ func TestReceiptsForSeveralOrdersAndTwice(t *testing.T) {
 // half-way through the checkout ends it, keyboard and all.
 func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(5301, "Mai", "vi")
 	d, summary := pickupSummary(t, h, u, book(t, h, u, dress, "S", 1))
 
@@ -629,9 +645,7 @@ func TestChangedCheckoutNeverPlacesAnOldSummary(t *testing.T) {
 // file, a video, a voice note) is told which kinds it can; nothing is stored.
 func TestReceiptOfAnotherKindIsExplained(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(5401, "Fatma", "ar")
 	placePickup(t, h, u, dress, "S", 1)
 	from := lastID(u)
@@ -716,9 +730,7 @@ func TestPickupAddressComesWithTheNoteQuestion(t *testing.T) {
 // even in the middle of a checkout, whose key is not drawn until its summary.
 func TestConfirmWithoutASummaryPlacesNothing(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(5801, "Minh", "vi")
 	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, delivery, h.text("vi", "checkout.pickup_button"))
@@ -829,9 +841,7 @@ func TestCatalogCardsTurnInPlace(t *testing.T) {
 // in the middle of a checkout ends it.
 func TestWordsAfterASizeLeaveItAndCancelEndsACheckout(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(5701, "Linh", "en")
 	say := func(text string) telegramtest.Message { return replyTo(t, u, func() { u.SendText(text) }) }
 	from := lastID(u)
@@ -863,9 +873,7 @@ func TestWordsAfterASizeLeaveItAndCancelEndsACheckout(t *testing.T) {
 // picked under its own question.
 func TestTwoReceiptsWaitingForTheirOrders(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, bag := liveShop(t, h, map[string]int{"S": 5, "bag": 5})
+	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
 	u := h.user(5801, "Minh", "en")
 	o1 := placePickup(t, h, u, dress, "S", 1)
 	o2 := placePickup(t, h, u, bag, "", 1)

@@ -43,10 +43,7 @@ const chaosUpdatesPerPerson = 27
 // and channels, sends Telegram nothing it refuses, and writes nothing it should not.
 func TestChaos(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	s1, s2 := sellers(t, h)
-	dress, bag := liveShop(t, h, map[string]int{"S": 3, "M": 1, "L": 0, "bag": 2})
+	h, s1, s2, dress, bag := sellersShop(t, map[string]int{"S": 3, "M": 1, "L": 0, "bag": 2})
 	group := h.fake.Group(-1009876543210, "Khách quen của Lan")
 	elsewhere := h.fake.Channel(-1005550001111, "Someone else's channel", "elsewhere")
 	lurker := h.fake.User(9999, "Lurker", "", "en") // writes in the group only

@@ -29,10 +29,7 @@ func sellers(t *testing.T, h *harness) (*telegramtest.User, *telegramtest.User) 
 
 func TestSellersWorkAnOrderTogether(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	s1, s2 := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 5, "M": 5})
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
 	u := h.user(7001, "Mai", "en")
 	added := book(t, h, u, dress, "M", 2)
 	summary := checkoutShipping(t, h, u, added)
@@ -66,9 +63,7 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 	if a := waitAnswers(t, u, before+1); a[before].Text != h.text("en", "admin.only") {
 		t.Errorf("a customer's press of a seller's button answered %q", a[before].Text)
 	}
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if status != orders.ReceiptSubmitted {
+	if status := statusOf(t, h, o.ID); status != orders.ReceiptSubmitted {
 		t.Fatalf("a forged press moved the order to %s", status)
 	}
 
@@ -130,10 +125,7 @@ func TestSellersWorkAnOrderTogether(t *testing.T) {
 // A seller's notices follow the language they pick, from the next order on.
 func TestSellersGetNoticesInTheLanguageTheyPick(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	lan, minh := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, lan, minh, dress, _ := sellersShop(t, map[string]int{"S": 5})
 	u := h.user(7101, "Mai", "en")
 	notice := func(s *telegramtest.User, o orders.Order, lang string) {
 		t.Helper()
@@ -168,10 +160,7 @@ func receiptAtSeller(t *testing.T, h *harness, seller, u *telegramtest.User, it 
 
 func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	_, s2 := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
 	u := h.user(7101, "Hoa", "en")
 	o, r2 := receiptAtSeller(t, h, s2, u, dress, 2, 6)
 	s2.Press(t, r2, h.text("en", "desk.reject_button"))
@@ -209,10 +198,7 @@ func TestRejectAndCancelTellTheCustomerWhy(t *testing.T) {
 
 func TestPurchaseListMatchesTheOrderLines(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	_, s2 := sellers(t, h)
-	dress, bag := liveShop(t, h, map[string]int{"S": 20, "M": 20, "bag": 20})
+	h, _, s2, dress, bag := sellersShop(t, map[string]int{"S": 20, "M": 20, "bag": 20})
 	for i, want := range []struct {
 		it   catalog.Item
 		size string
@@ -425,10 +411,7 @@ func TestASellersNewSettingsReachTheNextCustomer(t *testing.T) {
 // the reason any more: a text after it cancels nothing.
 func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	_, s2 := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
 	u := h.user(7201, "Hoa", "en")
 	o, notice := receiptAtSeller(t, h, s2, u, dress, 1, 7)
 	prompt := replyTo(t, s2, func() { s2.Press(t, notice, h.text("en", "desk.cancel_button")) })
@@ -441,9 +424,7 @@ func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
 	if m := replyTo(t, s2, func() { s2.SendText("oops") }); m.Text != h.text("en", "unknown.text") {
 		t.Errorf("a text after confirming the payment instead: %q", m.Text)
 	}
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if status != orders.Paid {
+	if status := statusOf(t, h, o.ID); status != orders.Paid {
 		t.Errorf("order %s after cancel, then paid, then a text", status)
 	}
 	noErrors(t, h)
@@ -453,10 +434,7 @@ func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
 // its buttons change with the order, whether the action asks a reason or not.
 func TestAnOrderCardFollowsTheActionsTakenFromIt(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	_, s2 := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
 	u := h.user(7301, "Hoa", "en")
 	o := placePickup(t, h, u, dress, "S", 1)
 	// The new order's notice may come before or after the card.

@@ -33,10 +33,7 @@ func parseCSV(t *testing.T, data []byte) [][]string {
 
 func TestExportFilesRoundTrip(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	_, s2 := sellers(t, h)
-	dress, _ := liveShop(t, h, map[string]int{"S": 9})
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 9})
 	names := []string{`Nguyễn, "Bích"`, "محمد عبد الله", "Lan"}
 	for i, name := range names {
 		u := h.fake.User(int64(7500+i), name, "", "vi")

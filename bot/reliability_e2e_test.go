@@ -103,9 +103,7 @@ func TestOneFloodingCustomerIsSlowedDown(t *testing.T) {
 // and their orders are intact.
 func TestRedisDataLostMidCheckout(t *testing.T) {
 	t.Parallel()
-	h := shopHarness(t)
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(7801, "Tam", "en")
 	o := placePickup(t, h, u, dress, "S", 1)
 	d := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
@@ -122,9 +120,7 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	from := lastID(u)
 	u.SendText("Trần Văn Tâm")
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "session.restarted") })
-	var status orders.Status
-	h.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
-	if status != orders.AwaitingPayment {
+	if status := statusOf(t, h, o.ID); status != orders.AwaitingPayment {
 		t.Errorf("order %s after Redis lost its data", status)
 	}
 	noErrors(t, h)

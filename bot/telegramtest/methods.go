@@ -184,14 +184,54 @@ func (s *Server) sendMedia(req *request, kind string) (any, *apiError) {
 		fromBot: true, caption: caption, entities: entities, parseMode: req.str("parse_mode"),
 		markup: mk, replyTo: replyTo,
 	}
+	m.setMedia(kind, f)
+	c.addMessageLocked(m)
+	s.notifyLocked()
+	return s.wireMessage(m), nil
+}
+
+// inputMedia is an InputMedia of sendMediaGroup or editMessageMedia: a photo or a file,
+// by file id, attach:// upload name, with its caption.
+type inputMedia struct {
+	Type            string       `json:"type"`
+	Media           string       `json:"media"`
+	Caption         string       `json:"caption"`
+	ParseMode       string       `json:"parse_mode"`
+	CaptionEntities []wireEntity `json:"caption_entities"`
+}
+
+var errAlbumMix = badRequest("can't use the media of the specified type in the album")
+
+func (in inputMedia) check() *apiError {
+	if in.Media == "" {
+		return badRequest("can't parse InputMedia: Media is not specified")
+	}
+	if in.Type != kindPhoto && in.Type != kindDocument {
+		return badRequest("can't parse InputMedia: media type %q is not supported by the fake", in.Type)
+	}
+	return nil
+}
+
+// caption reads the caption, within Telegram's length.
+func (in inputMedia) caption() (string, []Entity, *apiError) {
+	caption, entities, err := formatted(in.Caption, in.ParseMode, in.CaptionEntities)
+	if err != nil {
+		return "", nil, err
+	}
+	if utf16Len(caption) > maxCaptionLen {
+		return "", nil, errCaptionTooLong
+	}
+	return caption, entities, nil
+}
+
+// setMedia makes f the message's photo or file, as kind says.
+func (m *message) setMedia(kind string, f *storedFile) {
+	m.photo, m.document = nil, nil
 	if kind == kindPhoto {
 		m.photo = f
 	} else {
 		m.document = f
 	}
-	c.addMessageLocked(m)
-	s.notifyLocked()
-	return s.wireMessage(m), nil
 }
 
 func (s *Server) newMediaGroupIDLocked() string {
@@ -206,13 +246,7 @@ func (s *Server) sendMediaGroup(_ context.Context, req *request) (any, *apiError
 	if err != nil {
 		return nil, err
 	}
-	var items []struct {
-		Type            string       `json:"type"`
-		Media           string       `json:"media"`
-		Caption         string       `json:"caption"`
-		ParseMode       string       `json:"parse_mode"`
-		CaptionEntities []wireEntity `json:"caption_entities"`
-	}
+	var items []inputMedia
 	set, err := req.json("media", &items)
 	if err != nil {
 		return nil, err
@@ -237,39 +271,28 @@ func (s *Server) sendMediaGroup(_ context.Context, req *request) (any, *apiError
 	}
 	docs := 0
 	for _, it := range items {
-		if it.Media == "" {
-			return nil, badRequest("can't parse InputMedia: media not found")
+		if err := it.check(); err != nil {
+			return nil, err
 		}
-		switch it.Type {
-		case kindPhoto:
-		case kindDocument:
+		if it.Type == kindDocument {
 			docs++
-		default:
-			return nil, badRequest("can't parse InputMedia: media type %q is not supported by the fake", it.Type)
 		}
 	}
 	if docs != 0 && docs != len(items) {
-		return nil, badRequest("can't use the media of the specified type in the album")
+		return nil, errAlbumMix
 	}
 	var msgs []*message
 	for _, it := range items {
-		caption, entities, err := formatted(it.Caption, it.ParseMode, it.CaptionEntities)
+		caption, entities, err := it.caption()
 		if err != nil {
 			return nil, err
-		}
-		if utf16Len(caption) > maxCaptionLen {
-			return nil, errCaptionTooLong
 		}
 		f, err := s.mediaLocked(req, "", it.Media, it.Type)
 		if err != nil {
 			return nil, err
 		}
 		m := &message{fromBot: true, caption: caption, entities: entities, parseMode: it.ParseMode, replyTo: replyTo}
-		if it.Type == kindPhoto {
-			m.photo = f
-		} else {
-			m.document = f
-		}
+		m.setMedia(it.Type, f)
 		msgs = append(msgs, m)
 	}
 	// A whole album is one send.
@@ -425,13 +448,7 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 	if err != nil {
 		return nil, err
 	}
-	var in struct {
-		Type            string       `json:"type"`
-		Media           string       `json:"media"`
-		Caption         string       `json:"caption"`
-		ParseMode       string       `json:"parse_mode"`
-		CaptionEntities []wireEntity `json:"caption_entities"`
-	}
+	var in inputMedia
 	set, err := req.json("media", &in)
 	if err != nil {
 		return nil, err
@@ -439,25 +456,19 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 	if !set {
 		return nil, badRequest("parameter \"media\" is required")
 	}
-	if in.Media == "" {
-		return nil, badRequest("can't parse InputMedia: Media is not specified")
-	}
-	if in.Type != kindPhoto && in.Type != kindDocument {
-		return nil, badRequest("can't parse InputMedia: media type %q is not supported by the fake", in.Type)
+	if err := in.check(); err != nil {
+		return nil, err
 	}
 	if m.sticker != nil || m.voice != nil || m.video != nil {
 		return nil, badRequest("the message's kind of media is not supported by the fake")
 	}
 	// A text message takes media too: its text goes, the media's caption shows.
 	if m.mediaGroupID != "" && (in.Type == kindPhoto) != (m.photo != nil) {
-		return nil, badRequest("can't use the media of the specified type in the album")
+		return nil, errAlbumMix
 	}
-	caption, entities, err := formatted(in.Caption, in.ParseMode, in.CaptionEntities)
+	caption, entities, err := in.caption()
 	if err != nil {
 		return nil, err
-	}
-	if utf16Len(caption) > maxCaptionLen {
-		return nil, errCaptionTooLong
 	}
 	mk, err := editMarkup(req, m)
 	if err != nil {
@@ -474,12 +485,7 @@ func (s *Server) editMessageMedia(_ context.Context, req *request) (any, *apiErr
 		return nil, err
 	}
 	return s.applyEditLocked(m, mk, func() {
-		m.photo, m.document = nil, nil
-		if in.Type == kindPhoto {
-			m.photo = f
-		} else {
-			m.document = f
-		}
+		m.setMedia(in.Type, f)
 		m.text, m.caption, m.entities, m.parseMode = "", caption, entities, in.ParseMode
 	}), nil
 }

@@ -245,43 +245,52 @@ func (u *User) SendLocation(lat, lon float64) Sent {
 
 // SendSticker sends a sticker, something a text-only bot must cope with.
 func (u *User) SendSticker() Sent {
-	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindSticker, []byte("RIFF\x00\x00\x00\x00WEBPVP8 "), "")
-	f.mime = "image/webp"
-	return u.s.personMessageLocked(u.chat, u, &message{sticker: f}, "message")
+	return u.sendFile(kindSticker, []byte("RIFF\x00\x00\x00\x00WEBPVP8 "), "image/webp", "")
 }
 
 // SendVoice sends a short voice note.
 func (u *User) SendVoice() Sent {
-	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindVoice, []byte("OggS\x00voice"), "")
-	f.mime = "audio/ogg"
-	return u.s.personMessageLocked(u.chat, u, &message{voice: f}, "message")
+	return u.sendFile(kindVoice, []byte("OggS\x00voice"), "audio/ogg", "")
 }
 
 // SendVideo sends a short video, as a person filming a receipt on a screen might.
 func (u *User) SendVideo() Sent {
-	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
-	f := u.s.addFileLocked(kindVideo, []byte("\x00\x00\x00\x18ftypmp42video"), "")
-	f.mime = "video/mp4"
-	return u.s.personMessageLocked(u.chat, u, &message{video: f}, "message")
+	return u.sendFile(kindVideo, videoData, "video/mp4", "")
 }
 
 // SendVideoAlbum sends n short videos as one album.
 func (u *User) SendVideoAlbum(n int) []Sent {
 	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
 	group := u.s.newMediaGroupIDLocked()
+	u.s.mu.Unlock()
 	var out []Sent
 	for range n {
-		f := u.s.addFileLocked(kindVideo, []byte("\x00\x00\x00\x18ftypmp42video"), "")
-		f.mime = "video/mp4"
-		out = append(out, u.s.personMessageLocked(u.chat, u, &message{video: f, mediaGroupID: group}, "message"))
+		out = append(out, u.sendFile(kindVideo, videoData, "video/mp4", group))
 	}
 	return out
+}
+
+var videoData = []byte("\x00\x00\x00\x18ftypmp42video")
+
+// sendFile sends the bot a sticker, a voice note or a video (kind), in an album if group
+// is set.
+func (u *User) sendFile(kind string, data []byte, mime, group string) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	f := u.s.addFileLocked(kind, data, "")
+	f.mime = mime
+	m := &message{mediaGroupID: group}
+	switch kind {
+	case kindSticker:
+		m.sticker = f
+	case kindVoice:
+		m.voice = f
+	case kindVideo:
+		m.video = f
+	default:
+		panic("telegramtest: sendFile of " + kind)
+	}
+	return u.s.personMessageLocked(u.chat, u, m, "message")
 }
 
 // Delete deletes a message of the private chat for both sides, as a person may: the bot
@@ -299,32 +308,30 @@ func (u *User) Delete(messageID int) {
 
 // MoveLocation moves a location the person shares live (an edited_message update).
 func (u *User) MoveLocation(messageID int, lat, lon float64) Sent {
-	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
-	m := u.chat.findLocked(messageID)
-	if m == nil || m.fromBot || m.location == nil {
-		panic(fmt.Sprintf("telegramtest: user %d has no location %d to move", u.ID, messageID))
-	}
-	m.versions = append(m.versions, m.version())
-	m.location = &wireLocation{Latitude: lat, Longitude: lon}
-	m.edits++
-	m.editDate = time.Now()
-	u.s.notifyLocked()
-	id := u.s.enqueueLocked("edited_message", updateKey(u.chat, u), u.s.wireMessage(m))
-	return Sent{UpdateID: id, MessageID: m.id}
+	return u.edit(messageID, func(m *message) bool { return m.location != nil }, "location", func(m *message) {
+		m.location = &wireLocation{Latitude: lat, Longitude: lon}
+	})
 }
 
 // EditText edits one of the person's own text messages (an edited_message update).
 func (u *User) EditText(messageID int, text string) Sent {
+	return u.edit(messageID, func(m *message) bool { return !m.hasMedia() }, "text message", func(m *message) {
+		m.text = text
+		m.commandEntities = commandEntities(text)
+	})
+}
+
+// edit changes one of the person's own messages, of the kind is tells (what names it),
+// keeping its earlier version, and sends the bot the edited_message update.
+func (u *User) edit(messageID int, is func(*message) bool, what string, change func(*message)) Sent {
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
 	m := u.chat.findLocked(messageID)
-	if m == nil || m.fromBot || m.hasMedia() {
-		panic(fmt.Sprintf("telegramtest: user %d has no text message %d to edit", u.ID, messageID))
+	if m == nil || m.fromBot || !is(m) {
+		panic(fmt.Sprintf("telegramtest: user %d has no %s %d to edit", u.ID, what, messageID))
 	}
 	m.versions = append(m.versions, m.version())
-	m.text = text
-	m.commandEntities = commandEntities(text)
+	change(m)
 	m.edits++
 	m.editDate = time.Now()
 	u.s.notifyLocked()
