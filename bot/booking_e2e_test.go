@@ -870,7 +870,7 @@ func TestWordsAfterASizeLeaveItAndCancelEndsACheckout(t *testing.T) {
 }
 
 // Two receipt pictures sent before either "which order?" is answered each go to the order
-// picked under its own question.
+// picked under its own question, even after a detour through the menu.
 func TestTwoReceiptsWaitingForTheirOrders(t *testing.T) {
 	t.Parallel()
 	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
@@ -884,6 +884,8 @@ func TestTwoReceiptsWaitingForTheirOrders(t *testing.T) {
 	q1 := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && isWhich(m) })
 	u.SendPhoto(second, "")
 	q2 := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > q1.ID && isWhich(m) })
+	// Going back to the menu meanwhile keeps them waiting.
+	replyTo(t, u, func() { u.SendText("/start") })
 	// The first question answered first: the first picture; then the second.
 	u.Press(t, q1, q1.Buttons()[0].Text)
 	u.WaitFor(t, func(m telegramtest.Message) bool {

@@ -431,33 +431,53 @@ func TestAnotherDeskActionDropsTheReasonAskedFor(t *testing.T) {
 }
 
 // An order card opened with /order follows what the seller does from it: its history and
-// its buttons change with the order, whether the action asks a reason or not.
+// its buttons change with the order, whether the action asks a reason or not, and in the
+// language the seller speaks now. Another seller's card, opened before, is brought up to
+// date when they press what is no longer there to do.
 func TestAnOrderCardFollowsTheActionsTakenFromIt(t *testing.T) {
 	t.Parallel()
-	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
 	u := h.user(7301, "Hoa", "en")
 	o := placePickup(t, h, u, dress, "S", 1)
-	// The new order's notice may come before or after the card.
-	s2.WaitFor(t, func(m telegramtest.Message) bool {
-		return strings.Contains(m.Text, o.Code) && !strings.Contains(m.Text, "History")
-	})
-	from := lastID(s2)
-	s2.SendText("/order " + o.Code)
-	card := s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.Contains(m.Text, "History") })
+	// openCard opens the order's card; the new order's notice may come before or after it.
+	openCard := func(s *telegramtest.User, history string) telegramtest.Message {
+		t.Helper()
+		s.WaitFor(t, func(m telegramtest.Message) bool {
+			return strings.Contains(m.Text, o.Code) && !strings.Contains(m.Text, history)
+		})
+		from := lastID(s)
+		s.SendText("/order " + o.Code)
+		return s.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.Contains(m.Text, history) })
+	}
+	card := openCard(s2, plain(h.texts.T("en", "desk.history")))
+	other := openCard(s1, plain(h.texts.T("vi", "desk.history")))
 	if got := buttonTexts(card); strings.Join(got, "|") != h.text("en", "desk.paid_button")+"|"+h.text("en", "desk.cancel_button") {
 		t.Fatalf("the card's buttons: %q", got)
 	}
+	// The seller switches to Vietnamese; the card, in English, still follows.
+	picker := replyTo(t, s2, func() { s2.SendText("/language") })
+	replyTo(t, s2, func() { s2.Press(t, picker, "Tiếng Việt") })
 	s2.Press(t, card, h.text("en", "desk.paid_button"))
 	card = s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 1 })
-	paid := h.text("en", "desk.ready_button") + "|" + h.text("en", "desk.done_button") + "|" + h.text("en", "desk.cancel_button")
-	if got := buttonTexts(card); strings.Join(got, "|") != paid || !strings.Contains(card.Text, h.text("en", "order_status.paid")) {
+	paid := h.text("vi", "desk.ready_button") + "|" + h.text("vi", "desk.done_button") + "|" + h.text("vi", "desk.cancel_button")
+	if got := buttonTexts(card); strings.Join(got, "|") != paid || !strings.Contains(card.Text, h.text("vi", "order_status.paid")) {
 		t.Errorf("the card after the payment: %q, buttons %q", card.Text, got)
 	}
-	s2.Press(t, card, h.text("en", "desk.cancel_button"))
-	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is order") })
-	s2.SendText("Out of fabric")
+	answers := len(s1.CallbackAnswers())
+	s1.Press(t, other, h.text("vi", "desk.paid_button"))
+	waitAnswers(t, s1, answers+1)
+	other = s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == other.ID && m.Edits == 1 })
+	if got := buttonTexts(other); strings.Join(got, "|") != paid || !strings.Contains(other.Text, h.text("vi", "order_status.paid")) {
+		t.Errorf("the other seller's card after their late press: %q, buttons %q", other.Text, got)
+	}
+
+	s2.Press(t, card, h.text("vi", "desk.cancel_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("vi", "desk.cancel_prompt", locale.Args{"Code": o.Code})
+	})
+	s2.SendText("Hết vải")
 	card = s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == card.ID && m.Edits == 2 })
-	if len(card.Buttons()) != 0 || !strings.Contains(card.Text, h.text("en", "order_status.cancelled")) || !strings.Contains(card.Text, "Out of fabric") {
+	if len(card.Buttons()) != 0 || !strings.Contains(card.Text, h.text("vi", "order_status.cancelled")) || !strings.Contains(card.Text, "Hết vải") {
 		t.Errorf("the card after the cancel: %q, buttons %q", card.Text, buttonTexts(card))
 	}
 	noErrors(t, h)

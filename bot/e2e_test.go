@@ -607,19 +607,19 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	seller := h.user(admin1, "Lan", "vi")
 	seller.SendText("/setpayment")
 	seller.Next(t)
-	seller.SendText("Bank Misr 1234")
+	answer := seller.SendText("Bank Misr 1234")
 	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
 		t.Fatalf("an answer at once: %q", m.Text)
 	}
 	// strayText asks for the payment text, lets the minutes pass (other commands between
 	// them) and then sends a text, which must find the question expired.
-	strayText := func(what string, minutes []int, between string) {
+	strayText := func(what string, minutes []int, between func()) {
 		t.Helper()
 		seller.SendText("/setpayment")
 		seller.Next(t)
 		for i, m := range minutes {
 			if i > 0 {
-				seller.SendText(between)
+				between()
 				seller.Next(t)
 			}
 			clock.Set(clock.Now().Add(time.Duration(m) * time.Minute))
@@ -629,9 +629,11 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 			t.Errorf("%s: %q", what, m.Text)
 		}
 	}
-	strayText("a text half an hour after /setpayment", []int{31}, "")
-	// Other updates meanwhile do not keep the question open: it counts from when it was asked.
-	strayText("a text 31 minutes after /setpayment, 11 after another command", []int{20, 11}, "/week")
+	strayText("a text half an hour after /setpayment", []int{31}, nil)
+	// Other updates meanwhile do not keep the question open: it counts from when it was
+	// asked. Not a command, nor an old message edited.
+	strayText("a text 31 minutes after /setpayment, 11 after another command", []int{20, 11}, func() { seller.SendText("/week") })
+	strayText("a text 31 minutes after /setpayment, 11 after an edit", []int{20, 11}, func() { seller.EditText(answer.MessageID, "Bank Misr 5555") })
 	var stored string
 	if err := h.db.Get(&stored, `SELECT value FROM shop_settings WHERE key = $1`, orders.SettingPaymentInstructions); err != nil || stored != "Bank Misr 1234" {
 		t.Errorf("the payment text is %q (%v), want it unchanged", stored, err)

@@ -117,10 +117,13 @@ func byIDOrUpload(ctx context.Context, store PhotoStore, photos []catalog.Photo,
 	return msgs, nil
 }
 
-// EditGone reports Telegram refusing an edit because the message is gone (deleted by the
-// person) or can no longer be edited: what is meant to show must be sent anew.
-func EditGone(err error) bool {
-	return errors.Is(err, tele.ErrCantEditMessage) || strings.Contains(err.Error(), "message to edit not found")
+// CannotEdit reports Telegram refusing an edit because the message is gone (deleted by
+// the person), can no longer be edited, or is of another kind (text for a caption): what
+// is meant to show must be sent anew.
+func CannotEdit(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, tele.ErrCantEditMessage) || strings.Contains(msg, "message to edit not found") ||
+		strings.Contains(msg, "there is no text in the message")
 }
 
 // UnknownFile reports Telegram refusing a file id it does not know.

@@ -8,6 +8,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 )
 
@@ -99,7 +100,7 @@ func (h *Handlers) BroadcastButton(c tele.Context) error {
 		return err
 	}
 	// The buttons have done their job: a second tap must not send it twice.
-	if _, err := c.Bot().EditReplyMarkup(c.Callback().Message, nil); err != nil && !notModified(err) {
+	if _, err := c.Bot().EditReplyMarkup(c.Callback().Message, nil); err != nil && !channel.NotModified(err) {
 		h.Log.Warn("remove broadcast buttons", "err", err)
 	}
 	msg, err := c.Bot().Send(c.Chat(), h.t(c, "broadcast.progress", locale.Args{"Sent": 0, "Total": total, "Blocked": 0}))

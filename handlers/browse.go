@@ -123,7 +123,7 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 		switch {
 		case err == nil, channel.NotModified(err):
 			return nil
-		case !channel.EditGone(err):
+		case !channel.CannotEdit(err):
 			return err
 		}
 		// The customer deleted the card, or Telegram no longer lets the bot edit it.

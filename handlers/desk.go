@@ -47,11 +47,19 @@ var deskActions = map[string]deskAction{
 	"cancel":  {[]orders.Status{orders.AwaitingPayment, orders.ReceiptSubmitted, orders.Paid, orders.ReadyForPickup}, orders.Cancelled, true, true, "desk.cancel_button", "desk.cancel_prompt"},
 }
 
+// onCard ends the action in the data of an order card's buttons.
+const onCard = "@"
+
 // deskOrder is the order buttons are laid out in.
 var deskOrder = []string{"paid", "reject", "ready", "shipped", "done", "cancel"}
 
-// deskMarkup has a button for each action the order's status allows.
-func (h *Handlers) deskMarkup(lang string, o orders.Order) *tele.ReplyMarkup {
+// deskMarkup has a button for each action the order's status allows; card marks the
+// buttons of an order card (onCard), which is edited after an action taken from it.
+func (h *Handlers) deskMarkup(lang string, o orders.Order, card bool) *tele.ReplyMarkup {
+	suffix := ""
+	if card {
+		suffix = onCard
+	}
 	m := &tele.ReplyMarkup{}
 	var row tele.Row
 	var rows []tele.Row
@@ -61,7 +69,7 @@ func (h *Handlers) deskMarkup(lang string, o orders.Order) *tele.ReplyMarkup {
 			(name == "ready" && o.Delivery != orders.Pickup) || (name == "shipped" && o.Delivery != orders.Shipping) {
 			continue
 		}
-		row = append(row, m.Data(h.Texts.T(lang, a.label), UniqueDesk, fmt.Sprintf("%d|%s", o.ID, name)))
+		row = append(row, m.Data(h.Texts.T(lang, a.label), UniqueDesk, fmt.Sprintf("%d|%s%s", o.ID, name, suffix)))
 		if len(row) == 2 {
 			rows = append(rows, row)
 			row = nil
@@ -87,7 +95,12 @@ func containsStatus(list []orders.Status, s orders.Status) bool {
 func (h *Handlers) DeskButton(c tele.Context) error {
 	idText, name, _ := strings.Cut(c.Callback().Data, "|")
 	id, err := strconv.ParseInt(idText, 10, 64)
+	name, fromCard := strings.CutSuffix(name, onCard)
 	name, skipNote := strings.CutSuffix(name, "!")
+	card := 0 // the order card pressed, if it was one
+	if m := c.Callback().Message; fromCard && m != nil {
+		card = m.ID
+	}
 	a, ok := deskActions[name]
 	if err != nil || !ok || (skipNote && a.required) {
 		return h.Stale(c)
@@ -112,13 +125,14 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		return err
 	}
 	if !containsStatus(a.from, o.Status) {
+		h.refreshStale(c, o, card)
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "desk.already", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))}), ShowAlert: true})
 	}
 	if a.note {
 		s := h.session(c)
 		s.Reset()
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		s.DeskMessage = h.pressedCard(c)
+		s.DeskMessage = card
 		if err := h.respond(c); err != nil {
 			return err
 		}
@@ -130,17 +144,7 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
 	}
-	return h.deskMove(c, o, name, "", h.pressedCard(c))
-}
-
-// pressedCard is the order card whose button was pressed, or 0 when the button is on a
-// notice: a card is a text message with the order's history.
-func (h *Handlers) pressedCard(c tele.Context) int {
-	m := c.Callback().Message
-	if m == nil || m.Text == "" || !strings.Contains(m.Text, locale.Plain(h.t(c, "desk.history"))) {
-		return 0
-	}
-	return m.ID
+	return h.deskMove(c, o, name, "", card)
 }
 
 // deskSkipNote moves an order without the optional note (the "!" form of an action).
@@ -201,6 +205,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 		return c.Send(text)
 	}
 	if errors.Is(err, orders.ErrTransition) {
+		h.refreshStale(c, moved, card)
 		return answer(h.t(c, "desk.already", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), true)
 	}
 	if err != nil {
@@ -211,9 +216,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 	if a.to == orders.Cancelled {
 		h.kick() // the stock that came back shows in the channel posts
 	}
-	if notices := h.refreshDesk(c, moved); card != 0 && !notices[card] {
-		h.refreshCard(c, moved, card)
-	}
+	h.refreshPressed(c, moved, card)
 	return answer(h.t(c, "desk.moved", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), false)
 }
 
@@ -252,9 +255,10 @@ func (h *Handlers) actorName(c tele.Context, lang string, actor int64, o orders.
 	return strconv.FormatInt(actor, 10)
 }
 
-// refreshDesk edits every seller's copy of the order's notices and cards: the status
-// line, and only the buttons still valid.
-func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) (notices map[int]bool) {
+// refreshDesk edits every seller's copy of the order's notices: the status line, and only
+// the buttons still valid; only the one that is message only in this chat, if not 0. It
+// returns the messages of this chat it covers.
+func (h *Handlers) refreshDesk(c tele.Context, o orders.Order, only int) (notices map[int]bool) {
 	notices = map[int]bool{} // the messages in this chat that are notices of the order
 	copies, err := h.Outbox.Copies(h.req(c).ctx, o.ID, KindNewOrder, KindReceipt)
 	if err != nil {
@@ -267,8 +271,12 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) (notices map[int]
 		return notices
 	}
 	for _, cp := range copies {
-		if cp.ChatID == c.Chat().ID {
+		here := cp.ChatID == c.Chat().ID
+		if here {
 			notices[cp.MessageID] = true
+		}
+		if only != 0 && (!here || cp.MessageID != only) {
+			continue
 		}
 		lang := langs[cp.ChatID]
 		status := h.statusLine(c, lang, o)
@@ -278,13 +286,13 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order) (notices map[int]
 		}
 		text := shorten(cp.Text, limit-2-channel.VisibleLen(status)) + "\n\n" + status
 		msg := &tele.Message{ID: cp.MessageID, Chat: &tele.Chat{ID: cp.ChatID}}
-		markup := h.deskMarkup(lang, o)
+		markup := h.deskMarkup(lang, o, false)
 		if cp.HasMedia {
 			_, err = c.Bot().EditCaption(msg, text, markup)
 		} else {
 			_, err = c.Bot().Edit(msg, text, markup)
 		}
-		if err != nil && !notModified(err) {
+		if err != nil && !channel.NotModified(err) {
 			h.Log.Warn("edit a seller's copy", "order_id", o.ID, "err", err)
 		}
 	}
@@ -454,7 +462,7 @@ func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 			h.Log.Warn("show a receipt", "order_id", o.ID, "err", err)
 		}
 	}
-	return c.Send(text, h.deskMarkup(lang, o))
+	return c.Send(text, h.deskMarkup(lang, o, true))
 }
 
 // orderCardText is a seller's order card: the order and its history.
@@ -477,14 +485,57 @@ func (h *Handlers) orderCardText(c tele.Context, o orders.Order) (string, error)
 	return shortenText(b.String()), nil
 }
 
+// refreshPressed edits every seller's notices of the order and, when an action came from
+// an order card (card, its message), that card.
+func (h *Handlers) refreshPressed(c tele.Context, o orders.Order, card int) {
+	if notices := h.refreshDesk(c, o, 0); card != 0 && !notices[card] {
+		h.refreshCard(c, o, card)
+	}
+}
+
+// refreshStale brings the message whose button asked for what the order has moved past
+// (by another seller, or before a restart lost the edit) up to date, and nothing else. A
+// message that no longer shows the button (edited since, or the press forged) is left.
+func (h *Handlers) refreshStale(c tele.Context, o orders.Order, card int) {
+	cb := c.Callback()
+	if cb == nil || cb.Message == nil || !showsButton(cb) {
+		return
+	}
+	if card != 0 {
+		h.refreshCard(c, o, card)
+	} else {
+		h.refreshDesk(c, o, cb.Message.ID)
+	}
+}
+
+// showsButton reports whether the pressed message, as Telegram sent it with the press,
+// still carries the button pressed.
+func showsButton(cb *tele.Callback) bool {
+	if cb.Message.ReplyMarkup == nil {
+		return false
+	}
+	want := "\f" + cb.Unique
+	if cb.Data != "" {
+		want += "|" + cb.Data
+	}
+	for _, row := range cb.Message.ReplyMarkup.InlineKeyboard {
+		for _, b := range row {
+			if b.Data == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // refreshCard edits the order card a seller acted from (not a notice, which refreshDesk
 // edits): its history and the buttons still valid.
 func (h *Handlers) refreshCard(c tele.Context, o orders.Order, messageID int) {
 	text, err := h.orderCardText(c, o)
 	if err == nil {
-		_, err = c.Bot().Edit(&tele.Message{ID: messageID, Chat: c.Chat()}, text, h.deskMarkup(h.lang(c), o))
+		_, err = c.Bot().Edit(&tele.Message{ID: messageID, Chat: c.Chat()}, text, h.deskMarkup(h.lang(c), o, true))
 	}
-	if err != nil && !notModified(err) {
+	if err != nil && !channel.NotModified(err) {
 		h.Log.Warn("edit an order card", "order_id", o.ID, "err", err)
 	}
 }

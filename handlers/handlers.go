@@ -294,8 +294,8 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // answersStep reports whether an update is text a step reads as its answer: not a
 // command, a button or a file.
 func answersStep(c tele.Context) bool {
-	m := c.Message()
-	return c.Callback() == nil && m != nil && m.Text != "" && !strings.HasPrefix(m.Text, "/")
+	m := c.Update().Message // not an edit of an earlier one
+	return m != nil && m.Text != "" && !strings.HasPrefix(m.Text, "/")
 }
 
 func runHandler(next tele.HandlerFunc, c tele.Context) (err error) {
@@ -438,21 +438,13 @@ func (h *Handlers) respond(c tele.Context, resp ...*tele.CallbackResponse) error
 func (h *Handlers) editOrSend(c tele.Context, text string, markup *tele.ReplyMarkup) error {
 	if m := c.Callback().Message; m != nil && m.Text != "" && m.Unixtime != 0 {
 		_, err := c.Bot().Edit(m, text, markup)
-		if err == nil || notModified(err) {
+		if err == nil || channel.NotModified(err) {
 			return nil
 		}
-		if !uneditable(err) {
+		if !channel.CannotEdit(err) {
 			return err
 		}
 	}
 	_, err := c.Bot().Send(c.Chat(), text, markup)
 	return err
-}
-
-// uneditable reports Telegram refusing to edit a message for what it is, not for what
-// the bot sent.
-func uneditable(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "message to edit not found") || strings.Contains(msg, "there is no text in the message") ||
-		strings.Contains(msg, "message can't be edited")
 }

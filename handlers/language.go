@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/locale"
@@ -42,11 +40,4 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 		return err
 	}
 	return h.greet(c)
-}
-
-// notModified reports an edit that changed nothing (a double tap), which is harmless.
-// telebot maps Telegram's full wording to ErrSameMessageContent, the short one to
-// ErrMessageNotModified.
-func notModified(err error) bool {
-	return errors.Is(err, tele.ErrSameMessageContent) || errors.Is(err, tele.ErrMessageNotModified)
 }

@@ -125,6 +125,7 @@ func (h *Handlers) Cancel(c tele.Context) error {
 		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
 	}
 	s.dropItem()
+	s.PendingReceipts = nil // receipts sent without saying for which order: not kept
 	return c.Send(h.t(c, "cancel.done"), h.mainMenu(c))
 }
 

@@ -118,7 +118,7 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 		lang := admins[id]
 		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindNewOrder, OrderID: orderRef(o),
 			Text:   shortenText(h.Texts.T(lang, "notice.new_order") + "\n" + h.orderSummary(lang, o)),
-			Markup: markupJSON(h.deskMarkup(lang, o))})
+			Markup: markupJSON(h.deskMarkup(lang, o, false))})
 	}
 	return msgs
 }
@@ -134,7 +134,7 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 			text = h.Texts.T(lang, "notice.receipt_duplicate", locale.Args{"Other": r.DuplicateCode}) + "\n" + text
 		}
 		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindReceipt, OrderID: orderRef(o), ReceiptID: &receipt,
-			Text: shorten(text, 1024), Markup: markupJSON(h.deskMarkup(lang, o))})
+			Text: shorten(text, 1024), Markup: markupJSON(h.deskMarkup(lang, o, false))})
 	}
 	return msgs
 }

@@ -55,7 +55,8 @@ func (h *Handlers) receipt(c tele.Context) error {
 		return c.Send(h.t(c, "receipt.too_big"))
 	}
 	if len(waiting) == 1 {
-		return h.attachReceipt(c, waiting[0].ID, r)
+		_, err := h.attachReceipt(c, waiting[0].ID, r)
+		return err
 	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
 	// second receipt sent before the first question is answered waits beside it.
@@ -91,18 +92,21 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	if err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo); err != nil {
-		return err
+	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo)
+	if stored {
+		// Until then the question's other orders may still be picked.
+		s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
 	}
-	s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
-	return nil
+	return err
 }
 
-func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) error {
+// attachReceipt stores the receipt with the order and tells the customer; stored says
+// whether it was (not for an order no longer waiting for a payment).
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	mime := r.MIME
 	if detected := http.DetectContentType(data); detected == "application/pdf" || strings.HasPrefix(detected, "image/") {
@@ -110,7 +114,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) er
 	}
 	admins, err := h.adminLangs(c)
 	if err != nil {
-		return err
+		return false, err
 	}
 	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
@@ -119,15 +123,15 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) er
 	})
 	switch {
 	case errors.Is(err, orders.ErrNotFound):
-		return c.Send(h.t(c, "orders.not_found"))
+		return false, c.Send(h.t(c, "orders.not_found"))
 	case errors.Is(err, orders.ErrTransition):
-		return c.Send(h.t(c, "receipt.not_awaiting", locale.Args{"Code": o.Code}))
+		return false, c.Send(h.t(c, "receipt.not_awaiting", locale.Args{"Code": o.Code}))
 	case err != nil:
-		return err
+		return false, err
 	}
 	h.committed(c)
 	if !rec.Repeated {
 		h.notify()
 	}
-	return c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
+	return true, c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
 }

@@ -201,11 +201,12 @@ type DraftPhoto struct {
 	Document bool `json:"document,omitempty"`
 }
 
-// Reset ends the current conversation, keeping what outlives it: the language, the cart
-// and an item the seller was adding, shelved for /newitem to take up again.
+// Reset ends the current conversation, keeping what outlives it: the language, the cart,
+// receipts waiting for their order to be picked, and an item the seller was adding,
+// shelved for /newitem to take up again.
 func (s *Session) Reset() {
 	s.shelveItem(s.Step)
-	*s = Session{Lang: s.Lang, Cart: s.Cart, Shelved: s.Shelved}
+	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved}
 }
 
 // dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.

@@ -17,7 +17,7 @@ type Statements struct {
 	db        *sqlx.DB
 	mu        sync.Mutex
 	m         map[string]*sqlx.Stmt
-	preparing map[string]chan struct{} // closed when a background prepare ends
+	preparing map[string]chan struct{} // closed when the prepare under way ends
 }
 
 // New returns Statements on db.
@@ -29,41 +29,41 @@ func New(db *sqlx.DB) *Statements {
 const prepareTimeout = 10 * time.Second
 
 // stmt returns query prepared on the pool, or within tx when tx is not nil; the driver
-// prepares it on a connection the first time it runs there. Within a transaction a query
+// prepares it on a connection the first time it runs there. A query is prepared once:
+// whoever comes while it is being prepared waits for that. Within a transaction a query
 // not prepared yet returns nil (the caller runs it unprepared) and is prepared in the
 // background: preparing on the pool takes a second connection, and transactions waiting
-// for one while holding theirs could exhaust it. Outside a transaction, a query being
-// prepared in the background is waited for rather than prepared a second time.
+// for one while holding theirs could exhaust it.
 func (s *Statements) stmt(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stmt, error) {
 	s.mu.Lock()
 	st, ok := s.m[query]
-	if !ok && tx != nil {
-		if s.preparing[query] == nil {
-			s.preparing[query] = make(chan struct{})
+	done, underway := s.preparing[query]
+	if !ok && !underway {
+		done = make(chan struct{})
+		s.preparing[query] = done
+	}
+	s.mu.Unlock()
+	switch {
+	case ok:
+	case tx != nil:
+		if !underway {
 			go func() {
 				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
 				defer cancel()
-				s.prepare(ctx, query)
+				s.prepare(ctx, query, done)
 			}()
 		}
-		s.mu.Unlock()
 		return nil, nil
-	}
-	background := s.preparing[query]
-	s.mu.Unlock()
-	if !ok && background != nil {
+	case underway:
 		select {
-		case <-background:
+		case <-done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		s.mu.Lock()
-		st, ok = s.m[query]
-		s.mu.Unlock()
-	}
-	if !ok {
+		return s.stmt(ctx, tx, query) // prepared now, or its prepare failed: try again
+	default:
 		var err error
-		if st, err = s.prepare(ctx, query); err != nil {
+		if st, err = s.prepare(ctx, query, done); err != nil {
 			return nil, err
 		}
 	}
@@ -73,21 +73,15 @@ func (s *Statements) stmt(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx
 	return st, nil
 }
 
-// prepare prepares query on the pool and keeps it, unless another caller did first.
-func (s *Statements) prepare(ctx context.Context, query string) (*sqlx.Stmt, error) {
+// prepare prepares query on the pool and keeps it, then tells those waiting (done).
+func (s *Statements) prepare(ctx context.Context, query string, done chan struct{}) (*sqlx.Stmt, error) {
 	st, err := s.db.PreparexContext(ctx, query)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch := s.preparing[query]; ch != nil {
-		close(ch)
-		delete(s.preparing, query)
-	}
+	delete(s.preparing, query)
+	close(done)
 	if err != nil {
 		return nil, err
-	}
-	if prev, ok := s.m[query]; ok {
-		st.Close()
-		return prev, nil
 	}
 	s.m[query] = st
 	return st, nil
