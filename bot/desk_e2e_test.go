@@ -318,7 +318,7 @@ func TestOutboxDeliversOnceThroughFaultsAndARestart(t *testing.T) {
 	h.fake.FailNext("sendMessage", 3, 500, 0)
 	h.fake.FailNext("sendMessage", 2, 429, 1)
 	h.fake.DropNext("sendMessage", 2)
-	if _, _, err := outbox.NewStore(h.db).Broadcast(context.Background(), admin2, []int64{admin1, admin2}, "Sale!", ""); err != nil {
+	if _, _, err := outbox.NewStore(h.db).Broadcast(context.Background(), admin2, []int64{admin1, admin2}, "k1", "Sale!", ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/rand"
 	"html"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -90,7 +91,8 @@ func (h *Handlers) BroadcastButton(c tele.Context) error {
 		return h.Stale(c)
 	}
 	ctx := h.req(c).ctx
-	id, total, err := h.Outbox.Broadcast(ctx, c.Sender().ID, h.AdminIDs, d.Text, d.PhotoFileID)
+	// The preview's token keys the broadcast: a Send handled again queues nothing more.
+	id, total, err := h.Outbox.Broadcast(ctx, c.Sender().ID, h.AdminIDs, strconv.FormatInt(c.Sender().ID, 10)+":"+d.Token, d.Text, d.PhotoFileID)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ type Orders interface {
 // order's notices, to edit them when the order moves.
 type Outbox interface {
 	Copies(ctx context.Context, orderID int64, kinds ...string) ([]outbox.Copy, error)
-	Broadcast(ctx context.Context, adminID int64, admins []int64, text, photoFileID string) (int64, int, error)
+	Broadcast(ctx context.Context, adminID int64, admins []int64, key, text, photoFileID string) (int64, int, error)
 	SetBroadcastProgress(ctx context.Context, id int64, messageID int) error
 }
 

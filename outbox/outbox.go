@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -213,8 +214,9 @@ WHERE order_id = $1 AND status = 'sent' AND kind = ANY($2) ORDER BY id`, orderID
 }
 
 // Broadcast queues a message to every customer who has not blocked the bot (sellers
-// excluded), in one transaction, and returns its id and how many it goes to.
-func (s *Store) Broadcast(ctx context.Context, adminID int64, admins []int64, text, photoFileID string) (id int64, total int, err error) {
+// excluded), in one transaction, and returns its id and how many it goes to. The same key
+// always gives the same one broadcast, queued once.
+func (s *Store) Broadcast(ctx context.Context, adminID int64, admins []int64, key, text, photoFileID string) (id int64, total int, err error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
@@ -223,7 +225,20 @@ func (s *Store) Broadcast(ctx context.Context, adminID int64, admins []int64, te
 	if err := tx.GetContext(ctx, &total, `SELECT count(*) FROM customers WHERE NOT blocked AND NOT id = ANY($1)`, pq.Array(admins)); err != nil {
 		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
 	}
-	if err := tx.GetContext(ctx, &id, `INSERT INTO broadcasts (admin_id, total) VALUES ($1, $2) RETURNING id`, adminID, total); err != nil {
+	err = tx.GetContext(ctx, &id, `INSERT INTO broadcasts (admin_id, total, key) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO NOTHING RETURNING id`, adminID, total, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Queued before: the first one stands.
+		var b struct {
+			ID    int64 `db:"id"`
+			Total int   `db:"total"`
+		}
+		if err := tx.GetContext(ctx, &b, `SELECT id, total FROM broadcasts WHERE key = $1`, key); err != nil {
+			return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
+		}
+		return b.ID, b.Total, nil
+	}
+	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: broadcast: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (chat_id, kind, text, photo_file_id, broadcast_id)

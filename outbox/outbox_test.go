@@ -130,3 +130,36 @@ func TestClaimKeepsEachChatInOrder(t *testing.T) {
 		t.Fatalf("after five were sent, a claim of 3: %+v, %v; want busy 5…7", next, err)
 	}
 }
+
+// A broadcast queued again with the same key (a Send handled twice) is the first one:
+// every customer gets it once.
+func TestBroadcastWithTheSameKeyIsQueuedOnce(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{11, 12, 13} {
+		if _, err := db.Exec(`INSERT INTO customers (id, first_name) VALUES ($1, 'C')`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := outbox.NewStore(db)
+	first, total, err := s.Broadcast(ctx, 99, []int64{99}, "99:abc", "Sale", "")
+	if err != nil || total != 3 {
+		t.Fatalf("first: %d to %d, %v", first, total, err)
+	}
+	again, total, err := s.Broadcast(ctx, 99, []int64{99}, "99:abc", "Sale", "")
+	if err != nil || again != first || total != 3 {
+		t.Fatalf("again: broadcast %d to %d (first %d), %v", again, total, first, err)
+	}
+	other, _, err := s.Broadcast(ctx, 99, []int64{99}, "99:def", "Another", "")
+	if err != nil || other == first {
+		t.Fatalf("another key: broadcast %d (first %d), %v", other, first, err)
+	}
+	var queued int
+	if err := db.Get(&queued, `SELECT count(*) FROM outbox WHERE broadcast_id = $1`, first); err != nil || queued != 3 {
+		t.Errorf("%d messages queued for the first broadcast, want 3 (%v)", queued, err)
+	}
+}
