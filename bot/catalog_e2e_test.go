@@ -716,3 +716,75 @@ func TestAnUnfinishedItemComesBackWhereItWasLeft(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A Save handled again after the process died between storing the item and saving the
+// seller's conversation (the session as it was before Save is put back, as Redis still
+// holds it then, and the press comes again) finds the item: it is in the week and in the
+// channel once.
+func TestAnItemSavedTwiceIsAddedOnce(t *testing.T) {
+	t.Parallel()
+	h, _, _ := openShop(t, map[string]int{"S": 5})
+	waitPosts := func(n int) map[string]*channelPost {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, posts := postsByTitle(h.channel.Messages())
+			if len(posts) >= n || time.Now().After(deadline) {
+				return posts
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitPosts(2)
+	seller := h.user(admin1, "Lan", "vi")
+	reply := func(do func()) telegramtest.Message { return replyTo(t, seller, do) }
+	say := func(text string) telegramtest.Message { return reply(func() { seller.SendText(text) }) }
+	say("/newitem")
+	progress := reply(func() { seller.SendPhoto(photo(t, 31), "") })
+	reply(func() { seller.Press(t, progress, h.text("vi", "newitem.done_button")) })
+	say("Silk scarf")
+	say("200000")
+	say("Mulberry silk")
+	from := lastID(seller)
+	seller.SendText("3")
+	preview := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("vi", "newitem.preview") })
+
+	ctx := context.Background()
+	key := h.prefix + "session:" + strconv.FormatInt(admin1, 10)
+	// The conversation is saved, and its lock let go, after the answer is sent.
+	settled := func() {
+		for h.rdb.Exists(ctx, h.prefix+"lock:"+strconv.FormatInt(admin1, 10)).Val() == 1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	settled()
+	before, err := h.rdb.Dump(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := h.text("vi", "newitem.saved_live", locale.Args{"Week": "Week 12"})
+	for range 2 {
+		if m := reply(func() { seller.Press(t, preview, h.text("vi", "newitem.save_button")) }); m.Text != saved {
+			t.Fatalf("save: %q, want %q", m.Text, saved)
+		}
+		settled()
+		if err := h.rdb.RestoreReplace(ctx, key, 0, before).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	waitPosts(3)
+	time.Sleep(300 * time.Millisecond) // a second post would come as quickly as the first
+	var items, photos, variants int
+	h.db.Get(&items, `SELECT count(*) FROM items WHERE title = 'Silk scarf'`)
+	h.db.Get(&photos, `SELECT count(*) FROM item_photos JOIN items ON items.id = item_id WHERE title = 'Silk scarf'`)
+	h.db.Get(&variants, `SELECT count(*) FROM variants JOIN items ON items.id = item_id WHERE title = 'Silk scarf'`)
+	if items != 1 || photos != 1 || variants != 1 {
+		t.Errorf("%d items, %d photos, %d variants stored; want one each", items, photos, variants)
+	}
+	_, posts := postsByTitle(h.channel.Messages())
+	if p := posts["Silk scarf"]; p == nil || len(p.photos) != 1 {
+		t.Errorf("the channel has the scarf's post as %v; want one photo", p)
+	}
+	noErrors(t, h)
+}

@@ -86,11 +86,15 @@ type NewItem struct {
 	Currency    string
 	Photos      []NewPhoto
 	Variants    []VariantSpec
+	// Key, when set, makes the item the same one however often it is created: the key of
+	// the draft it comes from.
+	Key string
 }
 
 const itemColumns = `id, week_id, title, description, price, currency, hidden, position`
 
-// CreateItem stores an item with its photos and variants in one transaction, last in the week.
+// CreateItem stores an item with its photos and variants in one transaction, last in the
+// week. An item created before with the same key is returned as it is, not added again.
 func (s *Store) CreateItem(ctx context.Context, weekID int64, n NewItem) (Item, error) {
 	if len(n.Photos) == 0 || len(n.Photos) > MaxPhotos || len(n.Variants) == 0 {
 		return Item{}, fmt.Errorf("catalog: create item: %w", ErrTooMany)
@@ -101,9 +105,16 @@ func (s *Store) CreateItem(ctx context.Context, weekID int64, n NewItem) (Item, 
 	}
 	defer tx.Rollback()
 	var id int64
-	err = tx.GetContext(ctx, &id, `INSERT INTO items (week_id, title, description, price, currency, position)
-SELECT $1, $2, $3, $4, $5, COALESCE(MAX(position), 0) + 1 FROM items WHERE week_id = $1
-RETURNING id`, weekID, n.Title, n.Description, n.Price, n.Currency)
+	err = tx.GetContext(ctx, &id, `INSERT INTO items (week_id, title, description, price, currency, position, draft_key)
+SELECT $1, $2, $3, $4, $5, COALESCE(MAX(position), 0) + 1, NULLIF($6, '') FROM items WHERE week_id = $1
+ON CONFLICT (draft_key) DO NOTHING RETURNING id`, weekID, n.Title, n.Description, n.Price, n.Currency, n.Key)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Created before: the first one stands.
+		if err := tx.GetContext(ctx, &id, `SELECT id FROM items WHERE draft_key = $1`, n.Key); err != nil {
+			return Item{}, fmt.Errorf("catalog: create item: %w", err)
+		}
+		return s.Item(ctx, id)
+	}
 	if err != nil {
 		return Item{}, fmt.Errorf("catalog: create item: %w", err)
 	}

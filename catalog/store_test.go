@@ -738,6 +738,54 @@ func TestCreateItem(t *testing.T) {
 	}
 }
 
+// An item created again with its draft's key (a Save handled twice) is the first one,
+// whether the second comes after the first or at the same time; items without a key, or
+// with another, are each their own.
+func TestCreateItemWithTheSameKeyIsCreatedOnce(t *testing.T) {
+	t.Parallel()
+	s := storeForTest(t)
+	ctx := context.Background()
+	w, err := s.CreateWeek(ctx, "Week", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newItem("Dress", catalog.VariantSpec{Name: "S", Stock: 2}, catalog.VariantSpec{Name: "M", Stock: 1})
+	n.Key = "draft-1"
+	first := mustCreateItem(t, s, w.ID, n)
+	again := mustCreateItem(t, s, w.ID, n)
+	if again.ID != first.ID || len(again.Photos) != 1 || len(again.Variants) != 2 {
+		t.Errorf("created again: item %d with %d photos and %d variants; want item %d as it was",
+			again.ID, len(again.Photos), len(again.Variants), first.ID)
+	}
+
+	racing := newItem("Skirt")
+	racing.Key = "draft-2"
+	ids := make([]int64, 4)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() { ids[i] = mustCreateItem(t, s, w.ID, racing).ID })
+	}
+	wg.Wait()
+	if ids[0] == 0 || slices.ContainsFunc(ids, func(id int64) bool { return id != ids[0] }) {
+		t.Errorf("four creates at once gave items %v", ids)
+	}
+
+	mustCreateItem(t, s, w.ID, newItem("No key"))
+	mustCreateItem(t, s, w.ID, newItem("No key"))
+	items, err := s.Items(ctx, w.ID, true)
+	if err != nil || len(items) != 4 {
+		t.Fatalf("items: %d, %v; want the dress, the skirt and two without a key", len(items), err)
+	}
+	var photos, variants int
+	for _, it := range items {
+		photos += len(it.Photos)
+		variants += len(it.Variants)
+	}
+	if photos != 4 || variants != 5 || items[3].Position != 4 {
+		t.Errorf("%d photos, %d variants, last position %d; want 4, 5, 4", photos, variants, items[3].Position)
+	}
+}
+
 func mustItem(t *testing.T, s *catalog.Store, id int64) catalog.Item {
 	t.Helper()
 	it, err := s.Item(context.Background(), id)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,7 +62,7 @@ func (h *Handlers) offerShelved(c tele.Context) error {
 
 func (h *Handlers) startItem(c tele.Context) error {
 	s := h.session(c)
-	s.Item = &ItemDraft{}
+	s.Item = &ItemDraft{Key: rand.Text()}
 	s.Step = StepItemPhotos
 	return c.Send(h.t(c, "newitem.photos_prompt"))
 }
@@ -480,7 +481,7 @@ func (h *Handlers) saveItem(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	n := catalog.NewItem{Title: d.Title, Description: d.Description, Price: d.Price, Currency: h.Currency, Variants: d.Variants}
+	n := catalog.NewItem{Title: d.Title, Description: d.Description, Price: d.Price, Currency: h.Currency, Variants: d.Variants, Key: d.Key}
 	photos, ok, err := h.downloadPhotos(c, d)
 	if err != nil {
 		return err

@@ -178,6 +178,8 @@ func (s *Session) leaveCheckout() {
 
 // ItemDraft is an item being added, until the seller saves it.
 type ItemDraft struct {
+	// Key names the item to be: a Save handled twice stores it once.
+	Key         string                `json:"key,omitempty"`
 	Photos      []DraftPhoto          `json:"photos,omitempty"`
 	Title       string                `json:"title,omitempty"`
 	Price       int64                 `json:"price,omitempty"`
