@@ -788,3 +788,41 @@ func TestAnItemSavedTwiceIsAddedOnce(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A week scheduled for Monday and published on Tuesday before is published from Tuesday:
+// its card says so, and on Wednesday the seller can close it.
+func TestAWeekPublishedEarlyClosesEarly(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(time.Date(2026, 3, 3, 12, 0, 0, 0, loc)) // a Tuesday
+	h := newHarness(t, withChannel(60), withClock(clock), withEnv("SHOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
+	h.start()
+	w, _ := h.seedWeek(t, 2)
+	seller := h.user(admin1, "Lan", "vi")
+	reply := func(do func()) telegramtest.Message { return replyTo(t, seller, do) }
+	card := reply(func() { seller.SendText("/week") })
+	reply(func() { seller.Press(t, card, h.text("vi", "week.schedule_button")) })
+	if m := reply(func() { seller.SendText("T2 10:00 - T5 18:00") }); !strings.HasPrefix(m.Text, "🗓") {
+		t.Fatalf("scheduled: %q", m.Text)
+	}
+	card = reply(func() { seller.SendText("/week") })
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+
+	clock.Set(time.Date(2026, 3, 4, 12, 0, 0, 0, loc))
+	card = reply(func() { seller.SendText("/week") })
+	if !strings.Contains(card.Text, "03/03") || strings.Contains(card.Text, "09/03") {
+		t.Errorf("the live week's card: %q, want it published on 03/03", card.Text)
+	}
+	if m := reply(func() { seller.Press(t, card, h.text("vi", "week.close_button")) }); m.Text != h.text("vi", "week.closed_now", locale.Args{"Title": w.Title}) {
+		t.Fatalf("closing the week: %q", m.Text)
+	}
+	if got, err := h.catalog().Week(context.Background(), w.ID); err != nil || got.Status != catalog.Closed {
+		t.Errorf("the week after closing: %s, %v", got.Status, err)
+	}
+	noErrors(t, h)
+}

@@ -213,6 +213,7 @@ func TestStartPublishingClaimsOnce(t *testing.T) {
 		{"draft gets the defaults", nil, nil, now, defaultCloses},
 		{"scheduled keeps its times", ptr(now.Add(-time.Minute)), ptr(now.Add(24 * time.Hour)), now.Add(-time.Minute), now.Add(24 * time.Hour)},
 		{"draft with a publication time keeps it", ptr(now.Add(-time.Hour)), nil, now.Add(-time.Hour), defaultCloses},
+		{"scheduled for later, published early, from now", ptr(now.Add(6 * 24 * time.Hour)), ptr(now.Add(9 * 24 * time.Hour)), now, now.Add(9 * 24 * time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,6 +302,41 @@ func TestStartPublishingClaimsOnce(t *testing.T) {
 			t.Errorf("refused StartPublishing changed the week: %+v", w)
 		}
 	})
+}
+
+// A week scheduled for later and published early can be closed before the time it was
+// planned for, by hand or by publishing the next week.
+func TestAnEarlyPublishedWeekCloses(t *testing.T) {
+	t.Parallel()
+	s := storeForTest(t)
+	ctx := context.Background()
+	day := 24 * time.Hour
+	early := func(title string, at time.Time) catalog.Week {
+		t.Helper()
+		w, err := s.CreateWeek(ctx, title, ptr(t0.Add(6*day)), ptr(t0.Add(9*day)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.StartPublishing(ctx, w.ID, at, at.Add(3*day)); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	first := early("First", t0)
+	if w, err := s.CloseWeek(ctx, first.ID, t0.Add(day)); err != nil || w.Status != catalog.Closed || !sameTime(w.ClosesAt, t0.Add(day)) {
+		t.Fatalf("closed by hand: %+v, %v", w, err)
+	}
+	second := early("Second", t0.Add(2*day))
+	third, err := s.CreateWeek(ctx, "Third", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartPublishing(ctx, third.ID, t0.Add(3*day), t0.Add(6*day)); err != nil {
+		t.Fatalf("publishing the next week: %v", err)
+	}
+	if w := mustWeek(t, s, second.ID); w.Status != catalog.Closed || !sameTime(w.ClosesAt, t0.Add(3*day)) {
+		t.Errorf("the early week after the next one was published: %s, closes %s", w.Status, fmtTime(w.ClosesAt))
+	}
 }
 
 func TestCloseDue(t *testing.T) {

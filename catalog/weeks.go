@@ -114,7 +114,8 @@ WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, 
 
 // StartPublishing claims a week being prepared for publication; of several processes
 // asking at once exactly one gets it, the others ErrWrongStatus. A week without a
-// cut-off gets closesAt. Any other week still open is closed: one week is live at a time.
+// cut-off gets closesAt; one published before its planned time is published from now.
+// Any other week still open is closed: one week is live at a time.
 func (s *Store) StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (Week, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Store) StartPublishing(ctx context.Context, id int64, now, closesAt tim
 	defer tx.Rollback()
 	var w Week
 	err = tx.GetContext(ctx, &w, `UPDATE weeks SET status = 'publishing', published_at = $2,
-    publish_at = COALESCE(publish_at, $2), closes_at = COALESCE(closes_at, $3), `+dirty+`
+    publish_at = LEAST(publish_at, $2), closes_at = COALESCE(closes_at, $3), `+dirty+`
 WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, now, closesAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Week{}, ErrWrongStatus
