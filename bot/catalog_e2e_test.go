@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -825,4 +826,67 @@ func TestAWeekPublishedEarlyClosesEarly(t *testing.T) {
 		t.Errorf("the week after closing: %s, %v", got.Status, err)
 	}
 	noErrors(t, h)
+}
+
+// Posts the bot can no longer edit (deleted in the channel: the header, a photo, an
+// album's captioned photo) are left as they are: the cut-off still reaches every other
+// post, without an error and without trying those again and again.
+func TestACutOffReachesThePostsLeftInTheChannel(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	_, items := h.seedWeek(t, 4)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/week")
+	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+
+	header, posts := postsByTitle(h.channel.Messages())
+	if len(header) != 1 || len(posts) != 4 || len(posts[items[2].Title].photos) != 3 {
+		t.Fatalf("published: header %v, %d posts", header, len(posts))
+	}
+	h.channel.Delete(header[0].ID)
+	h.channel.Delete(posts[items[0].Title].photos[0].ID)
+	h.channel.Delete(posts[items[2].Title].photos[0].ID) // the album's captioned photo
+
+	week := replyTo(t, seller, func() { seller.SendText("/week") })
+	seller.Press(t, week, h.text("vi", "week.close_button"))
+	closed := plain(h.texts.T("en", "post.closed"))
+	open := func() []telegramtest.Message {
+		var left []telegramtest.Message
+		for _, m := range h.channel.Messages() {
+			if !m.Deleted && (m.Caption != "" || strings.HasPrefix(m.Text, "👆")) && (!strings.Contains(m.Body(), closed) || len(m.Buttons()) > 0) {
+				left = append(left, m)
+			}
+		}
+		return left
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(open()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := open(); len(left) > 0 {
+		t.Fatalf("posts still open for bookings after the cut-off: %v", left)
+	}
+	edits := h.fake.Calls("editMessageCaption") + h.fake.Calls("editMessageText")
+	seller.SendText("/week") // a tick of the scheduler, and any update, would try them again
+	seller.Next(t)
+	time.Sleep(6 * time.Second)
+	if again := h.fake.Calls("editMessageCaption") + h.fake.Calls("editMessageText") - edits; again != 0 {
+		t.Errorf("%d edits after the cut-off was posted", again)
+	}
+	// Telegram refused one edit of each deleted post, and nothing else.
+	var refused []string
+	for _, e := range h.fake.Errors() {
+		if strings.HasPrefix(e.Method, "edit") {
+			refused = append(refused, e.Method+": "+e.Description)
+		}
+	}
+	noErrors(t, h, 400)
+	if want := "Bad Request: message to edit not found"; len(refused) != 3 || slices.ContainsFunc(refused, func(r string) bool { return !strings.HasSuffix(r, want) }) {
+		t.Errorf("Telegram refused %q; want three edits of deleted posts", refused)
+	}
+	if strings.Contains(h.logs.String(), `"level":"ERROR"`) {
+		t.Error("the bot logged an error")
+	}
 }

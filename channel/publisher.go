@@ -114,7 +114,7 @@ func (p *Publisher) Sync(ctx context.Context, w catalog.Week) error {
 			return err
 		}
 	} else if header.Content != headerText {
-		if err := p.editText(stop, *header, header.MessageIDs[0], headerText, nil); err != nil {
+		if err := p.editText(stop, *header, header.MessageIDs[0], headerText, nil); err != nil && !p.uneditable(err, w.ID, 0) {
 			return err
 		}
 		if err := p.Store.SetPostContent(ctx, header.ID, headerText, 0); err != nil {
@@ -318,7 +318,7 @@ func (p *Publisher) editItem(stop, ctx context.Context, post catalog.Post, it ca
 			}
 			return err
 		})
-		if err != nil {
+		if err != nil && !p.uneditable(err, post.WeekID, it.ID) {
 			return err
 		}
 		return p.Store.SetPostContent(ctx, post.ID, want, post.ButtonMessageID)
@@ -334,16 +334,29 @@ func (p *Publisher) editItem(stop, ctx context.Context, post catalog.Post, it ca
 			_, err := p.Bot.EditCaption(tele.StoredMessage{MessageID: strconv.FormatInt(post.MessageIDs[0], 10), ChatID: chatID}, caption)
 			return err
 		})
-		if err != nil {
+		if err != nil && !p.uneditable(err, post.WeekID, it.ID) {
 			return err
 		}
 	}
 	if oldButton != content(text, markup != nil) && post.ButtonMessageID != 0 {
-		if err := p.editText(stop, post, post.ButtonMessageID, text, markup); err != nil {
+		if err := p.editText(stop, post, post.ButtonMessageID, text, markup); err != nil && !p.uneditable(err, post.WeekID, it.ID) {
 			return err
 		}
 	}
 	return p.Store.SetPostContent(ctx, post.ID, want, post.ButtonMessageID)
+}
+
+// uneditable reports, and logs, an edit Telegram refuses for good: the post was deleted
+// in the channel, or was sent by another bot (a new token). It is left as it is, recorded
+// as edited so that the rest of the week's posts still follow (a cut-off, a size sold
+// out) and it is tried again only when what it should show changes again. Item 0 is the
+// header.
+func (p *Publisher) uneditable(err error, weekID, itemID int64) bool {
+	if !CannotEdit(err) {
+		return false
+	}
+	p.Log.Warn("channel post can't be edited; left as it is", "week_id", weekID, "item_id", itemID, "err", err)
+	return true
 }
 
 // albumSeparator parts an album post's content into the album caption and the button

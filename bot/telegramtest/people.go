@@ -295,15 +295,19 @@ func (u *User) sendFile(kind string, data []byte, mime, group string) Sent {
 
 // Delete deletes a message of the private chat for both sides, as a person may: the bot
 // can no longer edit it.
-func (u *User) Delete(messageID int) {
-	u.s.mu.Lock()
-	defer u.s.mu.Unlock()
-	m := u.chat.findLocked(messageID)
+func (u *User) Delete(messageID int) { u.chat.Delete(messageID) }
+
+// Delete deletes a message of the chat, as a person may in a private chat and a channel's
+// admin in a channel: the bot can no longer edit it.
+func (c *Chat) Delete(messageID int) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	m := c.findLocked(messageID)
 	if m == nil || m.deleted {
-		panic(fmt.Sprintf("telegramtest: no message %d in chat %d to delete", messageID, u.chat.ID))
+		panic(fmt.Sprintf("telegramtest: no message %d in chat %d to delete", messageID, c.ID))
 	}
 	m.deleted = true
-	u.s.notifyLocked()
+	c.s.notifyLocked()
 }
 
 // MoveLocation moves a location the person shares live (an edited_message update).
