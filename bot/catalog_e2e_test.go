@@ -890,3 +890,145 @@ func TestACutOffReachesThePostsLeftInTheChannel(t *testing.T) {
 		t.Error("the bot logged an error")
 	}
 }
+
+// ruleShop is a shop in Ho Chi Minh City at the given time whose seller has just set the
+// weekly rule Mon 10:00 - Thu 18:00; it returns the week the rule scheduled.
+func ruleShop(t *testing.T, at time.Time) (*harness, *testClock, *telegramtest.User, catalog.Week) {
+	t.Helper()
+	clock := &testClock{}
+	clock.Set(at)
+	h := newHarness(t, withChannel(60), withClock(clock), withEnv("SHOP_TIMEZONE", "Asia/Ho_Chi_Minh"))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/schedule")
+	seller.Next(t)
+	seller.SendText("Mon 10:00 - Thu 18:00")
+	seller.Next(t)
+	return h, clock, seller, upcoming(t, h, func(w catalog.Week) bool { return w.Status == catalog.Scheduled })
+}
+
+// upcoming waits for the week being prepared to be as wanted.
+func upcoming(t *testing.T, h *harness, want func(catalog.Week) bool) catalog.Week {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w, err := h.catalog().UpcomingWeek(context.Background())
+		if err == nil && want(w) {
+			return w
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the week being prepared: %+v, %v", w, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A week the rule scheduled for Monday, published on the Tuesday before, keeps the
+// Thursday cut-off its header announced: the rule's next week comes after it, not on
+// the Monday in between, where it would have closed it three days early.
+func TestTheRuleWaitsForAWeekPublishedEarly(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, clock, seller, w := ruleShop(t, time.Date(2026, 3, 3, 12, 0, 0, 0, loc))
+	for i := range 2 {
+		if _, err := h.catalog().CreateItem(context.Background(), w.ID, catalog.NewItem{Title: fmt.Sprintf("Bag %d", i), Price: 25000, Currency: "USD",
+			Photos: []catalog.NewPhoto{{Data: photo(t, i), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	card := replyTo(t, seller, func() { seller.SendText("/week") })
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+
+	next := upcoming(t, h, func(n catalog.Week) bool { return n.ID != w.ID })
+	if !next.PublishAt.Equal(time.Date(2026, 3, 16, 10, 0, 0, 0, loc)) || !next.ClosesAt.Equal(time.Date(2026, 3, 19, 18, 0, 0, 0, loc)) {
+		t.Errorf("the rule's next week: published %v, closes %v; want Mon 16/03 10:00, Thu 19/03 18:00", next.PublishAt, next.ClosesAt)
+	}
+	clock.Set(time.Date(2026, 3, 9, 10, 0, 1, 0, loc))
+	time.Sleep(500 * time.Millisecond) // ten ticks
+	if live, err := h.catalog().Week(context.Background(), w.ID); err != nil || live.Status != catalog.Published {
+		t.Errorf("on the Monday between: the week published early is %s, %v", live.Status, err)
+	}
+	if header, _ := postsByTitle(h.channel.Messages()); len(header) != 1 {
+		t.Errorf("%d headers in the channel: %v", len(header), header)
+	}
+	noErrors(t, h)
+}
+
+// A week due with no items is not posted (an empty catalog, closing the live week): the
+// sellers are told, and the rule schedules it again for its next time.
+func TestAnEmptyWeekIsNotPosted(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, clock, seller, w := ruleShop(t, time.Date(2026, 3, 3, 12, 0, 0, 0, loc))
+	clock.Set(time.Date(2026, 3, 9, 10, 0, 1, 0, loc))
+	told := seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📭") })
+	if told.Text != h.text("vi", "week.skipped_empty", locale.Args{"Title": w.Title}) {
+		t.Errorf("the seller was told %q", told.Text)
+	}
+	again := upcoming(t, h, func(n catalog.Week) bool { return n.Status == catalog.Scheduled && !n.PublishAt.Equal(*w.PublishAt) })
+	if again.ID != w.ID || !again.PublishAt.Equal(time.Date(2026, 3, 16, 10, 0, 0, 0, loc)) {
+		t.Errorf("after the empty Monday: week %d for %v; want week %d for Mon 16/03 10:00", again.ID, again.PublishAt, w.ID)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(h.channel.Messages()); n != 0 {
+		t.Errorf("%d messages in the channel", n)
+	}
+	skipped := 0
+	for _, m := range seller.Messages() {
+		if strings.HasPrefix(m.Text, "📭") {
+			skipped++
+		}
+	}
+	if skipped != 1 {
+		t.Errorf("the seller was told %d times", skipped)
+	}
+	noErrors(t, h)
+}
+
+// A seller who turns the weekly rule off is shown the week it scheduled, which would still
+// go out by itself, and can keep it back; with the rule on, it is the rule's to schedule.
+func TestTurningTheRuleOffShowsTheWeekItScheduled(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, clock, seller, w := ruleShop(t, time.Date(2026, 3, 6, 12, 0, 0, 0, loc))
+	if _, err := h.catalog().CreateItem(context.Background(), w.ID, catalog.NewItem{Title: "Bag", Price: 25000, Currency: "USD",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	card := replyTo(t, seller, func() { seller.SendText("/week") })
+	seller.Press(t, card, h.text("vi", "week.unschedule_button"))
+	if a := waitAnswers(t, seller, 1); a[0].Text != h.text("vi", "week.unschedule_rule") {
+		t.Errorf("unscheduling with the rule on: %q", a[0].Text)
+	}
+
+	seller.SendText("/schedule")
+	seller.Next(t)
+	from := lastID(seller)
+	seller.SendText("off")
+	card = seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.HasPrefix(m.Text, "📅") })
+	if msgs := seller.Messages(); msgs[len(msgs)-2].Text != h.text("vi", "rule.cleared") || !strings.Contains(card.Text, "09/03 10:00") {
+		t.Errorf("after turning the rule off: %q, then the card %q", msgs[len(msgs)-2].Text, card.Text)
+	}
+	if m := replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "week.unschedule_button")) }); m.Text != h.text("vi", "week.unscheduled", locale.Args{"Title": w.Title}) {
+		t.Errorf("unscheduled: %q", m.Text)
+	}
+	clock.Set(time.Date(2026, 3, 9, 10, 0, 1, 0, loc))
+	time.Sleep(300 * time.Millisecond)
+	if got, err := h.catalog().Week(context.Background(), w.ID); err != nil || got.Status != catalog.Draft || got.PublishAt != nil {
+		t.Errorf("the week kept back: %s, publish %v, %v", got.Status, got.PublishAt, err)
+	}
+	if n := len(h.channel.Messages()); n != 0 {
+		t.Errorf("%d messages in the channel", n)
+	}
+	noErrors(t, h)
+}

@@ -120,7 +120,9 @@ func (s *scheduler) fail(what string, err error) {
 }
 
 // publishDue starts the publications whose time has come; of several processes, the one
-// whose claim succeeds tells the sellers.
+// whose claim succeeds tells the sellers. A week with nothing to show is not posted (an
+// empty catalog in the channel, closing the week still live): it goes back to being
+// prepared, and the sellers are told.
 func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 	due, err := s.catalog.DuePublications(ctx, now)
 	if err != nil {
@@ -128,6 +130,15 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, w := range due {
+		items, err := s.catalog.Items(ctx, w.ID, false)
+		if err != nil {
+			s.fail("items", err)
+			continue
+		}
+		if len(items) == 0 {
+			s.skipEmpty(ctx, w)
+			continue
+		}
 		w, err := s.catalog.StartPublishing(ctx, w.ID, now, *w.ClosesAt)
 		if errors.Is(err, catalog.ErrWrongStatus) {
 			continue // another process claimed it
@@ -137,11 +148,6 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 			continue
 		}
 		s.a.log.Info("scheduled publication started", "week_id", w.ID)
-		items, err := s.catalog.Items(ctx, w.ID, false)
-		if err != nil {
-			s.fail("items", err)
-			continue
-		}
 		for _, id := range s.a.cfg.AdminIDs {
 			lang := s.a.adminLang(ctx, id)
 			msg, err := s.a.bot.Send(tele.ChatID(id), s.a.texts.T(lang, "week.publishing",
@@ -151,6 +157,25 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 				continue
 			}
 			s.Watch(w.ID, id, msg.ID, lang)
+		}
+	}
+}
+
+// skipEmpty unschedules a week due with no item to show and tells the sellers; with the
+// weekly rule on, the rule schedules it again for its next time.
+func (s *scheduler) skipEmpty(ctx context.Context, w catalog.Week) {
+	ok, err := s.catalog.Unschedule(ctx, w.ID)
+	if err != nil || !ok {
+		if err != nil {
+			s.fail("unschedule empty week", err)
+		}
+		return
+	}
+	s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
+	for _, id := range s.a.cfg.AdminIDs {
+		lang := s.a.adminLang(ctx, id)
+		if _, err := s.a.bot.Send(tele.ChatID(id), s.a.texts.T(lang, "week.skipped_empty", locale.Args{"Title": w.Title})); err != nil {
+			s.a.log.Warn("tell seller about an empty week", "user_id", id, "err", err)
 		}
 	}
 }
@@ -222,7 +247,18 @@ func (s *scheduler) applyRule(ctx context.Context, now time.Time) {
 		s.fail("rule", err)
 		return
 	}
-	publish, closes := rule.Next(now, s.a.cfg.Timezone)
+	// The next week goes out after the live one closes: a week published early keeps
+	// its cut-off, which may be past the rule's next time.
+	from := now
+	live, err := s.catalog.LiveWeek(ctx)
+	switch {
+	case err == nil && live.ClosesAt != nil && live.ClosesAt.After(from):
+		from = *live.ClosesAt
+	case err != nil && !errors.Is(err, catalog.ErrNotFound):
+		s.fail("live week", err)
+		return
+	}
+	publish, closes := rule.Next(from, s.a.cfg.Timezone)
 	up, err := s.catalog.UpcomingWeek(ctx)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):

@@ -339,6 +339,49 @@ func TestAnEarlyPublishedWeekCloses(t *testing.T) {
 	}
 }
 
+// Unschedule puts a scheduled week back to a draft without times, for one caller of
+// several; a draft or a live week is left alone.
+func TestUnschedule(t *testing.T) {
+	t.Parallel()
+	s := storeForTest(t)
+	ctx := context.Background()
+	live := liveWeek(t, s, "Live", t0.Add(-time.Hour), t0.Add(time.Hour))
+	w, err := s.CreateWeek(ctx, "Week", ptr(t0.Add(time.Hour)), ptr(t0.Add(72*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wins := make(chan bool, 5)
+	var wg sync.WaitGroup
+	for range cap(wins) {
+		wg.Go(func() {
+			ok, err := s.Unschedule(ctx, w.ID)
+			if err != nil {
+				t.Error(err)
+			}
+			wins <- ok
+		})
+	}
+	wg.Wait()
+	close(wins)
+	n := 0
+	for ok := range wins {
+		if ok {
+			n++
+		}
+	}
+	if got := mustWeek(t, s, w.ID); n != 1 || got.Status != catalog.Draft || got.PublishAt != nil || got.ClosesAt != nil {
+		t.Errorf("%d callers unscheduled it; week %s, publish %s, closes %s", n, got.Status, fmtTime(got.PublishAt), fmtTime(got.ClosesAt))
+	}
+	for _, id := range []int64{w.ID, live.ID} {
+		if ok, err := s.Unschedule(ctx, id); ok || err != nil {
+			t.Errorf("Unschedule(%d) of a week not scheduled: %v, %v", id, ok, err)
+		}
+	}
+	if got := mustWeek(t, s, live.ID); got.Status != catalog.Published {
+		t.Errorf("the live week: %s", got.Status)
+	}
+}
+
 func TestCloseDue(t *testing.T) {
 	t.Parallel()
 	cutoff := t0.Add(72 * time.Hour)

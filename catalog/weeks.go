@@ -112,6 +112,18 @@ WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, 
 	return w, err
 }
 
+// Unschedule puts a scheduled week back to being prepared, without times. Of several
+// processes asking at once exactly one gets true.
+func (s *Store) Unschedule(ctx context.Context, id int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET status = 'draft', publish_at = NULL, closes_at = NULL
+WHERE id = $1 AND status = 'scheduled'`, id)
+	if err != nil {
+		return false, fmt.Errorf("catalog: unschedule: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // StartPublishing claims a week being prepared for publication; of several processes
 // asking at once exactly one gets it, the others ErrWrongStatus. A week without a
 // cut-off gets closesAt; one published before its planned time is published from now.

@@ -38,6 +38,7 @@ type Catalog interface {
 	Week(ctx context.Context, id int64) (catalog.Week, error)
 	CreateWeek(ctx context.Context, title string, publishAt, closesAt *time.Time) (catalog.Week, error)
 	ScheduleWeek(ctx context.Context, id int64, publishAt, closesAt time.Time) (catalog.Week, error)
+	Unschedule(ctx context.Context, id int64) (bool, error)
 	StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (catalog.Week, error)
 	CloseWeek(ctx context.Context, id int64, now time.Time) (catalog.Week, error)
 	RenameWeek(ctx context.Context, id int64, title string) error

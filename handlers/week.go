@@ -70,6 +70,9 @@ func (h *Handlers) sendWeekCard(c tele.Context, w catalog.Week, offerNext bool) 
 	}
 	var rows []tele.Row
 	switch {
+	case w.Status == catalog.Scheduled:
+		rows = append(rows, m.Row(b("week.publish_button", "pub"), b("week.schedule_button", "sched")),
+			m.Row(b("week.unschedule_button", "unsched"), b("week.rename_button", "rename")))
 	case w.Upcoming():
 		rows = append(rows, m.Row(b("week.publish_button", "pub"), b("week.schedule_button", "sched")), m.Row(b("week.rename_button", "rename")))
 	case w.Status == catalog.Published || w.Status == catalog.Publishing:
@@ -124,6 +127,8 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 			return err
 		}
 		return c.Send(h.t(c, "week.schedule_prompt"))
+	case "unsched":
+		return h.unschedule(c, w)
 	case "rename":
 		s.Reset()
 		s.Step, s.EditWeek = StepWeekTitle, w.ID
@@ -146,6 +151,28 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 		return c.Send(h.t(c, "week.closed_now", locale.Args{"Title": w.Title}))
 	}
 	return h.Stale(c)
+}
+
+// unschedule puts a scheduled week back to being prepared, unless the weekly rule, which
+// would schedule it again at once, is on.
+func (h *Handlers) unschedule(c tele.Context, w catalog.Week) error {
+	ctx := h.req(c).ctx
+	if _, err := h.Catalog.Rule(ctx); err == nil {
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.unschedule_rule"), ShowAlert: true})
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return err
+	}
+	ok, err := h.Catalog.Unschedule(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return h.Stale(c)
+	}
+	if err := h.respond(c); err != nil {
+		return err
+	}
+	return c.Send(h.t(c, "week.unscheduled", locale.Args{"Title": w.Title}))
 }
 
 func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
@@ -231,7 +258,19 @@ func (h *Handlers) weekText(c tele.Context) error {
 				return err
 			}
 			s.Reset()
-			return c.Send(h.t(c, "rule.cleared"))
+			if err := c.Send(h.t(c, "rule.cleared")); err != nil {
+				return err
+			}
+			// The week the rule scheduled still goes out by itself: its card says when,
+			// with a button to keep it back.
+			up, err := h.Catalog.UpcomingWeek(ctx)
+			if err != nil || up.Status != catalog.Scheduled {
+				if errors.Is(err, catalog.ErrNotFound) {
+					err = nil
+				}
+				return err
+			}
+			return h.sendWeekCard(c, up, false)
 		}
 		rule, err := catalog.ParseWeekly(text)
 		if err != nil {
