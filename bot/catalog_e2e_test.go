@@ -1032,3 +1032,62 @@ func TestTurningTheRuleOffShowsTheWeekItScheduled(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A shop whose items come in many colours and sizes gets its /items list in pages that
+// fit a message, every item on one of them.
+func TestAnItemListOfManySizesFitsItsMessages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withEnv("SHOP_CURRENCY", "VND"))
+	h.start()
+	ctx := context.Background()
+	w, err := h.catalog().CreateWeek(ctx, "Tuần 10", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []catalog.VariantSpec
+	for _, c := range []string{"Đen", "Trắng", "Be", "Xanh"} {
+		for _, s := range []string{"S", "M", "L", "XL", "XXL"} {
+			specs = append(specs, catalog.VariantSpec{Name: c + "/" + s, Stock: 12})
+		}
+	}
+	const n = 20
+	for i := range n {
+		if _, err := h.catalog().CreateItem(ctx, w.ID, catalog.NewItem{
+			Title: fmt.Sprintf("Áo sơ mi lụa tay dài cổ đức mẫu %d", i+1), Price: 350000, Currency: "VND",
+			Photos: []catalog.NewPhoto{{Data: photo(t, i), MIME: "image/jpeg"}}, Variants: specs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seller := h.user(admin1, "Lan", "vi")
+	page := replyTo(t, seller, func() { seller.SendText("/items") })
+	var listed []string
+	for pages := 1; ; pages++ {
+		if !strings.HasPrefix(page.Text, "Tuần 10 (") || pages > n {
+			t.Fatalf("page %d of /items: %.100q", pages, page.Text)
+		}
+		for _, row := range page.InlineKeyboard {
+			for _, b := range row {
+				if b.Text != "◀️" && b.Text != "▶️" {
+					listed = append(listed, b.Text)
+				}
+			}
+		}
+		if !slices.ContainsFunc(page.Buttons(), func(b telegramtest.Button) bool { return b.Text == "▶️" }) {
+			if pages < 2 {
+				t.Errorf("one page for %d items of 20 sizes", n)
+			}
+			break
+		}
+		before := page.Edits
+		seller.Press(t, page, "▶️")
+		page = seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID == page.ID && m.Edits > before })
+	}
+	want := make([]string, n)
+	for i := range want {
+		want[i] = strconv.Itoa(i + 1)
+	}
+	if !slices.Equal(listed, want) {
+		t.Errorf("items listed: %v", listed)
+	}
+	noErrors(t, h)
+}

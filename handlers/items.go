@@ -76,24 +76,32 @@ func (h *Handlers) sendItemList(c tele.Context, w catalog.Week, page int, edit b
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	b.WriteString(h.t(c, "items.week", locale.Args{"Title": w.Title, "Status": h.t(c, "status."+string(w.Status))}))
+	head := h.t(c, "items.week", locale.Args{"Title": w.Title, "Status": h.t(c, "status."+string(w.Status))})
 	if len(items) == 0 {
-		b.WriteString("\n" + h.t(c, "items.week_empty"))
+		head += "\n" + h.t(c, "items.week_empty")
 	}
-	pages := (len(items) + itemsPerPage - 1) / itemsPerPage
+	lines := make([]string, len(items))
+	for i, it := range items {
+		lines[i] = fmt.Sprintf("\n%d. %s — %s — %s", i+1, html.EscapeString(it.Title), money.Format(it.Price, it.Currency), h.stockSummary(c, it))
+		if it.Hidden {
+			lines[i] += " " + h.t(c, "items.hidden_mark")
+		}
+	}
+	starts := listPages(head, lines)
+	pages := len(starts)
 	page = max(0, min(page, pages-1))
+	end := len(items)
+	if page+1 < pages {
+		end = starts[page+1]
+	}
+	b := strings.Builder{}
+	b.WriteString(head)
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	var row tele.Row
-	for i := page * itemsPerPage; i < len(items) && i < (page+1)*itemsPerPage; i++ {
-		it := items[i]
-		line := fmt.Sprintf("\n%d. %s — %s — %s", i+1, html.EscapeString(it.Title), money.Format(it.Price, it.Currency), h.stockSummary(c, it))
-		if it.Hidden {
-			line += " " + h.t(c, "items.hidden_mark")
-		}
-		b.WriteString(line)
-		row = append(row, m.Data(strconv.Itoa(i+1), UniqueItemAdmin, fmt.Sprintf("%d|card", it.ID)))
+	for i := starts[page]; i < end; i++ {
+		b.WriteString(lines[i])
+		row = append(row, m.Data(strconv.Itoa(i+1), UniqueItemAdmin, fmt.Sprintf("%d|card", items[i].ID)))
 		if len(row) == 5 {
 			rows = append(rows, row)
 			row = nil
@@ -117,6 +125,24 @@ func (h *Handlers) sendItemList(c tele.Context, w catalog.Week, page int, edit b
 		return h.editOrSend(c, b.String(), m)
 	}
 	return c.Send(b.String(), m)
+}
+
+// listPages splits a list's lines into pages of at most itemsPerPage lines, each page
+// (head included) within a message's length, and returns where each page starts. A
+// shop whose items have many sizes gets shorter pages.
+func listPages(head string, lines []string) []int {
+	starts := []int{0}
+	size, n := channel.VisibleLen(head), 0
+	for i, l := range lines {
+		ll := channel.VisibleLen(l)
+		if n == itemsPerPage || n > 0 && size+ll > maxMessage {
+			starts = append(starts, i)
+			size, n = channel.VisibleLen(head), 0
+		}
+		size += ll
+		n++
+	}
+	return starts
 }
 
 // stockSummary is "S 2 · M 0 · L ∞", or the single stock of an item without sizes.
