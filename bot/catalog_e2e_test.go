@@ -1091,3 +1091,51 @@ func TestAnItemListOfManySizesFitsItsMessages(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A deleted item's channel post goes with it; one Telegram won't delete (a bot can't
+// delete posts older than 48 hours) is edited to say the item is no longer available,
+// without its Order button: a photo's caption, and an album's caption and button message.
+func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	_, items := h.seedWeek(t, 3) // the third has an album
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/week")
+	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	_, posted := postsByTitle(h.channel.Messages())
+
+	del := func(n, pos int, refused bool) { // item n, at pos in the list
+		t.Helper()
+		list := replyTo(t, seller, func() { seller.SendText("/items") })
+		seller.Press(t, list, strconv.Itoa(pos))
+		card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && m.Photo != nil })
+		confirm := replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "items.delete_button")) })
+		if refused {
+			h.fake.FailNext("deleteMessage", 4, 400, 0)
+		}
+		want := h.text("vi", "items.deleted", locale.Args{"Title": items[n-1].Title})
+		if m := replyTo(t, seller, func() { seller.Press(t, confirm, h.text("vi", "items.delete_confirm_button")) }); m.Text != want {
+			t.Fatalf("deleting item %d: %q", n, m.Text)
+		}
+	}
+	del(2, 2, false)
+	del(1, 1, true)
+	del(3, 1, true)
+
+	withdrawn := plain(h.texts.T("en", "post.withdrawn"))
+	for _, m := range h.channel.Messages() {
+		switch {
+		case m.ID == posted[items[1].Title].photos[0].ID:
+			if !m.Deleted {
+				t.Errorf("the post of the item deleted is still there: %v", m)
+			}
+		case m.ID == posted[items[0].Title].photos[0].ID, m.ID == posted[items[2].Title].photos[0].ID, m.ID == posted[items[2].Title].button.ID:
+			if m.Deleted || !strings.Contains(m.Body(), withdrawn) || len(m.Buttons()) != 0 {
+				t.Errorf("a post Telegram would not delete: %v", m)
+			}
+		}
+	}
+	noErrors(t, h, 400)
+}
