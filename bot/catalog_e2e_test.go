@@ -55,6 +55,17 @@ func itemCard(t *testing.T, seller *telegramtest.User, n int) telegramtest.Messa
 	return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
 }
 
+// publishedWeek is seedWeek published by its seller, with /week and Publish now.
+func (h *harness) publishedWeek(t *testing.T, n int) (catalog.Week, []catalog.Item, *telegramtest.User) {
+	t.Helper()
+	w, items := h.seedWeek(t, n)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/week")
+	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	return w, items, seller
+}
+
 // seedWeek stores a week being prepared with n items: every third one has three photos.
 func (h *harness) seedWeek(t *testing.T, n int) (catalog.Week, []catalog.Item) {
 	t.Helper()
@@ -424,11 +435,7 @@ func TestPostsFollowStockAndTheCutOff(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withChannel(60))
 	h.start()
-	w, items := h.seedWeek(t, 3)
-	seller := h.user(admin1, "Lan", "vi")
-	seller.SendText("/week")
-	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	w, items, seller := h.publishedWeek(t, 3)
 
 	// The seller sells the last S of the first item: the post says so.
 	card := itemCard(t, seller, 1)
@@ -835,11 +842,7 @@ func TestACutOffReachesThePostsLeftInTheChannel(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withChannel(60))
 	h.start()
-	_, items := h.seedWeek(t, 4)
-	seller := h.user(admin1, "Lan", "vi")
-	seller.SendText("/week")
-	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	_, items, seller := h.publishedWeek(t, 4)
 
 	header, posts := postsByTitle(h.channel.Messages())
 	if len(header) != 1 || len(posts) != 4 || len(posts[items[2].Title].photos) != 3 {
@@ -1099,11 +1102,7 @@ func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withChannel(60))
 	h.start()
-	_, items := h.seedWeek(t, 3) // the third has an album
-	seller := h.user(admin1, "Lan", "vi")
-	seller.SendText("/week")
-	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	_, items, seller := h.publishedWeek(t, 3) // the third has an album
 	_, posted := postsByTitle(h.channel.Messages())
 
 	del := func(n, pos int, refused bool) { // item n, at pos in the list

@@ -172,12 +172,7 @@ func (s *scheduler) skipEmpty(ctx context.Context, w catalog.Week) {
 		return
 	}
 	s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
-	for _, id := range s.a.cfg.AdminIDs {
-		lang := s.a.adminLang(ctx, id)
-		if _, err := s.a.bot.Send(tele.ChatID(id), s.a.texts.T(lang, "week.skipped_empty", locale.Args{"Title": w.Title})); err != nil {
-			s.a.log.Warn("tell seller about an empty week", "user_id", id, "err", err)
-		}
-	}
+	s.tellAdmins(ctx, "week.skipped_empty", locale.Args{"Title": w.Title})
 }
 
 // expire releases unpaid orders past their time and reminds customers before that.
