@@ -242,33 +242,37 @@ func (s *scheduler) applyRule(ctx context.Context, now time.Time) {
 		s.fail("rule", err)
 		return
 	}
-	// The next week goes out after the live one closes: a week published early keeps
-	// its cut-off, which may be past the rule's next time.
-	from := now
-	live, err := s.catalog.LiveWeek(ctx)
+	up, err := s.catalog.UpcomingWeek(ctx)
 	switch {
-	case err == nil && live.ClosesAt != nil && live.ClosesAt.After(from):
-		from = *live.ClosesAt
+	case err == nil && up.Status != catalog.Draft:
+		return // scheduled already
 	case err != nil && !errors.Is(err, catalog.ErrNotFound):
-		s.fail("live week", err)
+		s.fail("upcoming week", err)
+		return
+	}
+	// The next week goes out after the live one closes: a week published early keeps
+	// its cut-off, which may be past the rule's next time. Read after the week being
+	// prepared, so that one published in between is live by now.
+	from := now
+	live, liveErr := s.catalog.LiveWeek(ctx)
+	switch {
+	case liveErr == nil && live.ClosesAt != nil && live.ClosesAt.After(from):
+		from = *live.ClosesAt
+	case liveErr != nil && !errors.Is(liveErr, catalog.ErrNotFound):
+		s.fail("live week", liveErr)
 		return
 	}
 	publish, closes := rule.Next(from, s.a.cfg.Timezone)
-	up, err := s.catalog.UpcomingWeek(ctx)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
+	if errors.Is(err, catalog.ErrNotFound) {
 		title := locale.Plain(s.a.texts.T(s.a.cfg.DefaultLanguage, "week.default_title",
 			locale.Args{"Date": publish.In(s.a.cfg.Timezone).Format("02/01")}))
-		_, err = s.catalog.CreateWeek(ctx, title, &publish, &closes)
-		if err != nil && !errors.Is(err, catalog.ErrWeekExists) {
+		if _, err := s.catalog.CreateWeek(ctx, title, &publish, &closes); err != nil && !errors.Is(err, catalog.ErrWeekExists) {
 			s.fail("create week by rule", err)
 		}
-	case err != nil:
-		s.fail("upcoming week", err)
-	case up.Status == catalog.Draft:
-		if _, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes); err != nil && !errors.Is(err, catalog.ErrWrongStatus) {
-			s.fail("schedule week by rule", err)
-		}
+		return
+	}
+	if _, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes); err != nil && !errors.Is(err, catalog.ErrWrongStatus) {
+		s.fail("schedule week by rule", err)
 	}
 }
 
