@@ -1008,8 +1008,16 @@ func TestTurningTheRuleOffShowsTheWeekItScheduled(t *testing.T) {
 		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}}); err != nil {
 		t.Fatal(err)
 	}
+	unschedule := h.text("vi", "week.unschedule_button")
+	hasUnschedule := func(m telegramtest.Message) bool {
+		return slices.ContainsFunc(m.Buttons(), func(b telegramtest.Button) bool { return b.Text == unschedule })
+	}
 	card := replyTo(t, seller, func() { seller.SendText("/week") })
-	seller.Press(t, card, h.text("vi", "week.unschedule_button"))
+	if hasUnschedule(card) {
+		t.Errorf("the card of a week the rule keeps scheduled offers to unschedule it: %v", card)
+	}
+	// A card shown before the rule was turned on.
+	seller.PressData(card.ID, fmt.Sprintf("\fwk|%d|unsched", w.ID))
 	if a := waitAnswers(t, seller, 1); a[0].Text != h.text("vi", "week.unschedule_rule") {
 		t.Errorf("unscheduling with the rule on: %q", a[0].Text)
 	}
@@ -1022,7 +1030,7 @@ func TestTurningTheRuleOffShowsTheWeekItScheduled(t *testing.T) {
 	if msgs := seller.Messages(); msgs[len(msgs)-2].Text != h.text("vi", "rule.cleared") || !strings.Contains(card.Text, "09/03 10:00") {
 		t.Errorf("after turning the rule off: %q, then the card %q", msgs[len(msgs)-2].Text, card.Text)
 	}
-	if m := replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "week.unschedule_button")) }); m.Text != h.text("vi", "week.unscheduled", locale.Args{"Title": w.Title}) {
+	if m := replyTo(t, seller, func() { seller.Press(t, card, unschedule) }); m.Text != h.text("vi", "week.unscheduled", locale.Args{"Title": w.Title}) {
 		t.Errorf("unscheduled: %q", m.Text)
 	}
 	clock.Set(time.Date(2026, 3, 9, 10, 0, 1, 0, loc))

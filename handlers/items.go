@@ -282,7 +282,7 @@ func (h *Handlers) deletePost(c tele.Context, it catalog.Item, post catalog.Post
 	for i, id := range ids {
 		msg := tele.StoredMessage{MessageID: strconv.FormatInt(id, 10), ChatID: chatID}
 		err := c.Bot().Delete(msg)
-		if err == nil || strings.Contains(err.Error(), "message to delete not found") {
+		if err == nil || errors.Is(err, tele.ErrNotFoundToDelete) {
 			continue
 		}
 		h.Log.Warn("delete channel post; marking it withdrawn", "item_id", it.ID, "err", err)

@@ -70,11 +70,18 @@ func (h *Handlers) sendWeekCard(c tele.Context, w catalog.Week, offerNext bool) 
 	}
 	var rows []tele.Row
 	switch {
-	case w.Status == catalog.Scheduled:
-		rows = append(rows, m.Row(b("week.publish_button", "pub"), b("week.schedule_button", "sched")),
-			m.Row(b("week.unschedule_button", "unsched"), b("week.rename_button", "rename")))
 	case w.Upcoming():
-		rows = append(rows, m.Row(b("week.publish_button", "pub"), b("week.schedule_button", "sched")), m.Row(b("week.rename_button", "rename")))
+		rows = append(rows, m.Row(b("week.publish_button", "pub"), b("week.schedule_button", "sched")))
+		last := m.Row(b("week.rename_button", "rename"))
+		if w.Status == catalog.Scheduled {
+			// Unscheduled, a week the weekly rule keeps scheduled would be scheduled again.
+			if _, err := h.Catalog.Rule(h.req(c).ctx); errors.Is(err, catalog.ErrNotFound) {
+				last = append(tele.Row{b("week.unschedule_button", "unsched")}, last...)
+			} else if err != nil {
+				return err
+			}
+		}
+		rows = append(rows, last)
 	case w.Status == catalog.Published || w.Status == catalog.Publishing:
 		rows = append(rows, m.Row(b("week.close_button", "close")))
 	}
@@ -154,7 +161,7 @@ func (h *Handlers) WeekButton(c tele.Context) error {
 }
 
 // unschedule puts a scheduled week back to being prepared, unless the weekly rule, which
-// would schedule it again at once, is on.
+// would schedule it again at once, was turned on since the button was shown.
 func (h *Handlers) unschedule(c tele.Context, w catalog.Week) error {
 	ctx := h.req(c).ctx
 	if _, err := h.Catalog.Rule(ctx); err == nil {
