@@ -177,3 +177,18 @@ func TestTranslationsUseTheSamePlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// A command in an Arabic text is isolated (FSI … PDI): bare, its slash shows on the wrong
+// side in a right-to-left line ("schedule/").
+func TestArabicCommandsAreIsolated(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := regexp.MustCompile(`(^|[^\x{2068}<\w])/[a-z]+`)
+	for _, id := range b.IDs() {
+		if text := b.N("ar", id, 3, allArgs()); bare.MatchString(text) {
+			t.Errorf("ar/%s: a command without isolates: %q", id, text)
+		}
+	}
+}
