@@ -130,21 +130,26 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, w := range due {
-		items, err := s.catalog.Items(ctx, w.ID, false)
+		skipped, err := s.catalog.SkipEmpty(ctx, w.ID, now)
 		if err != nil {
-			s.fail("items", err)
+			s.fail("skip empty week", err)
 			continue
 		}
-		if len(items) == 0 {
-			s.skipEmpty(ctx, w)
+		if skipped {
+			s.skippedEmpty(ctx, w)
 			continue
 		}
-		w, err := s.catalog.StartPublishing(ctx, w.ID, now, *w.ClosesAt)
+		w, err := s.catalog.PublishDue(ctx, w.ID, now)
 		if errors.Is(err, catalog.ErrWrongStatus) {
-			continue // another process claimed it
+			continue // another process claimed it, or a seller unscheduled or emptied it
 		}
 		if err != nil {
 			s.fail("start publishing", err)
+			continue
+		}
+		items, err := s.catalog.Items(ctx, w.ID, false)
+		if err != nil {
+			s.fail("items", err)
 			continue
 		}
 		s.a.log.Info("scheduled publication started", "week_id", w.ID)
@@ -161,18 +166,17 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 	}
 }
 
-// skipEmpty unschedules a week due with no item to show and tells the sellers; with the
-// weekly rule on, the rule schedules it again for its next time.
-func (s *scheduler) skipEmpty(ctx context.Context, w catalog.Week) {
-	ok, err := s.catalog.Unschedule(ctx, w.ID)
-	if err != nil || !ok {
-		if err != nil {
-			s.fail("unschedule empty week", err)
-		}
-		return
-	}
+// skippedEmpty tells the sellers a week due with no item to show was not posted: it is
+// a draft again, or, with the weekly rule on, scheduled again for the rule's next time.
+func (s *scheduler) skippedEmpty(ctx context.Context, w catalog.Week) {
 	s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
-	s.tellAdmins(ctx, "week.skipped_empty", locale.Args{"Title": w.Title})
+	id := "week.skipped_empty"
+	if _, err := s.catalog.Rule(ctx); err == nil {
+		id = "week.skipped_empty_rule"
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		s.fail("rule", err)
+	}
+	s.tellAdmins(ctx, id, locale.Args{"Title": w.Title})
 }
 
 // expire releases unpaid orders past their time and reminds customers before that.

@@ -382,6 +382,62 @@ func TestUnschedule(t *testing.T) {
 	}
 }
 
+// The scheduler publishes only a week still scheduled, due, with an item to show; one
+// with none (or only hidden ones) is skipped instead: never both, never a week a seller
+// unscheduled meanwhile.
+func TestPublishDueOrSkipEmpty(t *testing.T) {
+	t.Parallel()
+	s := storeForTest(t)
+	ctx := context.Background()
+	w, err := s.CreateWeek(ctx, "Week", ptr(t0), ptr(t0.Add(72*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := t0.Add(-time.Minute)
+	if ok, err := s.SkipEmpty(ctx, w.ID, early); ok || err != nil {
+		t.Errorf("SkipEmpty before the week is due: %v, %v", ok, err)
+	}
+	it := mustCreateItem(t, s, w.ID, newItem("Only"))
+	if err := s.SetHidden(ctx, it.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PublishDue(ctx, w.ID, t0); !errors.Is(err, catalog.ErrWrongStatus) {
+		t.Errorf("PublishDue of a week whose only item is hidden: %v, want ErrWrongStatus", err)
+	}
+	if err := s.SetHidden(ctx, it.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PublishDue(ctx, w.ID, early); !errors.Is(err, catalog.ErrWrongStatus) {
+		t.Errorf("PublishDue before the week is due: %v, want ErrWrongStatus", err)
+	}
+	if ok, err := s.SkipEmpty(ctx, w.ID, t0); ok || err != nil {
+		t.Errorf("SkipEmpty of a week with an item: %v, %v", ok, err)
+	}
+	if ok, err := s.Unschedule(ctx, w.ID); !ok || err != nil {
+		t.Fatalf("Unschedule: %v, %v", ok, err)
+	}
+	if _, err := s.PublishDue(ctx, w.ID, t0); !errors.Is(err, catalog.ErrWrongStatus) {
+		t.Errorf("PublishDue of a week unscheduled since: %v, want ErrWrongStatus", err)
+	}
+	if _, err := s.ScheduleWeek(ctx, w.ID, t0, t0.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PublishDue(ctx, w.ID, t0.Add(time.Minute)); err != nil || got.Status != catalog.Publishing || !sameTime(got.PublishAt, t0) {
+		t.Errorf("PublishDue of a due week with an item: %+v, %v", got, err)
+	}
+
+	empty, err := s.CreateWeek(ctx, "Empty", ptr(t0.Add(time.Hour)), ptr(t0.Add(72*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SkipEmpty(ctx, empty.ID, t0.Add(time.Hour)); !ok || err != nil {
+		t.Errorf("SkipEmpty of a due week without items: %v, %v", ok, err)
+	}
+	if got := mustWeek(t, s, empty.ID); got.Status != catalog.Draft || got.PublishAt != nil {
+		t.Errorf("the skipped week: %s, publish %s", got.Status, fmtTime(got.PublishAt))
+	}
+}
+
 func TestCloseDue(t *testing.T) {
 	t.Parallel()
 	cutoff := t0.Add(72 * time.Hour)

@@ -115,8 +115,20 @@ WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, 
 // Unschedule puts a scheduled week back to being prepared, without times. Of several
 // processes asking at once exactly one gets true.
 func (s *Store) Unschedule(ctx context.Context, id int64) (bool, error) {
+	return s.unschedule(ctx, `id = $1`, id)
+}
+
+// SkipEmpty unschedules a week due by now that has no item to show (none, or all hidden),
+// as Unschedule does; false when it was not (it has items, or is no longer scheduled).
+func (s *Store) SkipEmpty(ctx context.Context, id int64, now time.Time) (bool, error) {
+	return s.unschedule(ctx, `id = $1 AND publish_at <= $2 AND `+noVisibleItems, id, now)
+}
+
+const noVisibleItems = `NOT EXISTS (SELECT 1 FROM items WHERE items.week_id = weeks.id AND NOT hidden)`
+
+func (s *Store) unschedule(ctx context.Context, where string, args ...any) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET status = 'draft', publish_at = NULL, closes_at = NULL
-WHERE id = $1 AND status = 'scheduled'`, id)
+WHERE status = 'scheduled' AND `+where, args...)
 	if err != nil {
 		return false, fmt.Errorf("catalog: unschedule: %w", err)
 	}
@@ -129,6 +141,17 @@ WHERE id = $1 AND status = 'scheduled'`, id)
 // cut-off gets closesAt; one published before its planned time is published from now.
 // Any other week still open is closed: one week is live at a time.
 func (s *Store) StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (Week, error) {
+	return s.startPublishing(ctx, id, now, closesAt, `status IN ('draft', 'scheduled')`)
+}
+
+// PublishDue is StartPublishing for the scheduler: only a week still scheduled, due by
+// now, with an item to show. ErrWrongStatus otherwise: a seller unscheduled it, or it
+// was emptied, since it was listed due.
+func (s *Store) PublishDue(ctx context.Context, id int64, now time.Time) (Week, error) {
+	return s.startPublishing(ctx, id, now, now, `status = 'scheduled' AND publish_at <= $2 AND NOT `+noVisibleItems)
+}
+
+func (s *Store) startPublishing(ctx context.Context, id int64, now, closesAt time.Time, where string) (Week, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Week{}, fmt.Errorf("catalog: start publishing: %w", err)
@@ -137,7 +160,7 @@ func (s *Store) StartPublishing(ctx context.Context, id int64, now, closesAt tim
 	var w Week
 	err = tx.GetContext(ctx, &w, `UPDATE weeks SET status = 'publishing', published_at = $2,
     publish_at = LEAST(publish_at, $2), closes_at = COALESCE(closes_at, $3), `+dirty+`
-WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, now, closesAt)
+WHERE id = $1 AND `+where+` RETURNING `+weekColumns, id, now, closesAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Week{}, ErrWrongStatus
 	}

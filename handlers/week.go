@@ -271,11 +271,12 @@ func (h *Handlers) weekText(c tele.Context) error {
 			// The week the rule scheduled still goes out by itself: its card says when,
 			// with a button to keep it back.
 			up, err := h.Catalog.UpcomingWeek(ctx)
+			if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+				// The rule is off and the seller told so: not a failure to report.
+				h.Log.Warn("week after the rule was turned off", "err", err)
+			}
 			if err != nil || up.Status != catalog.Scheduled {
-				if errors.Is(err, catalog.ErrNotFound) {
-					err = nil
-				}
-				return err
+				return nil
 			}
 			return h.sendWeekCard(c, up, false)
 		}
