@@ -369,13 +369,9 @@ func TestConfirmingTwiceMakesOneOrder(t *testing.T) {
 	}
 	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
 	time.Sleep(300 * time.Millisecond)
-	var n1, placedMsgs int
+	var n1 int
 	h.db.Get(&n1, `SELECT count(*) FROM orders`)
-	for _, m := range u.Messages() {
-		if strings.HasPrefix(m.Text, "✅ Order") {
-			placedMsgs++
-		}
-	}
+	placedMsgs := countStarting(u.Messages(), "✅ Order")
 	if n1 != 1 || placedMsgs != 1 || stockOf(t, h, dress, "S") != 4 {
 		t.Errorf("%d orders, %d confirmations, stock %d", n1, placedMsgs, stockOf(t, h, dress, "S"))
 	}
@@ -457,13 +453,7 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	if status := statusOf(t, h, o2.ID); status != orders.Expired {
 		t.Errorf("status %s", status)
 	}
-	reminders := 0
-	for _, m := range u.Messages() {
-		if strings.HasPrefix(m.Text, "⏰") {
-			reminders++
-		}
-	}
-	if reminders != 1 {
+	if reminders := countStarting(u.Messages(), "⏰"); reminders != 1 {
 		t.Errorf("%d reminders", reminders)
 	}
 	noErrors(t, h)

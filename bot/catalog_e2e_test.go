@@ -410,13 +410,7 @@ func TestScheduledPublicationFiresOnceWithTwoProcesses(t *testing.T) {
 			t.Errorf("%s posted %d times", title, len(p.photos))
 		}
 	}
-	progress := 0
-	for _, m := range seller.Messages() {
-		if strings.HasPrefix(m.Text, "✅") {
-			progress++
-		}
-	}
-	if progress != 1 {
+	if progress := countStarting(seller.Messages(), "✅"); progress != 1 {
 		t.Errorf("the seller got %d publication notices", progress)
 	}
 	// The week after is scheduled by the rule.
@@ -983,13 +977,7 @@ func TestAnEmptyWeekIsNotPosted(t *testing.T) {
 	if n := len(h.channel.Messages()); n != 0 {
 		t.Errorf("%d messages in the channel", n)
 	}
-	skipped := 0
-	for _, m := range seller.Messages() {
-		if strings.HasPrefix(m.Text, "📭") {
-			skipped++
-		}
-	}
-	if skipped != 1 {
+	if skipped := countStarting(seller.Messages(), "📭"); skipped != 1 {
 		t.Errorf("the seller was told %d times", skipped)
 	}
 	noErrors(t, h)

@@ -228,6 +228,17 @@ func noErrors(t *testing.T, h *harness, allowed ...int) {
 	}
 }
 
+// countStarting counts the messages whose text starts with prefix.
+func countStarting(msgs []telegramtest.Message, prefix string) int {
+	n := 0
+	for _, m := range msgs {
+		if strings.HasPrefix(m.Text, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
 // waitAnswers waits until a person's button presses got n answers and returns them; it
 // fails the test if they do not come.
 func waitAnswers(t *testing.T, u *telegramtest.User, n int) []telegramtest.CallbackAnswer {
