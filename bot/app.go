@@ -226,7 +226,6 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	})
 	a.handlers = h
 	a.scheduler.handlers = h
-	a.scheduler.outbox = box
 	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {

@@ -1139,3 +1139,85 @@ func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
 	}
 	noErrors(t, h, 400)
 }
+
+// Every closed week's purchase list reaches every seller once, whichever way it closed:
+// by the next week's publication, by hand, or at its cut-off by a process that stopped
+// right after the close committed. Two processes run, and either may send it.
+func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.webhooks()
+	h.start()
+	h.start()
+	s2 := h.user(admin2, "Minh", "en")
+	replyTo(t, s2, func() { s2.SendText("/help") }) // the bot learns the seller's language
+	ctx := context.Background()
+	first, items, s1 := h.publishedWeek(t, 2)
+	titled := func(w catalog.Week, title string) catalog.Week {
+		if err := h.catalog().RenameWeek(ctx, w.ID, title); err != nil {
+			t.Fatal(err)
+		}
+		w.Title = title
+		return w
+	}
+	first = titled(first, "Tuần 10")
+	placePickup(t, h, h.user(4101, "Mai", "vi"), items[0], "S", 1)
+	// card sends /week and returns the card of the week titled so.
+	card := func(title string) telegramtest.Message {
+		from := lastID(s1)
+		s1.SendText("/week")
+		return s1.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > from && strings.HasPrefix(m.Text, "📅") && strings.Contains(m.Text, title)
+		})
+	}
+	publish := func(title string) catalog.Week {
+		w, _ := h.seedWeek(t, 1)
+		w = titled(w, title)
+		s1.Press(t, card(title), h.text("vi", "week.publish_button"))
+		s1.WaitFor(t, func(m telegramtest.Message) bool {
+			return strings.HasPrefix(m.Text, "✅") && strings.Contains(m.Text, title)
+		})
+		return w
+	}
+	second := publish("Tuần 11") // closes the first
+	s1.Press(t, card(second.Title), h.text("vi", "week.close_button"))
+	closedNow := h.text("vi", "week.closed_now", locale.Args{"Title": second.Title})
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == closedNow })
+	third := publish("Tuần 12")
+	if _, err := h.catalog().CloseWeek(ctx, third.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, s := range []struct {
+		u    *telegramtest.User
+		lang string
+	}{{s1, "vi"}, {s2, "en"}} {
+		lists := func() (got []telegramtest.Message) {
+			for _, m := range s.u.Messages() {
+				if strings.HasPrefix(m.Text, "🛒") {
+					got = append(got, m)
+				}
+			}
+			return got
+		}
+		s.u.WaitFor(t, func(telegramtest.Message) bool { return len(lists()) >= 3 })
+		time.Sleep(300 * time.Millisecond) // several ticks of both processes: nothing comes twice
+		got := lists()
+		if len(got) != 3 {
+			t.Fatalf("seller %d got %d purchase lists", s.u.ID, len(got))
+		}
+		for i, w := range []catalog.Week{first, second, third} {
+			title := h.text(s.lang, "purchases.title", locale.Args{"Week": w.Title})
+			if !strings.HasPrefix(got[i].Text, title) {
+				t.Errorf("seller %d's list %d: %q, want %q", s.u.ID, i, got[i].Text, title)
+			}
+		}
+		if want := items[0].Title + " (S): 1"; !strings.Contains(got[0].Text, want) {
+			t.Errorf("the first week's list lacks %q: %q", want, got[0].Text)
+		}
+		if empty := h.text(s.lang, "purchases.empty"); !strings.Contains(got[1].Text, empty) || !strings.Contains(got[2].Text, empty) {
+			t.Errorf("lists of weeks without orders: %q, %q", got[1].Text, got[2].Text)
+		}
+	}
+	noErrors(t, h)
+}

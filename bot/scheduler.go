@@ -24,7 +24,6 @@ type scheduler struct {
 	a       *App
 	catalog *catalog.Store
 	shop    *orders.Store
-	outbox  *outbox.Store
 	pub     *channel.Publisher
 	kick    chan struct{}
 	// handlers render the notices of expiry and reminders.
@@ -85,8 +84,8 @@ func (s *scheduler) tick(ctx context.Context) {
 	for _, w := range closed {
 		s.a.log.Info("bookings closed", "week_id", w.ID)
 		s.tellAdmins(ctx, "week.closed_auto", locale.Args{"Title": w.Title})
-		s.sendPurchaseList(ctx, w)
 	}
+	s.listPurchases(ctx)
 	if s.a.cfg.ChannelID != "" {
 		s.publishDue(ctx, now)
 	}
@@ -347,22 +346,31 @@ func (s *scheduler) editProgress(p catalog.Watcher, text string) {
 	}
 }
 
-// sendPurchaseList gives the sellers the week's purchase list at its cut-off.
-func (s *scheduler) sendPurchaseList(ctx context.Context, w catalog.Week) {
+// listPurchases gives the sellers the purchase list of every week closed since the last
+// tick, whichever way it closed, through the outbox.
+func (s *scheduler) listPurchases(ctx context.Context) {
+	listed, err := s.catalog.ListPurchases(ctx, s.purchaseList)
+	if err != nil {
+		s.fail("purchase list", err)
+	}
+	if len(listed) > 0 {
+		s.a.sender.Kick()
+	}
+}
+
+// purchaseList is a closed week's purchase list for every seller, in their language.
+func (s *scheduler) purchaseList(ctx context.Context, w catalog.Week) ([]outbox.Message, error) {
+	var msgs []outbox.Message
 	for _, admin := range s.a.cfg.AdminIDs {
 		parts, err := s.handlers.PurchaseList(ctx, s.a.adminLang(ctx, admin), w)
 		if err != nil {
-			s.fail("purchase list", err)
-			return
+			return nil, err
 		}
 		for _, text := range parts {
-			if err := s.outbox.Enqueue(ctx, outbox.Message{ChatID: admin, Kind: "purchases", Text: text}); err != nil {
-				s.fail("purchase list", err)
-				return
-			}
+			msgs = append(msgs, outbox.Message{ChatID: admin, Kind: "purchases", Text: text})
 		}
 	}
-	s.a.sender.Kick()
+	return msgs, nil
 }
 
 // tellAdmins sends every seller a text in their language.

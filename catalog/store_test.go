@@ -10,19 +10,28 @@ import (
 	"time"
 	_ "time/tzdata" // the zone tests must not depend on the machine's zoneinfo
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/internal/testenv"
 	"github.com/shopbot/shopbot/migrations"
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // storeForTest returns a catalog store on a fresh, migrated schema of its own.
 func storeForTest(t *testing.T) *catalog.Store {
 	t.Helper()
+	return catalog.NewStore(migratedDB(t))
+}
+
+// migratedDB is a fresh, migrated schema of the test's own.
+func migratedDB(t *testing.T) *sqlx.DB {
+	t.Helper()
 	_, db := testenv.Postgres(t)
 	if _, err := migrations.Up(context.Background(), db.DB); err != nil {
 		t.Fatal(err)
 	}
-	return catalog.NewStore(db)
+	return db
 }
 
 // t0 is a fixed moment the week tests move time around; leases use the database clock.
@@ -1346,5 +1355,73 @@ func TestRuleNextClose(t *testing.T) {
 				t.Errorf("NextClose(%s) = %s, want %s", tt.from, got.In(tt.loc), tt.want)
 			}
 		})
+	}
+}
+
+func TestListPurchases(t *testing.T) {
+	t.Parallel()
+	db := migratedDB(t)
+	s := catalog.NewStore(db)
+	ctx := context.Background()
+	first := liveWeek(t, s, "First", t0, t0.Add(72*time.Hour))
+	second := liveWeek(t, s, "Second", t0.Add(time.Hour), t0.Add(72*time.Hour)) // closes the first
+	if _, err := s.CloseWeek(ctx, second.ID, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	liveWeek(t, s, "Third", t0.Add(3*time.Hour), t0.Add(72*time.Hour)) // open: no list yet
+	pending := func() (n int) {
+		if err := db.Get(&n, `SELECT count(*) FROM outbox`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// A list that cannot be made leaves nothing written and the week to list again.
+	broken := errors.New("purchases unreadable")
+	listed, err := s.ListPurchases(ctx, func(context.Context, catalog.Week) ([]outbox.Message, error) { return nil, broken })
+	if !errors.Is(err, broken) || len(listed) != 0 || pending() != 0 {
+		t.Fatalf("a failed list: %v, %v, %d messages", weekIDs(listed), err, pending())
+	}
+
+	const callers = 8
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		start = make(chan struct{})
+		got   []int64
+	)
+	for range callers {
+		wg.Go(func() {
+			<-start
+			ws, err := s.ListPurchases(ctx, func(_ context.Context, w catalog.Week) ([]outbox.Message, error) {
+				return []outbox.Message{{ChatID: 1, Kind: "purchases", Text: w.Title}, {ChatID: 2, Kind: "purchases", Text: w.Title}}, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			got = append(got, weekIDs(ws)...)
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(got)
+	if want := []int64{first.ID, second.ID}; !slices.Equal(got, want) {
+		t.Errorf("weeks listed across %d callers: %v, want %v", callers, got, want)
+	}
+	var texts []string
+	if err := db.Select(&texts, `SELECT text FROM outbox ORDER BY chat_id, id`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"First", "Second", "First", "Second"}; !slices.Equal(texts, want) {
+		t.Errorf("outbox holds %q, want %q", texts, want)
+	}
+	again, err := s.ListPurchases(ctx, func(context.Context, catalog.Week) ([]outbox.Message, error) {
+		t.Error("a listed week handed out again")
+		return nil, nil
+	})
+	if err != nil || len(again) != 0 {
+		t.Errorf("listing again: %v, %v", weekIDs(again), err)
 	}
 }

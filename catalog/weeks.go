@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/shopbot/shopbot/outbox"
 )
 
 // WeekStatus is where a weekly catalog is in its life.
@@ -214,6 +216,53 @@ WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+week
 		return nil, fmt.Errorf("catalog: close due weeks: %w", err)
 	}
 	return ws, nil
+}
+
+// ListPurchases hands each closed week whose purchase list has not gone out to list, and
+// writes the messages list returns to the outbox in the transaction that marks the week
+// listed. So every week's list goes out once, however it closed (at its cut-off, by hand,
+// or by the next week's publication) and whichever process takes it; a process that stops
+// before its commit leaves the week to the next. It returns the weeks it listed.
+func (s *Store) ListPurchases(ctx context.Context, list func(context.Context, Week) ([]outbox.Message, error)) ([]Week, error) {
+	var listed []Week
+	for {
+		w, ok, err := s.listPurchases(ctx, list)
+		if err != nil || !ok {
+			return listed, err
+		}
+		listed = append(listed, w)
+	}
+}
+
+func (s *Store) listPurchases(ctx context.Context, list func(context.Context, Week) ([]outbox.Message, error)) (Week, bool, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Week{}, false, fmt.Errorf("catalog: list purchases: %w", err)
+	}
+	defer tx.Rollback()
+	var w Week
+	err = tx.GetContext(ctx, &w, `SELECT `+weekColumns+` FROM weeks
+WHERE status = 'closed' AND purchases_listed_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Week{}, false, nil
+	}
+	if err != nil {
+		return Week{}, false, fmt.Errorf("catalog: list purchases: %w", err)
+	}
+	msgs, err := list(ctx, w)
+	if err != nil {
+		return Week{}, false, err
+	}
+	if err := outbox.Enqueue(ctx, tx, msgs...); err != nil {
+		return Week{}, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE weeks SET purchases_listed_at = now() WHERE id = $1`, w.ID); err != nil {
+		return Week{}, false, fmt.Errorf("catalog: list purchases: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Week{}, false, fmt.Errorf("catalog: list purchases: %w", err)
+	}
+	return w, true, nil
 }
 
 // WeeksToSync lists the published weeks whose channel posts are to be written or checked.

@@ -294,8 +294,3 @@ RETURNING b.id, b.admin_id, b.progress_id, b.total, c.sent, c.blocked, c.failed,
 	}
 	return states, nil
 }
-
-// Enqueue writes messages on their own, for changes that have no transaction of theirs.
-func (s *Store) Enqueue(ctx context.Context, msgs ...Message) error {
-	return Enqueue(ctx, s.db, msgs...)
-}
