@@ -52,6 +52,9 @@ type Options struct {
 	// ChannelRate is how many posts and edits a second go to the channel (Telegram
 	// allows 20 a minute).
 	ChannelRate float64
+	// ChannelRetry is how long the channel is left alone after it refused the bot (not an
+	// admin there, say) before it is tried again.
+	ChannelRetry time.Duration
 	// SendRate and ChatRate pace the outbox: messages a second overall (Telegram allows
 	// about 30) and to one chat (about 1).
 	SendRate float64
@@ -98,6 +101,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChannelRate == 0 {
 		o.ChannelRate = 20.0 / 60
+	}
+	if o.ChannelRetry == 0 {
+		o.ChannelRetry = time.Minute
 	}
 	if o.SendRate == 0 {
 		o.SendRate = 25
@@ -226,6 +232,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	})
 	a.handlers = h
 	a.scheduler.handlers = h
+	a.scheduler.outbox = box
 	h.SellerMenu = a.sellerMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/locale"
@@ -1220,4 +1221,69 @@ func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 		}
 	}
 	noErrors(t, h)
+}
+
+// A channel that refuses the bot (removed from it, then in it without admin rights) is
+// not hammered every tick: the sellers are told once, in their languages, and once more
+// when it takes posts again; then the week goes out whole.
+func TestTheSellersHearWhenTheChannelRefusesTheBot(t *testing.T) {
+	t.Parallel()
+	const retry = 300 * time.Millisecond
+	h := newHarness(t, withChannel(60), func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.ChannelRetry = retry })
+	})
+	h.start()
+	s2 := h.user(admin2, "Minh", "en")
+	replyTo(t, s2, func() { s2.SendText("/help") })
+	h.channel.RemoveBot()
+	w, items := h.seedWeek(t, 3)
+	s1 := h.user(admin1, "Lan", "vi")
+	s1.Press(t, replyTo(t, s1, func() { s1.SendText("/week") }), h.text("vi", "week.publish_button"))
+
+	refusedAt := time.Now()
+	for _, s := range []struct {
+		u    *telegramtest.User
+		lang string
+	}{{s1, "vi"}, {s2, "en"}} {
+		want := h.text(s.lang, "channel.refused", locale.Args{"Channel": "@lans_boutique",
+			"Reason": "Forbidden: bot is not a member of the channel chat"})
+		s.u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	}
+	time.Sleep(2 * retry)
+	h.channel.DemoteBot() // another refusal, the same problem: nothing new to tell
+	time.Sleep(3 * retry)
+	refusals := 0
+	for _, e := range h.fake.Errors() {
+		if e.ChatID == h.channel.ID {
+			refusals++
+		}
+	}
+	// One attempt per pause (with 50 ms ticks, every tick would be 30 or more).
+	if most := int(time.Since(refusedAt)/retry) + 2; refusals == 0 || refusals > most {
+		t.Errorf("%d refused calls to the channel in %v, want 1 to %d", refusals, time.Since(refusedAt).Round(time.Millisecond), most)
+	}
+
+	h.channel.AddBot()
+	s1.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("vi", "week.published", locale.Args{"Title": w.Title})
+	})
+	for _, s := range []struct {
+		u    *telegramtest.User
+		lang string
+	}{{s1, "vi"}, {s2, "en"}} {
+		works := h.text(s.lang, "channel.works", locale.Args{"Channel": "@lans_boutique"})
+		s.u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == works })
+		time.Sleep(3 * retry)
+		if n := countStarting(s.u.Messages(), "⚠️"); n != 1 {
+			t.Errorf("seller %d told %d times the channel refuses the bot", s.u.ID, n)
+		}
+		if n := countStarting(s.u.Messages(), works); n != 1 {
+			t.Errorf("seller %d told %d times the channel works again", s.u.ID, n)
+		}
+	}
+	header, posts := postsByTitle(h.channel.Messages())
+	if len(header) != 1 || len(posts) != len(items) {
+		t.Errorf("%d headers and %d item posts, want 1 and %d", len(header), len(posts), len(items))
+	}
+	noErrors(t, h, 400, 403)
 }

@@ -25,6 +25,7 @@ type scheduler struct {
 	catalog *catalog.Store
 	shop    *orders.Store
 	pub     *channel.Publisher
+	outbox  *outbox.Store
 	kick    chan struct{}
 	// handlers render the notices of expiry and reminders.
 	handlers *handlers.Handlers
@@ -32,7 +33,9 @@ type scheduler struct {
 	mu           sync.Mutex
 	running      map[int64]bool      // weeks this process is syncing
 	lastProgress map[int64]time.Time // when each week's progress was last shown
-	wg           sync.WaitGroup
+	// channelPaused is until when the channel, which refused the bot, is left alone.
+	channelPaused time.Time
+	wg            sync.WaitGroup
 }
 
 func newScheduler(a *App, cat *catalog.Store, shop *orders.Store, pub *channel.Publisher) *scheduler {
@@ -97,7 +100,10 @@ func (s *scheduler) tick(ctx context.Context) {
 		s.fail("weeks to sync", err)
 		return
 	}
-	if s.a.cfg.ChannelID == "" {
+	s.mu.Lock()
+	paused := time.Now().Before(s.channelPaused)
+	s.mu.Unlock()
+	if s.a.cfg.ChannelID == "" || paused {
 		return
 	}
 	for _, w := range weeks {
@@ -293,9 +299,44 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 			s.a.log.Info("week published", "week_id", w.ID)
 			s.finishProgress(ctx, w)
 		}
+		s.channelAlert(ctx, false, "channel.works", nil)
 	case errors.Is(err, channel.ErrLeased), errors.Is(err, context.Canceled):
+	case channel.Refused(err):
+		s.a.log.Warn("the channel refuses the bot's posts", "week_id", w.ID, "err", err)
+		s.mu.Lock()
+		s.channelPaused = time.Now().Add(s.a.opts.ChannelRetry)
+		s.mu.Unlock()
+		s.channelAlert(ctx, true, "channel.refused", locale.Args{"Reason": channel.Reason(err)})
 	default:
 		s.fail("sync channel posts", err)
+	}
+}
+
+// channelAlert tells the sellers, once, that the channel refuses the bot (raise), or
+// that it takes its posts again (not raise) after it had refused them.
+func (s *scheduler) channelAlert(ctx context.Context, raise bool, id string, args locale.Args) {
+	if args == nil {
+		args = locale.Args{}
+	}
+	args["Channel"] = s.a.cfg.ChannelID
+	msgs := func() []outbox.Message {
+		var msgs []outbox.Message
+		for _, admin := range s.a.cfg.AdminIDs {
+			msgs = append(msgs, outbox.Message{ChatID: admin, Kind: "alert", Text: s.a.texts.T(s.a.adminLang(ctx, admin), id, args)})
+		}
+		return msgs
+	}
+	alert := s.outbox.Clear
+	if raise {
+		alert = s.outbox.Raise
+	}
+	told, err := alert(ctx, "channel", msgs)
+	if err != nil {
+		s.fail("channel alert", err)
+		return
+	}
+	if told {
+		s.a.sender.Kick()
 	}
 }
 

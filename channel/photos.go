@@ -126,6 +126,26 @@ func CannotEdit(err error) bool {
 		strings.Contains(msg, "there is no text in the message")
 }
 
+// Refused reports Telegram refusing the bot the channel itself: it is not there (or
+// CHANNEL_ID names no chat it can see), was removed, or is not an administrator with the
+// right to post. Nothing the bot does mends it; a person must.
+func Refused(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, tele.ErrChatNotFound) || errors.Is(err, tele.ErrKickedFromChannel) ||
+		errors.Is(err, tele.ErrNotChannelMember) || errors.Is(err, tele.ErrNoRightsToSend) ||
+		errors.Is(err, tele.ErrNoRightsToSendPhoto) || strings.Contains(msg, "need administrator rights") ||
+		strings.Contains(msg, "not enough rights")
+}
+
+// Reason is Telegram's own description of an error, for people to read.
+func Reason(err error) string {
+	var te *tele.Error
+	if errors.As(err, &te) {
+		return te.Description
+	}
+	return err.Error()
+}
+
 // UnknownFile reports Telegram refusing a file id it does not know.
 func UnknownFile(err error) bool {
 	msg := err.Error()

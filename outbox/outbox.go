@@ -294,3 +294,38 @@ RETURNING b.id, b.admin_id, b.progress_id, b.total, c.sent, c.blocked, c.failed,
 	}
 	return states, nil
 }
+
+// Raise records the problem name and writes msgs about it, in one transaction, unless it
+// is raised already: the people told hear of it once while it lasts, whichever process
+// sees it. It reports whether it was raised now.
+func (s *Store) Raise(ctx context.Context, name string, msgs func() []Message) (bool, error) {
+	return s.alert(ctx, `INSERT INTO alerts (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name, msgs)
+}
+
+// Clear ends the problem name, writing msgs (that it is over) if it was raised. It reports
+// whether it was.
+func (s *Store) Clear(ctx context.Context, name string, msgs func() []Message) (bool, error) {
+	return s.alert(ctx, `DELETE FROM alerts WHERE name = $1`, name, msgs)
+}
+
+func (s *Store) alert(ctx context.Context, q, name string, msgs func() []Message) (bool, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("outbox: alert %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, q, name)
+	if err != nil {
+		return false, fmt.Errorf("outbox: alert %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if err := Enqueue(ctx, tx, msgs()...); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("outbox: alert %s: %w", name, err)
+	}
+	return true, nil
+}

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,5 +163,60 @@ func TestBroadcastWithTheSameKeyIsQueuedOnce(t *testing.T) {
 	var queued int
 	if err := db.Get(&queued, `SELECT count(*) FROM outbox WHERE broadcast_id = $1`, first); err != nil || queued != 3 {
 		t.Errorf("%d messages queued for the first broadcast, want 3 (%v)", queued, err)
+	}
+}
+
+// A problem is told once while it lasts, and its end once, however many callers see it.
+func TestAlertsAreToldOnceEachWay(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	msg := func(text string) func() []outbox.Message {
+		return func() []outbox.Message { return []outbox.Message{{ChatID: 7, Kind: "alert", Text: text}} }
+	}
+	// Ending a problem never raised tells nothing.
+	if ok, err := s.Clear(ctx, "channel", msg("over")); ok || err != nil {
+		t.Fatalf("clear before raising: %v, %v", ok, err)
+	}
+	for _, step := range []struct {
+		clear bool
+		text  string
+	}{{false, "refused"}, {true, "works"}, {false, "refused again"}} {
+		do := s.Raise
+		if step.clear {
+			do = s.Clear
+		}
+		var wg sync.WaitGroup
+		var told atomic.Int32
+		for range 8 {
+			wg.Go(func() {
+				ok, err := do(ctx, "channel", msg(step.text))
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					told.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := told.Load(); n != 1 {
+			t.Errorf("%q told by %d of 8 callers", step.text, n)
+		}
+	}
+	// Another problem is its own.
+	if ok, err := s.Raise(ctx, "other", msg("other")); !ok || err != nil {
+		t.Errorf("another alert: %v, %v", ok, err)
+	}
+	var texts []string
+	if err := db.Select(&texts, `SELECT text FROM outbox ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"refused", "works", "refused again", "other"}; !slices.Equal(texts, want) {
+		t.Errorf("outbox holds %q, want %q", texts, want)
 	}
 }

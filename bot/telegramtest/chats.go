@@ -34,7 +34,18 @@ type Chat struct {
 	readCursor    int // how many bot messages Next has returned
 	sendBucket    *rate.Limiter
 	editBucket    *rate.Limiter
+	botRights     channelRights // of a channel: what the bot may do there
 }
+
+// channelRights is where the bot stands in a channel; the zero value is an admin that
+// may post and edit, as a shop's bot must be.
+type channelRights int
+
+const (
+	channelAdmin  channelRights = iota
+	channelMember               // added, but not an administrator
+	channelGone                 // removed from the channel
+)
 
 // Button is an inline keyboard button: a callback button (Data) or a link (URL).
 type Button struct {

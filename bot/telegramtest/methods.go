@@ -35,6 +35,9 @@ func (s *Server) recipientLocked(req *request) (*Chat, *apiError) {
 	if c.user != nil && c.user.blocked {
 		return nil, errBlocked
 	}
+	if err := c.writableLocked(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -321,6 +324,9 @@ func (s *Server) editTargetLocked(req *request) (*message, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.writableLocked(); err != nil {
+		return nil, err
+	}
 	id, ok, err := req.int64("message_id")
 	if err != nil {
 		return nil, err
@@ -515,6 +521,9 @@ func (s *Server) deleteMessage(_ context.Context, req *request) (any, *apiError)
 	defer s.mu.Unlock()
 	c, err := s.resolveChatLocked(req.str("chat_id"))
 	if err != nil {
+		return nil, err
+	}
+	if err := c.writableLocked(); err != nil {
 		return nil, err
 	}
 	id, ok, err := req.int64("message_id")

@@ -84,6 +84,37 @@ func (s *Server) addChat(id int64, kind, title, username string) *Chat {
 	return c
 }
 
+// RemoveBot takes the bot out of a channel, as one of its admins would: until AddBot,
+// whatever the bot sends there, edits or deletes is refused with Telegram's 403.
+func (c *Chat) RemoveBot() { c.setBotRights(channelGone) }
+
+// DemoteBot leaves the bot in a channel without administrator rights: until AddBot,
+// posting, editing and deleting there are refused with Telegram's 400.
+func (c *Chat) DemoteBot() { c.setBotRights(channelMember) }
+
+// AddBot makes the bot an administrator of the channel again.
+func (c *Chat) AddBot() { c.setBotRights(channelAdmin) }
+
+func (c *Chat) setBotRights(r channelRights) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.botRights = r
+}
+
+// writableLocked refuses what the bot may not do in c: write to a channel it is not an
+// administrator of.
+func (c *Chat) writableLocked() *apiError {
+	switch {
+	case c.Type != ChatChannel:
+		return nil
+	case c.botRights == channelGone:
+		return errNotInChannel
+	case c.botRights == channelMember:
+		return errNotChanAdmin
+	}
+	return nil
+}
+
 // Recipient is the chat id, so a *Chat can be given to telebot's Send.
 func (c *Chat) Recipient() string { return strconv.FormatInt(c.ID, 10) }
 

@@ -52,6 +52,8 @@ var (
 	errFileTooBig     = &apiError{code: 400, desc: "Bad Request: file is too big"}
 	errTooLarge       = &apiError{code: 413, desc: "Request Entity Too Large"}
 	errBlocked        = &apiError{code: 403, desc: "Forbidden: bot was blocked by the user"}
+	errNotInChannel   = &apiError{code: 403, desc: "Forbidden: bot is not a member of the channel chat"}
+	errNotChanAdmin   = &apiError{code: 400, desc: "Bad Request: need administrator rights in the channel chat"}
 	errUnauthorized   = &apiError{code: 401, desc: "Unauthorized"}
 	errNotFound       = &apiError{code: 404, desc: "Not Found"}
 	errWebhookActive  = &apiError{code: 409, desc: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}

@@ -331,6 +331,46 @@ func TestUnknownChatAndBlockedUser(t *testing.T) {
 	}
 }
 
+// A channel the bot was removed from, or is in without administrator rights, refuses
+// what the bot sends, edits and deletes there, as Telegram does, until it is an admin again.
+func TestChannelWithoutTheBotAsAdmin(t *testing.T) {
+	s := NewServer(t)
+	ch := s.Channel(-1001234567890, "Shop", "shop")
+	b := newBot(t, s)
+	post, err := b.Send(ch, "post")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func()
+		want   string
+	}{
+		{"removed", ch.RemoveBot, tele.ErrNotChannelMember.Error()},
+		{"demoted", ch.DemoteBot, "telegram: Bad Request: need administrator rights in the channel chat (400)"},
+	} {
+		tc.change()
+		refused := func(what string, err error) {
+			t.Helper()
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("%s, %s: %v, want %v", tc.name, what, err, tc.want)
+			}
+		}
+		_, err := b.Send(ch, "another")
+		refused("send", err)
+		_, err = b.Edit(post, "edited")
+		refused("edit", err)
+		refused("delete", b.Delete(post))
+	}
+	ch.AddBot()
+	if _, err := b.Edit(post, "edited"); err != nil {
+		t.Fatalf("edit as an admin again: %v", err)
+	}
+	if n := len(ch.Messages()); n != 1 {
+		t.Errorf("the channel holds %d messages, want the first one only", n)
+	}
+}
+
 func TestEdits(t *testing.T) {
 	s := NewServer(t)
 	u := s.User(1001, "Ann", "ann", "en")
