@@ -233,7 +233,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.handlers = h
 	a.scheduler.handlers = h
 	a.scheduler.outbox = box
-	h.SellerMenu = a.sellerMenu(h)
+	h.ChatMenu = a.personalMenu(h)
 	a.register(h)
 	if err := a.publishCommands(ctx, h); err != nil {
 		// The menu is a convenience: the bot works without it, and the next start retries.

@@ -102,6 +102,8 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 		t.Errorf("greeting after switching to Arabic: %q", greeting.Text)
 	}
 	wantMenu(t, h, "ar", greeting)
+	// The command menu too, though the app is in English.
+	menuIn(t, h, u, "ar", customerCommands)
 
 	var lang string
 	if err := h.db.Get(&lang, `SELECT language FROM customers WHERE id = 301`); err != nil || lang != "ar" {
@@ -119,6 +121,43 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 	if !strings.HasPrefix(help.Text, h.text("ar", "help.customer")) {
 		t.Errorf("help after restart and lost session: %q", help.Text)
 	}
+	menuIn(t, h, u, "ar", customerCommands)
+	noErrors(t, h)
+}
+
+// menuIn checks the command menu u sees: the commands named (comma-separated, in order),
+// described in lang.
+func menuIn(t *testing.T, h *harness, u *telegramtest.User, lang, commands string) {
+	t.Helper()
+	menu := u.Menu()
+	var got []string
+	for _, c := range menu {
+		got = append(got, c.Command)
+		if want := h.text(lang, "cmd."+c.Command); c.Description != want {
+			t.Errorf("%s's menu describes /%s as %q, want %q", u.FirstName, c.Command, c.Description, want)
+		}
+	}
+	if strings.Join(got, ",") != commands {
+		t.Errorf("%s's menu %v, want %s", u.FirstName, got, commands)
+	}
+}
+
+// A seller whose app is in Vietnamese and who picked English sees the sellers' menu in
+// English, also after a restart (which sets the sellers' menus again).
+func TestASellersMenuFollowsTheLanguageTheyPicked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	replyTo(t, seller, func() { seller.SendText("/help") })
+	menuIn(t, h, seller, "vi", sellerCommands)
+	picker := replyTo(t, seller, func() { seller.SendText("/language") })
+	seller.Press(t, picker, "English")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "language.set") })
+	menuIn(t, h, seller, "en", sellerCommands)
+	r.stop(t)
+	h.start()
+	menuIn(t, h, seller, "en", sellerCommands)
 	noErrors(t, h)
 }
 

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -151,7 +152,7 @@ func (a *App) setMenu(ctx context.Context, scope tele.CommandScope, list func(la
 
 // publishCommands sets the customers' command menu for everyone and the sellers' menu
 // in each seller's private chat. Telegram refuses a chat-scoped menu for a seller who has
-// never opened the bot; theirs is set when they first write (sellerMenu).
+// never opened the bot; theirs is set when they first write (Handlers.ChatMenu).
 func (a *App) publishCommands(ctx context.Context, h *handlers.Handlers) error {
 	err := a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeDefault}, func(lang string) []tele.Command {
 		return a.commandList(h, lang, false)
@@ -159,18 +160,34 @@ func (a *App) publishCommands(ctx context.Context, h *handlers.Handlers) error {
 	if err != nil {
 		return fmt.Errorf("customer menu: %w", err)
 	}
+	picked := map[int64]string{}
+	sellers, err := h.Orders.Customers(ctx, a.cfg.AdminIDs)
+	if err != nil {
+		// Their menus follow their apps' languages until they next write.
+		a.log.Warn("sellers' languages", "err", err)
+	}
+	for _, c := range sellers {
+		picked[c.ID] = c.Language
+	}
 	for _, id := range a.cfg.AdminIDs {
-		if err := a.sellerMenu(h)(ctx, id); err != nil {
+		if err := a.personalMenu(h)(ctx, id, picked[id]); err != nil {
 			a.log.Info("seller menu not set yet; it will be when they write to the bot", "user_id", id, "err", err)
 		}
 	}
 	return nil
 }
 
-func (a *App) sellerMenu(h *handlers.Handlers) func(ctx context.Context, userID int64) error {
-	return func(ctx context.Context, userID int64) error {
+// personalMenu sets the menu of one person's chat with the bot: with the sellers'
+// commands for a seller, and, once the person picked a language with /language, in that
+// language for every app language (Telegram otherwise shows the list of their app's).
+func (a *App) personalMenu(h *handlers.Handlers) func(ctx context.Context, userID int64, picked string) error {
+	return func(ctx context.Context, userID int64, picked string) error {
+		seller := slices.Contains(a.cfg.AdminIDs, userID)
 		return a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeChat, ChatID: userID}, func(lang string) []tele.Command {
-			return a.commandList(h, lang, true)
+			if picked != "" {
+				lang = picked
+			}
+			return a.commandList(h, lang, seller)
 		})
 	}
 }

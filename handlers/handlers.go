@@ -145,9 +145,11 @@ type Handlers struct {
 	commands    []Command
 	sellerLangs kept[int64, string]
 	settings    kept[string, string] // the shop's settings, by key
-	// SellerMenu sets a seller's command menu; called when a seller starts a session,
-	// since Telegram refuses it for a seller who never opened the bot.
-	SellerMenu func(ctx context.Context, userID int64) error
+	// ChatMenu sets the command menu of a person's own chat: in lang, whatever their app's
+	// language, when they picked one ("" when not), and with the sellers' commands for a
+	// seller. Called when a seller starts a session (Telegram refuses it for a seller who
+	// never opened the bot) and when anyone picks a language.
+	ChatMenu func(ctx context.Context, userID int64, lang string) error
 }
 
 // New returns the handlers.
@@ -321,13 +323,21 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 	if r.lease.Session.Lang == "" {
 		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)
 	}
-	if h.SellerMenu != nil && h.IsAdmin(c.Sender().ID) {
-		if err := h.SellerMenu(r.ctx, c.Sender().ID); err != nil {
-			// Only the menu is missing; the commands work.
-			h.Log.Warn("set seller menu", "user_id", c.Sender().ID, "err", err)
-		}
+	if h.IsAdmin(c.Sender().ID) {
+		h.setMenu(r.ctx, c.Sender().ID, cust.Language)
 	}
 	return nil
+}
+
+// setMenu sets a person's own menu (ChatMenu). Only the menu is missing if it fails; the
+// commands work.
+func (h *Handlers) setMenu(ctx context.Context, userID int64, lang string) {
+	if h.ChatMenu == nil {
+		return
+	}
+	if err := h.ChatMenu(ctx, userID, lang); err != nil {
+		h.Log.Warn("set command menu", "user_id", userID, "err", err)
+	}
 }
 
 // release frees the lock after a failure. The update's context may be what failed, so it

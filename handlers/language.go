@@ -21,7 +21,8 @@ func (h *Handlers) sendLanguagePicker(c tele.Context) error {
 	return c.Send(h.t(c, "language.choose"), m)
 }
 
-// SetLanguage stores the picked language and answers in it.
+// SetLanguage stores the picked language, answers in it, and shows the person's command
+// menu in it too (Telegram's menus otherwise follow the language of their app).
 func (h *Handlers) SetLanguage(c tele.Context) error {
 	lang := c.Callback().Data
 	if !locale.Supported(lang) {
@@ -33,6 +34,7 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 	}
 	h.seen(c.Sender().ID)
 	h.session(c).Lang = lang
+	h.setMenu(r.ctx, c.Sender().ID, lang)
 	if err := h.respond(c); err != nil {
 		return err
 	}

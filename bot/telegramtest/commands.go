@@ -53,6 +53,24 @@ func (s *Server) MyCommandsFor(scope CommandScope) []Command {
 	return append([]Command(nil), s.commands[scope.key()]...)
 }
 
+// Menu is the command menu the person sees in their private chat with the bot, found as
+// Telegram finds it: the first list stored for the chat, then for all private chats,
+// then the default scope, each first for the language of the person's app
+// (LanguageCode) and then for no particular language.
+func (u *User) Menu() []Command {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	for _, sc := range []CommandScope{{Type: "chat", ChatID: u.ID}, {Type: "all_private_chats"}, {Type: "default"}} {
+		for _, lang := range []string{u.LanguageCode, ""} {
+			sc.LanguageCode = lang
+			if cmds := u.s.commands[sc.key()]; len(cmds) > 0 {
+				return append([]Command(nil), cmds...)
+			}
+		}
+	}
+	return nil
+}
+
 // commandScopeLocked reads scope and language_code.
 func (s *Server) commandScopeLocked(req *request) (CommandScope, *apiError) {
 	var raw struct {

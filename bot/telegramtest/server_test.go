@@ -163,6 +163,23 @@ func TestCommands(t *testing.T) {
 	if got := s.MyCommands("all_private_chats", 0); len(got) != 0 {
 		t.Fatalf("all_private_chats commands = %+v, want none", got)
 	}
+	// Ann's app is in English: the chat's Vietnamese list is not hers, the default is.
+	if got := u.Menu(); len(got) != 2 {
+		t.Fatalf("Ann's menu = %+v, want the default", got)
+	}
+	vi := s.User(1002, "Hoa", "", "vi")
+	if err := b.SetCommands(menu[1:], tele.CommandScope{Type: tele.CommandScopeChat, ChatID: vi.ID}, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	if got := vi.Menu(); len(got) != 1 || got[0].Command != "orders" {
+		t.Fatalf("Hoa's menu = %+v, want her chat's Vietnamese list", got)
+	}
+	if err := b.SetCommands(menu[:1], tele.CommandScope{Type: tele.CommandScopeChat, ChatID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Menu(); len(got) != 1 || got[0].Command != "start" {
+		t.Fatalf("Ann's menu = %+v, want her chat's list for any language", got)
+	}
 	got, err := b.Commands()
 	if err != nil || len(got) != 2 || got[0].Text != "start" {
 		t.Fatalf("getMyCommands = %+v, %v", got, err)
