@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -52,6 +51,9 @@ type Options struct {
 	// ChannelRate is how many posts and edits a second go to the channel (Telegram
 	// allows 20 a minute).
 	ChannelRate float64
+	// ExportRetry is how long after its first failure an export is tried again; the wait
+	// grows with each attempt.
+	ExportRetry time.Duration
 	// ChannelRetry is how long the channel is left alone after it refused the bot (not an
 	// admin there, say) before it is tried again.
 	ChannelRetry time.Duration
@@ -102,6 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.ChannelRate == 0 {
 		o.ChannelRate = 20.0 / 60
 	}
+	if o.ExportRetry == 0 {
+		o.ExportRetry = time.Minute
+	}
 	if o.ChannelRetry == 0 {
 		o.ChannelRetry = time.Minute
 	}
@@ -137,17 +142,6 @@ type App struct {
 	scheduler *scheduler
 	sender    *sender
 	handlers  *handlers.Handlers
-	// jobs are long work started by updates (exports); shutdown waits for them.
-	jobs sync.WaitGroup
-}
-
-// background runs f outside the update that asked for it.
-func (a *App) background(f func(ctx context.Context)) {
-	a.jobs.Add(1)
-	go func() {
-		defer a.jobs.Done()
-		f(a.base)
-	}()
 }
 
 func (a *App) now() time.Time { return a.opts.Now() }
@@ -228,7 +222,6 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		Notify:            a.sender.Kick,
 		Outbox:            box,
 		Exporter:          shop,
-		Background:        a.background,
 	})
 	a.handlers = h
 	a.scheduler.handlers = h
@@ -293,9 +286,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownTimeout)
 	defer cancel()
-	jobsDone := make(chan struct{})
-	go func() { a.jobs.Wait(); close(jobsDone) }()
-	for name, done := range map[string]chan struct{}{"scheduler": schedulerDone, "sender": senderDone, "exports": jobsDone} {
+	for name, done := range map[string]chan struct{}{"scheduler": schedulerDone, "sender": senderDone} {
 		select {
 		case <-done:
 		case <-shutdownCtx.Done():

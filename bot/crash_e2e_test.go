@@ -74,6 +74,28 @@ func (p *process) kill() {
 	<-p.done
 }
 
+// ownRedisDB gives the processes startProcess starts, which use the default Redis key
+// prefix, a Redis database of their own (one per test), away from everything else and
+// emptied of them before and after.
+func (h *harness) ownRedisDB(t *testing.T, db int) {
+	t.Helper()
+	opts, err := redis.ParseURL(testenv.RedisURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.DB = db
+	h.env["REDIS_URL"] = fmt.Sprintf("redis://%s/%d", opts.Addr, opts.DB)
+	rdb := redis.NewClient(opts)
+	clean := func() {
+		keys, _ := rdb.Keys(context.Background(), "shopbot:*").Result()
+		if len(keys) > 0 {
+			rdb.Del(context.Background(), keys...)
+		}
+	}
+	clean()
+	t.Cleanup(func() { clean(); rdb.Close() })
+}
+
 var placedRe = regexp.MustCompile(`^✅ Order ([2-9A-HJ-NP-Z]{5}) is booked`)
 
 // The bot is killed (SIGKILL) at random moments while customers book, and started
@@ -86,23 +108,7 @@ func TestKilledAtRandomMomentsNothingIsLost(t *testing.T) {
 	}
 	t.Parallel()
 	h := shopHarness(t)
-	// The process uses the default Redis key prefix: a Redis database of its own keeps
-	// it away from everything else, emptied of it before and after.
-	opts, err := redis.ParseURL(testenv.RedisURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.DB = 9
-	h.env["REDIS_URL"] = fmt.Sprintf("redis://%s/%d", opts.Addr, opts.DB)
-	rdb := redis.NewClient(opts)
-	clean := func() {
-		keys, _ := rdb.Keys(context.Background(), "shopbot:*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	}
-	clean()
-	t.Cleanup(func() { clean(); rdb.Close() })
+	h.ownRedisDB(t, 9)
 	var env []string
 
 	var mu sync.Mutex

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/locale"
 )
@@ -213,4 +214,92 @@ func TestDailyBackupWithABlockedSeller(t *testing.T) {
 	if n != 1 {
 		t.Errorf("the reachable seller got the backup %d times", n)
 	}
+}
+
+// docCount counts the documents named so that u got.
+func docCount(u *telegramtest.User, name string) int {
+	n := 0
+	for _, m := range u.Messages() {
+		if m.Document != nil && m.Document.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
+// waitDoc waits up to d for u to have n documents named so.
+func waitDoc(t *testing.T, u *telegramtest.User, name string, n int, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); docCount(u, name) < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s got %d × %s within %v, want %d", u.FirstName, docCount(u, name), name, d, n)
+		}
+	}
+}
+
+// An export whose process is killed half-way reaches the seller all the same: once the
+// dead process's claim runs out, the next process sends it whole.
+func TestAnExportOfAKilledProcessIsSentByTheNext(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out a dead process's claim on an export: runs without -short")
+	}
+	t.Parallel()
+	h := newHarness(t)
+	h.ownRedisDB(t, 10)
+	proc := h.startProcess(t, nil)
+	t.Cleanup(proc.kill)
+	seller := h.user(admin1, "Lan", "vi")
+	// Slow answers, so that the kill lands between the files.
+	h.fake.SetLatency(300 * time.Millisecond)
+	seller.SendText("/export")
+	waitDoc(t, seller, "orders.csv", 1, 10*time.Second)
+	proc.kill()
+	h.fake.SetLatency(0)
+	if n := docCount(seller, "customers.csv"); n != 0 {
+		t.Fatalf("the export was done before the kill (%d × customers.csv)", n)
+	}
+	h.start()
+	waitDoc(t, seller, "customers.csv", 1, 30*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if a, b := docCount(seller, "orders.csv"), docCount(seller, "customers.csv"); a != 2 || b != 1 {
+		t.Errorf("orders.csv × %d and customers.csv × %d, want 2 and 1", a, b)
+	}
+	if m := seller.Messages(); slices.ContainsFunc(m, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "error.internal") }) {
+		t.Error("the seller was told the export failed")
+	}
+	var done int
+	if err := h.db.Get(&done, `SELECT count(*) FROM exports WHERE done_at IS NOT NULL AND last_error = ''`); err != nil || done != 1 {
+		t.Errorf("%d exports done, %v", done, err)
+	}
+}
+
+// An export Telegram fails for a while is sent again; one that keeps failing is given up
+// after its attempts, and the seller is told.
+func TestAnExportIsTriedAgainThenGivenUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.ExportRetry = 100 * time.Millisecond })
+	})
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	failed := h.text("vi", "error.internal")
+	h.fake.FailNext("sendDocument", 1, 502, 0)
+	seller.SendText("/export")
+	waitDoc(t, seller, "customers.csv", 1, 10*time.Second)
+	if n := docCount(seller, "orders.csv"); n != 1 || countStarting(seller.Messages(), failed) != 0 {
+		t.Errorf("after one failure: orders.csv × %d, %d failure notices", n, countStarting(seller.Messages(), failed))
+	}
+
+	h.fake.FailNext("sendDocument", 3, 502, 0)
+	seller.SendText("/backup")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == failed })
+	time.Sleep(300 * time.Millisecond)
+	if n := h.fake.Calls("sendDocument"); n != 4+3 { // the export: one refused, three sent; the backup: three tries
+		t.Errorf("%d sendDocument calls, want 7", n)
+	}
+	var lastError string
+	if err := h.db.Get(&lastError, `SELECT last_error FROM exports WHERE archive`); err != nil || !strings.Contains(lastError, "Bad Gateway") {
+		t.Errorf("the given-up backup's error %q, %v", lastError, err)
+	}
+	noErrors(t, h, 502)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -35,6 +36,7 @@ type scheduler struct {
 	lastProgress map[int64]time.Time // when each week's progress was last shown
 	// channelPaused is until when the channel, which refused the bot, is left alone.
 	channelPaused time.Time
+	exporting     atomic.Bool // an export is being sent by this process
 	wg            sync.WaitGroup
 }
 
@@ -95,6 +97,7 @@ func (s *scheduler) tick(ctx context.Context) {
 	s.applyRule(ctx, now)
 	s.expire(ctx, now)
 	s.dailyBackup(ctx, now)
+	s.exports(ctx)
 	weeks, err := s.catalog.WeeksToSync(ctx)
 	if err != nil {
 		s.fail("weeks to sync", err)
@@ -201,43 +204,116 @@ func (s *scheduler) expire(ctx context.Context, now time.Time) {
 	}
 }
 
-// dailyBackup sends the sellers the export files once a day at BACKUP_TIME: of several
-// processes, the one whose claim of the day succeeds. A failed run gives the day back,
-// so the next tick tries again.
+// dailyBackup queues the export files for the sellers once a day at BACKUP_TIME: of
+// several processes, the one whose claim of the day succeeds (exports sends it).
 func (s *scheduler) dailyBackup(ctx context.Context, now time.Time) {
 	local := now.In(s.a.cfg.Timezone)
 	if s.a.cfg.BackupMinute < 0 || local.Hour()*60+local.Minute() < s.a.cfg.BackupMinute {
 		return
 	}
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	ok, err := s.shop.ClaimDaily(ctx, "backup", day)
+	// Everything, every day: the business outlives losing Telegram too.
+	if _, err := s.shop.QueueDailyBackup(ctx, day, s.a.cfg.AdminIDs); err != nil {
+		s.fail("daily backup", err)
+	}
+}
+
+const (
+	// exportLease is how long an export stays claimed by a process that stopped renewing
+	// it (it died): then another process sends it. It is renewed three times as often.
+	exportLease = 15 * time.Second
+	// exportTimeout bounds writing and sending one export, which can be large.
+	exportTimeout = 10 * time.Minute
+	// exportAttempts is how many times an export is tried before it is given up.
+	exportAttempts = 3
+)
+
+// exports sends the exports queued (/export, /backup, the daily backup), one at a time
+// in this process; several processes share the queue.
+func (s *scheduler) exports(ctx context.Context) {
+	if !s.exporting.CompareAndSwap(false, true) {
+		return
+	}
+	e, ok, err := s.shop.ClaimExport(ctx, s.pub.Owner, exportLease)
 	if err != nil || !ok {
 		if err != nil {
-			s.fail("claim daily backup", err)
+			s.fail("claim export", err)
 		}
+		s.exporting.Store(false)
 		return
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-		defer cancel()
-		// Everything, every day: the business outlives losing Telegram too. A seller who
-		// cannot be reached does not hold the others' back; only when nobody got it is
-		// the day given back, to try again.
-		failed := s.handlers.SendExport(ctx, s.a.bot, s.a.cfg.AdminIDs, orders.Range{}, false)
-		for id, err := range failed {
-			s.a.log.Warn("daily backup not delivered", "user_id", id, "err", err)
-		}
-		if len(failed) == len(s.a.cfg.AdminIDs) {
-			s.fail("daily backup", errors.New("no seller received it"))
-			if err := s.shop.UnclaimDaily(ctx, "backup", day); err != nil {
-				s.fail("give the backup day back", err)
-			}
-			return
-		}
-		s.a.log.Info("daily backup sent", "sellers", len(s.a.cfg.AdminIDs)-len(failed))
+		defer s.exporting.Store(false)
+		s.sendExport(context.WithoutCancel(ctx), e)
 	}()
+}
+
+// sendExport sends one export claimed by this process, renewing its claim meanwhile. A
+// chat that refuses it for good (blocked the bot, never opened it) is left out; the others
+// that did not get it are tried again later, up to exportAttempts in all. A stop does not
+// cut it short: if the process is gone before it is done, another sends it again.
+func (s *scheduler) sendExport(ctx context.Context, e orders.Export) {
+	run, cancel := context.WithTimeout(ctx, exportTimeout)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(exportLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-run.Done():
+				return
+			case <-t.C:
+			}
+			if err := s.shop.RenewExport(run, e.ID, s.pub.Owner, exportLease); err != nil && run.Err() == nil {
+				// Lost (another process has it) or unknown: stop rather than send it twice.
+				s.a.log.Warn("export claim not renewed; stopping it", "export_id", e.ID, "err", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	failed := s.handlers.SendExport(run, s.a.bot, e.ChatIDs, e.Range(), e.Archive)
+	cancel()
+	<-renewed
+
+	var again []int64
+	var lastErr error
+	for chat, err := range failed {
+		if permanent(err) {
+			s.a.log.Warn("export not delivered: the chat refuses it", "export_id", e.ID, "user_id", chat, "err", err)
+			continue
+		}
+		again, lastErr = append(again, chat), err
+	}
+	settle, done := context.WithTimeout(ctx, 5*time.Second)
+	defer done()
+	var err error
+	switch {
+	case len(again) == 0:
+		s.a.log.Info("export sent", "export_id", e.ID, "daily", e.Daily, "chats", len(e.ChatIDs)-len(failed))
+		err = s.shop.FinishExport(settle, e.ID, s.pub.Owner, "")
+	case e.Attempts >= exportAttempts:
+		s.fail("export given up", lastErr)
+		err = s.shop.FinishExport(settle, e.ID, s.pub.Owner, s.a.redact(lastErr.Error()))
+		if !e.Daily {
+			for _, chat := range again {
+				if _, err := s.a.bot.Send(tele.ChatID(chat), s.a.texts.T(s.a.adminLang(settle, chat), "error.internal")); err != nil {
+					s.a.log.Warn("tell the export failed", "user_id", chat, "err", err)
+				}
+			}
+		}
+	default:
+		wait := time.Duration(e.Attempts) * s.a.opts.ExportRetry
+		s.a.log.Warn("export failed; will retry", "export_id", e.ID, "retry_in", wait, "err", lastErr)
+		err = s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error()))
+	}
+	if err != nil {
+		s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
+	}
 }
 
 // applyRule keeps the week being prepared scheduled by the weekly rule, starting one

@@ -24,43 +24,30 @@ type Exporter interface {
 	WriteBackupZip(ctx context.Context, w io.Writer, r orders.Range, loc *time.Location) error
 }
 
-// exportTimeout bounds writing and sending the files, which can be large.
-const exportTimeout = 10 * time.Minute
-
 // Export sends a seller the shop's data: /export, or /export 2026-03-01 2026-03-31.
 func (h *Handlers) Export(c tele.Context) error {
 	r, ok := h.parseRange(c.Message().Payload)
 	if !ok {
 		return c.Send(h.t(c, "export.usage"))
 	}
-	return h.exportInBackground(c, r, false)
+	return h.queueExport(c, r, false)
 }
 
-// exportInBackground answers at once and writes and sends the files in the background:
-// a large export takes minutes, and the person's other updates (and everyone else's)
-// must not wait for it.
-func (h *Handlers) exportInBackground(c tele.Context, r orders.Range, archive bool) error {
-	if err := c.Send(h.t(c, "export.working")); err != nil {
+// queueExport queues the export, which the scheduler of one of the bot's processes
+// sends: a large one takes minutes, which the person's other updates (and everyone
+// else's) must not wait for, and it survives a restart.
+func (h *Handlers) queueExport(c tele.Context, r orders.Range, archive bool) error {
+	if err := h.Orders.QueueExport(h.req(c).ctx, []int64{c.Chat().ID}, r, archive); err != nil {
 		return err
 	}
-	chat, lang, b := c.Chat().ID, h.lang(c), c.Bot()
-	h.Background(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, exportTimeout)
-		defer cancel()
-		if failed := h.SendExport(ctx, b, []int64{chat}, r, archive); len(failed) > 0 {
-			h.Log.Error("export", "err", failed[chat])
-			if _, err := b.Send(tele.ChatID(chat), h.Texts.T(lang, "error.internal")); err != nil {
-				h.Log.Warn("tell the export failed", "err", err)
-			}
-		}
-	})
-	return nil
+	h.kick()
+	return c.Send(h.t(c, "export.working"))
 }
 
 // Backup sends a seller everything in one archive: the files of /export, every item
 // photo and every receipt.
 func (h *Handlers) Backup(c tele.Context) error {
-	return h.exportInBackground(c, orders.Range{}, true)
+	return h.queueExport(c, orders.Range{}, true)
 }
 
 // parseRange reads "", "FROM" or "FROM TO" as dates (2026-03-01 or 01/03/2026) in the
@@ -147,6 +134,10 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 			var fileID string
 			for _, chat := range chats {
 				if failed[chat] != nil {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					failed[chat] = err
 					continue
 				}
 				lang := h.DefaultLanguage

@@ -78,6 +78,7 @@ type Orders interface {
 	Receipts(ctx context.Context, orderID int64) ([]orders.ReceiptInfo, error)
 	History(ctx context.Context, orderID int64) ([]orders.Event, error)
 	Purchases(ctx context.Context, weekID int64) ([]orders.PurchaseLine, error)
+	QueueExport(ctx context.Context, chats []int64, r orders.Range, archive bool) error
 	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)
 	Reachable(ctx context.Context, exclude []int64) (int, error)
 }
@@ -134,9 +135,6 @@ type Deps struct {
 	Notify   func()
 	Outbox   Outbox
 	Exporter Exporter
-	// Background runs long work (an export) outside the update, with a context that
-	// lives as long as the process; shutdown waits for it.
-	Background func(func(ctx context.Context))
 }
 
 // Handlers serves every conversation and command.

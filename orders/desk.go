@@ -140,25 +140,3 @@ FROM (SELECT DISTINCT customer_id FROM orders WHERE created_at >= $1 AND created
 	}
 	return st, nil
 }
-
-// ClaimDaily claims today's run of a daily job: of several processes asking the same
-// day exactly one gets true.
-func (s *Store) ClaimDaily(ctx context.Context, name string, day time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO daily_jobs (name, last_day) VALUES ($1, $2::date)
-ON CONFLICT (name) DO UPDATE SET last_day = EXCLUDED.last_day WHERE daily_jobs.last_day < EXCLUDED.last_day`,
-		name, day.Format("2006-01-02"))
-	if err != nil {
-		return false, fmt.Errorf("orders: claim daily %s: %w", name, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-// UnclaimDaily gives a failed day's run back, so it is tried again.
-func (s *Store) UnclaimDaily(ctx context.Context, name string, day time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE daily_jobs SET last_day = $2::date - 1 WHERE name = $1 AND last_day = $2::date`,
-		name, day.Format("2006-01-02")); err != nil {
-		return fmt.Errorf("orders: unclaim daily %s: %w", name, err)
-	}
-	return nil
-}
