@@ -1142,8 +1142,9 @@ func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
 }
 
 // Every closed week's purchase list reaches every seller once, whichever way it closed:
-// by the next week's publication, by hand, or at its cut-off by a process that stopped
-// right after the close committed. Two processes run, and either may send it.
+// by the next week's publication, by hand, by a process that stopped right after the
+// close committed, or at its cut-off (after the cut-off's notice). Two processes run,
+// and either may send it.
 func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withChannel(60))
@@ -1188,6 +1189,10 @@ func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 	if _, err := h.catalog().CloseWeek(ctx, third.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	fourth := publish("Tuần 13") // closes at its cut-off
+	if _, err := h.db.Exec(`UPDATE weeks SET publish_at = now() - interval '2 seconds', closes_at = now() - interval '1 second' WHERE id = $1`, fourth.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, s := range []struct {
 		u    *telegramtest.User
@@ -1201,13 +1206,20 @@ func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 			}
 			return got
 		}
-		s.u.WaitFor(t, func(telegramtest.Message) bool { return len(lists()) >= 3 })
+		s.u.WaitFor(t, func(telegramtest.Message) bool { return len(lists()) >= 4 })
 		time.Sleep(300 * time.Millisecond) // several ticks of both processes: nothing comes twice
 		got := lists()
-		if len(got) != 3 {
+		if len(got) != 4 {
 			t.Fatalf("seller %d got %d purchase lists", s.u.ID, len(got))
 		}
-		for i, w := range []catalog.Week{first, second, third} {
+		// The cut-off's notice comes once, before its list.
+		cutOff := h.text(s.lang, "week.closed_auto", locale.Args{"Title": fourth.Title})
+		if n := countStarting(s.u.Messages(), cutOff); n != 1 {
+			t.Errorf("seller %d told %d times of the cut-off", s.u.ID, n)
+		} else if m := s.u.Messages(); !slices.ContainsFunc(m, func(m telegramtest.Message) bool { return m.Text == cutOff && m.ID < got[3].ID }) {
+			t.Errorf("seller %d got the cut-off's notice after its list", s.u.ID)
+		}
+		for i, w := range []catalog.Week{first, second, third, fourth} {
 			title := h.text(s.lang, "purchases.title", locale.Args{"Week": w.Title})
 			if !strings.HasPrefix(got[i].Text, title) {
 				t.Errorf("seller %d's list %d: %q, want %q", s.u.ID, i, got[i].Text, title)
@@ -1216,8 +1228,10 @@ func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 		if want := items[0].Title + " (S): 1"; !strings.Contains(got[0].Text, want) {
 			t.Errorf("the first week's list lacks %q: %q", want, got[0].Text)
 		}
-		if empty := h.text(s.lang, "purchases.empty"); !strings.Contains(got[1].Text, empty) || !strings.Contains(got[2].Text, empty) {
-			t.Errorf("lists of weeks without orders: %q, %q", got[1].Text, got[2].Text)
+		for _, l := range got[1:] {
+			if empty := h.text(s.lang, "purchases.empty"); !strings.Contains(l.Text, empty) {
+				t.Errorf("list of a week without orders: %q", l.Text)
+			}
 		}
 	}
 	noErrors(t, h)

@@ -82,13 +82,17 @@ func (s *scheduler) run(ctx context.Context) {
 
 func (s *scheduler) tick(ctx context.Context) {
 	now := s.a.now()
-	closed, err := s.catalog.CloseDue(ctx, now)
+	closed, err := s.catalog.CloseDue(ctx, now, func(w catalog.Week) []outbox.Message {
+		return s.toAdmins(ctx, "week.closed_auto", locale.Args{"Title": w.Title})
+	})
 	if err != nil {
 		s.fail("close due weeks", err)
 	}
 	for _, w := range closed {
 		s.a.log.Info("bookings closed", "week_id", w.ID)
-		s.tellAdmins(ctx, "week.closed_auto", locale.Args{"Title": w.Title})
+	}
+	if len(closed) > 0 {
+		s.a.sender.Kick()
 	}
 	s.listPurchases(ctx)
 	if s.a.cfg.ChannelID != "" {
@@ -138,13 +142,14 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, w := range due {
-		skipped, err := s.catalog.SkipEmpty(ctx, w.ID, now)
+		skipped, err := s.catalog.SkipEmpty(ctx, w.ID, now, s.skippedEmpty(ctx))
 		if err != nil {
 			s.fail("skip empty week", err)
 			continue
 		}
 		if skipped {
-			s.skippedEmpty(ctx, w)
+			s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
+			s.a.sender.Kick()
 			continue
 		}
 		w, err := s.catalog.PublishDue(ctx, w.ID, now)
@@ -174,17 +179,19 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 	}
 }
 
-// skippedEmpty tells the sellers a week due with no item to show was not posted: it is
-// a draft again, or, with the weekly rule on, scheduled again for the rule's next time.
-func (s *scheduler) skippedEmpty(ctx context.Context, w catalog.Week) {
-	s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
+// skippedEmpty is the sellers' notice that a week due with no item to show was not
+// posted: it is a draft again, or, with the weekly rule on, scheduled again for the
+// rule's next time.
+func (s *scheduler) skippedEmpty(ctx context.Context) func(catalog.Week) []outbox.Message {
 	id := "week.skipped_empty"
 	if _, err := s.catalog.Rule(ctx); err == nil {
 		id = "week.skipped_empty_rule"
 	} else if !errors.Is(err, catalog.ErrNotFound) {
 		s.fail("rule", err)
 	}
-	s.tellAdmins(ctx, id, locale.Args{"Title": w.Title})
+	return func(w catalog.Week) []outbox.Message {
+		return s.toAdmins(ctx, id, locale.Args{"Title": w.Title})
+	}
 }
 
 // expire releases unpaid orders past their time and reminds customers before that.
@@ -395,13 +402,7 @@ func (s *scheduler) channelAlert(ctx context.Context, raise bool, id string, arg
 		args = locale.Args{}
 	}
 	args["Channel"] = s.a.cfg.ChannelID
-	msgs := func() []outbox.Message {
-		var msgs []outbox.Message
-		for _, admin := range s.a.cfg.AdminIDs {
-			msgs = append(msgs, outbox.Message{ChatID: admin, Kind: "alert", Text: s.a.texts.T(s.a.adminLang(ctx, admin), id, args)})
-		}
-		return msgs
-	}
+	msgs := func() []outbox.Message { return s.toAdmins(ctx, id, args) }
 	alert := s.outbox.Clear
 	if raise {
 		alert = s.outbox.Raise
@@ -490,13 +491,13 @@ func (s *scheduler) purchaseList(ctx context.Context, w catalog.Week) ([]outbox.
 	return msgs, nil
 }
 
-// tellAdmins sends every seller a text in their language.
-func (s *scheduler) tellAdmins(ctx context.Context, id string, args locale.Args) {
+// toAdmins is a text for every seller, in their language, for the outbox.
+func (s *scheduler) toAdmins(ctx context.Context, id string, args locale.Args) []outbox.Message {
+	var msgs []outbox.Message
 	for _, admin := range s.a.cfg.AdminIDs {
-		if _, err := s.a.bot.Send(tele.ChatID(admin), s.a.texts.T(s.a.adminLang(ctx, admin), id, args)); err != nil {
-			s.a.log.Warn("tell seller", "user_id", admin, "err", err)
-		}
+		msgs = append(msgs, outbox.Message{ChatID: admin, Kind: id, Text: s.a.texts.T(s.a.adminLang(ctx, admin), id, args)})
 	}
+	return msgs
 }
 
 // adminLang is a seller's language (Handlers.AdminLanguages), or the shop's default when

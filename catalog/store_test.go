@@ -396,14 +396,18 @@ func TestUnschedule(t *testing.T) {
 // unscheduled meanwhile.
 func TestPublishDueOrSkipEmpty(t *testing.T) {
 	t.Parallel()
-	s := storeForTest(t)
+	db := migratedDB(t)
+	s := catalog.NewStore(db)
 	ctx := context.Background()
 	w, err := s.CreateWeek(ctx, "Week", ptr(t0), ptr(t0.Add(72*time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	early := t0.Add(-time.Minute)
-	if ok, err := s.SkipEmpty(ctx, w.ID, early); ok || err != nil {
+	notice := func(w catalog.Week) []outbox.Message {
+		return []outbox.Message{{ChatID: 1, Kind: "skipped", Text: w.Title}}
+	}
+	if ok, err := s.SkipEmpty(ctx, w.ID, early, notice); ok || err != nil {
 		t.Errorf("SkipEmpty before the week is due: %v, %v", ok, err)
 	}
 	it := mustCreateItem(t, s, w.ID, newItem("Only"))
@@ -419,7 +423,7 @@ func TestPublishDueOrSkipEmpty(t *testing.T) {
 	if _, err := s.PublishDue(ctx, w.ID, early); !errors.Is(err, catalog.ErrWrongStatus) {
 		t.Errorf("PublishDue before the week is due: %v, want ErrWrongStatus", err)
 	}
-	if ok, err := s.SkipEmpty(ctx, w.ID, t0); ok || err != nil {
+	if ok, err := s.SkipEmpty(ctx, w.ID, t0, notice); ok || err != nil {
 		t.Errorf("SkipEmpty of a week with an item: %v, %v", ok, err)
 	}
 	if ok, err := s.Unschedule(ctx, w.ID); !ok || err != nil {
@@ -439,11 +443,16 @@ func TestPublishDueOrSkipEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.SkipEmpty(ctx, empty.ID, t0.Add(time.Hour)); !ok || err != nil {
+	if ok, err := s.SkipEmpty(ctx, empty.ID, t0.Add(time.Hour), notice); !ok || err != nil {
 		t.Errorf("SkipEmpty of a due week without items: %v, %v", ok, err)
 	}
 	if got := mustWeek(t, s, empty.ID); got.Status != catalog.Draft || got.PublishAt != nil {
 		t.Errorf("the skipped week: %s, publish %s", got.Status, fmtTime(got.PublishAt))
+	}
+	// Its notice, and none of the weeks not skipped, is written with the skip.
+	var told []string
+	if err := db.Select(&told, `SELECT text FROM outbox`); err != nil || !slices.Equal(told, []string{"Empty"}) {
+		t.Errorf("notices %q, %v; want the skipped week's", told, err)
 	}
 }
 
@@ -462,7 +471,8 @@ func TestCloseDue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := storeForTest(t)
+			db := migratedDB(t)
+			s := catalog.NewStore(db)
 			ctx := context.Background()
 			live := liveWeek(t, s, "Live", t0, cutoff)
 			// A week still being prepared is never closed, even when its own times have passed.
@@ -481,7 +491,9 @@ func TestCloseDue(t *testing.T) {
 			for range callers {
 				wg.Go(func() {
 					<-start
-					ws, err := s.CloseDue(ctx, tt.now)
+					ws, err := s.CloseDue(ctx, tt.now, func(w catalog.Week) []outbox.Message {
+						return []outbox.Message{{ChatID: 1, Kind: "closed", Text: w.Title}}
+					})
 					if err != nil {
 						t.Error(err)
 						return
@@ -512,7 +524,12 @@ func TestCloseDue(t *testing.T) {
 			if u := mustWeek(t, s, upcoming.ID); u.Status != catalog.Scheduled {
 				t.Errorf("upcoming week: %s, want scheduled", u.Status)
 			}
-			again, err := s.CloseDue(ctx, tt.now.Add(time.Hour))
+			// The notices of the weeks closed, once, are written with the close.
+			var told []string
+			if err := db.Select(&told, `SELECT text FROM outbox`); err != nil || len(told) != len(want) || len(want) == 1 && told[0] != "Live" {
+				t.Errorf("notices %q, %v; want one for each week closed", told, err)
+			}
+			again, err := s.CloseDue(ctx, tt.now.Add(time.Hour), nil)
 			if err != nil || (tt.wantClose && len(again) != 0) {
 				t.Errorf("CloseDue again: %v, %v; want nothing", weekIDs(again), err)
 			}

@@ -117,25 +117,45 @@ WHERE id = $1 AND status IN ('draft', 'scheduled') RETURNING `+weekColumns, id, 
 // Unschedule puts a scheduled week back to being prepared, without times. Of several
 // processes asking at once exactly one gets true.
 func (s *Store) Unschedule(ctx context.Context, id int64) (bool, error) {
-	return s.unschedule(ctx, `id = $1`, id)
+	ws, err := s.changeWeeks(ctx, `UPDATE weeks SET status = 'draft', publish_at = NULL, closes_at = NULL
+WHERE status = 'scheduled' AND id = $1 RETURNING `+weekColumns, nil, id)
+	return len(ws) == 1, err
 }
 
 // SkipEmpty unschedules a week due by now that has no item to show (none, or all hidden),
-// as Unschedule does; false when it was not (it has items, or is no longer scheduled).
-func (s *Store) SkipEmpty(ctx context.Context, id int64, now time.Time) (bool, error) {
-	return s.unschedule(ctx, `id = $1 AND publish_at <= $2 AND `+noVisibleItems, id, now)
+// as Unschedule does, and writes the notices of it to the outbox in the same
+// transaction; false when it was not (it has items, or is no longer scheduled).
+func (s *Store) SkipEmpty(ctx context.Context, id int64, now time.Time, notices func(Week) []outbox.Message) (bool, error) {
+	ws, err := s.changeWeeks(ctx, `UPDATE weeks SET status = 'draft', publish_at = NULL, closes_at = NULL
+WHERE status = 'scheduled' AND id = $1 AND publish_at <= $2 AND `+noVisibleItems+` RETURNING `+weekColumns, notices, id, now)
+	return len(ws) == 1, err
 }
 
 const noVisibleItems = `NOT EXISTS (SELECT 1 FROM items WHERE items.week_id = weeks.id AND NOT hidden)`
 
-func (s *Store) unschedule(ctx context.Context, where string, args ...any) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET status = 'draft', publish_at = NULL, closes_at = NULL
-WHERE status = 'scheduled' AND `+where, args...)
+// changeWeeks runs an update of weeks returning them and, in its transaction, writes the
+// notices of each week changed to the outbox.
+func (s *Store) changeWeeks(ctx context.Context, q string, notices func(Week) []outbox.Message, args ...any) ([]Week, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("catalog: unschedule: %w", err)
+		return nil, fmt.Errorf("catalog: weeks: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	defer tx.Rollback()
+	var ws []Week
+	if err := tx.SelectContext(ctx, &ws, q, args...); err != nil {
+		return nil, fmt.Errorf("catalog: weeks: %w", err)
+	}
+	if notices != nil {
+		for _, w := range ws {
+			if err := outbox.Enqueue(ctx, tx, notices(w)...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("catalog: weeks: %w", err)
+	}
+	return ws, nil
 }
 
 // StartPublishing claims a week being prepared for publication; of several processes
@@ -207,15 +227,12 @@ WHERE status = 'scheduled' AND publish_at <= $1 ORDER BY publish_at`, now); err 
 	return ws, nil
 }
 
-// CloseDue closes the live weeks whose cut-off has passed and returns them; each is
-// returned to exactly one caller.
-func (s *Store) CloseDue(ctx context.Context, now time.Time) ([]Week, error) {
-	var ws []Week
-	if err := s.db.SelectContext(ctx, &ws, `UPDATE weeks SET status = 'closed', closed_at = $1, `+dirty+`
-WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+weekColumns, now); err != nil {
-		return nil, fmt.Errorf("catalog: close due weeks: %w", err)
-	}
-	return ws, nil
+// CloseDue closes the live weeks whose cut-off has passed and returns them, and writes
+// the notices of each to the outbox in the same transaction; each is returned to exactly
+// one caller.
+func (s *Store) CloseDue(ctx context.Context, now time.Time, notices func(Week) []outbox.Message) ([]Week, error) {
+	return s.changeWeeks(ctx, `UPDATE weeks SET status = 'closed', closed_at = $1, `+dirty+`
+WHERE status IN ('publishing', 'published') AND closes_at <= $1 RETURNING `+weekColumns, notices, now)
 }
 
 // ListPurchases hands each closed week whose purchase list has not gone out to list, and
