@@ -981,6 +981,66 @@ func TestAnEmptyWeekIsNotPosted(t *testing.T) {
 	if skipped := countStarting(seller.Messages(), "📭"); skipped != 1 {
 		t.Errorf("the seller was told %d times", skipped)
 	}
+	// Its title, the bot's, names the day it now goes out.
+	if want := strings.Replace(w.Title, "09/03", "16/03", 1); again.Title != want || want == w.Title {
+		t.Errorf("the week scheduled again is titled %q, want %q", again.Title, want)
+	}
+	noErrors(t, h)
+}
+
+// A week the bot titled ("Danh mục 03/03", the day it was started) is titled by the day
+// it goes out when it is scheduled or published; a title the seller chose is kept.
+func TestAWeekTitledByTheBotIsDatedByItsPublication(t *testing.T) {
+	t.Parallel()
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{}
+	clock.Set(time.Date(2026, 3, 3, 12, 0, 0, 0, loc)) // a Tuesday
+	h := newHarness(t, withChannel(60), withClock(clock), withEnv("SHOP_TIMEZONE", "Asia/Ho_Chi_Minh"),
+		withEnv("DEFAULT_LANGUAGE", "vi"))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	reply := func(do func()) telegramtest.Message { return replyTo(t, seller, do) }
+	none := reply(func() { seller.SendText("/week") })
+	card := reply(func() { seller.Press(t, none, h.text("vi", "week.start_button")) })
+	if !strings.Contains(card.Text, "Danh mục 03/03") {
+		t.Fatalf("the new week's card: %q", card.Text)
+	}
+	reply(func() { seller.Press(t, card, h.text("vi", "week.schedule_button")) })
+	if m := reply(func() { seller.SendText("T2 10:00 - T5 18:00") }); !strings.Contains(m.Text, "Danh mục 09/03") {
+		t.Errorf("scheduled: %q, want it titled for Monday 09/03", m.Text)
+	}
+	w, err := h.catalog().UpcomingWeek(context.Background())
+	if err != nil || w.Title != "Danh mục 09/03" {
+		t.Fatalf("the scheduled week: %q, %v", w.Title, err)
+	}
+	if _, err := h.catalog().CreateItem(context.Background(), w.ID, catalog.NewItem{Title: "Bag", Price: 25000, Currency: "VND",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Published early, on Wednesday.
+	clock.Set(time.Date(2026, 3, 4, 9, 0, 0, 0, loc))
+	card = reply(func() { seller.SendText("/week") })
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	header := h.channel.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Danh mục") })
+	if !strings.HasPrefix(header.Text, "Danh mục 04/03") {
+		t.Errorf("the channel's header: %q, want it titled for Wednesday 04/03", header.Text)
+	}
+	// The next week, titled by the seller, keeps its title.
+	next, err := h.catalog().CreateWeek(context.Background(), "Hàng mới về", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card = reply(func() { seller.SendText("/week") })
+	for !strings.Contains(card.Text, next.Title) {
+		card = seller.Next(t)
+	}
+	reply(func() { seller.Press(t, card, h.text("vi", "week.schedule_button")) })
+	if m := reply(func() { seller.SendText("T2 10:00 - T5 18:00") }); !strings.Contains(m.Text, next.Title) {
+		t.Errorf("the seller's title after scheduling: %q", m.Text)
+	}
 	noErrors(t, h)
 }
 

@@ -356,15 +356,22 @@ func (s *scheduler) applyRule(ctx context.Context, now time.Time) {
 	}
 	publish, closes := rule.Next(from, s.a.cfg.Timezone)
 	if errors.Is(err, catalog.ErrNotFound) {
-		title := locale.Plain(s.a.texts.T(s.a.cfg.DefaultLanguage, "week.default_title",
-			locale.Args{"Date": publish.In(s.a.cfg.Timezone).Format("02/01")}))
-		if _, err := s.catalog.CreateWeek(ctx, title, &publish, &closes); err != nil && !errors.Is(err, catalog.ErrWeekExists) {
+		if _, err := s.catalog.CreateWeek(ctx, s.handlers.DatedTitle(publish), &publish, &closes); err != nil && !errors.Is(err, catalog.ErrWeekExists) {
 			s.fail("create week by rule", err)
 		}
 		return
 	}
-	if _, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes); err != nil && !errors.Is(err, catalog.ErrWrongStatus) {
+	w, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes)
+	if errors.Is(err, catalog.ErrWrongStatus) {
+		return
+	}
+	if err != nil {
 		s.fail("schedule week by rule", err)
+		return
+	}
+	// A week skipped for having no items goes out a week later than its title said.
+	if _, err := s.handlers.Retitle(ctx, w, publish); err != nil {
+		s.fail("retitle week", err)
 	}
 }
 

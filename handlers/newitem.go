@@ -529,10 +529,6 @@ func (h *Handlers) weekForNewItems(c tele.Context) (w catalog.Week, live bool, e
 	return w, false, err
 }
 
-func (h *Handlers) defaultWeekTitle() string {
-	return locale.Plain(h.Texts.T(h.DefaultLanguage, "week.default_title", locale.Args{"Date": h.Now().In(h.Location).Format("02/01")}))
-}
-
 func (h *Handlers) kick() {
 	if h.Kick != nil {
 		h.Kick()

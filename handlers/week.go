@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -211,6 +212,7 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 	if err != nil {
 		return err
 	}
+	w = h.retitle(ctx, w, now)
 	if err := h.respond(c); err != nil {
 		return err
 	}
@@ -247,6 +249,7 @@ func (h *Handlers) weekText(c tele.Context) error {
 		}
 		s.Reset()
 		h.kick()
+		w = h.retitle(ctx, w, publish)
 		r := h.renderer(h.lang(c))
 		return c.Send(h.t(c, "week.scheduled", locale.Args{"Title": w.Title, "Publish": r.When(publish), "Close": r.When(closes)}))
 	case StepWeekTitle:
@@ -323,4 +326,55 @@ func (h *Handlers) Schedule(c tele.Context) error {
 	s.Reset()
 	s.Step = StepRule
 	return c.Send(current + "\n\n" + h.t(c, "rule.prompt"))
+}
+
+func (h *Handlers) defaultWeekTitle() string { return h.DatedTitle(h.Now()) }
+
+// DatedTitle is the title the bot gives a week going out at t.
+func (h *Handlers) DatedTitle(t time.Time) string {
+	return locale.Plain(h.Texts.T(h.DefaultLanguage, "week.default_title", locale.Args{"Date": t.In(h.Location).Format("02/01")}))
+}
+
+// Retitle gives a week still titled as the bot titled it ("Catalog of 09/03", in any
+// language) the title of the day it now goes out at, so the channel does not announce a
+// date it was not posted on; a title a seller chose is theirs. It returns the week as
+// titled now.
+func (h *Handlers) Retitle(ctx context.Context, w catalog.Week, at time.Time) (catalog.Week, error) {
+	title := h.DatedTitle(at)
+	if w.Title == title || !h.botTitled(w.Title) {
+		return w, nil
+	}
+	if err := h.Catalog.RenameWeek(ctx, w.ID, title); err != nil {
+		return w, err
+	}
+	w.Title = title
+	return w, nil
+}
+
+// retitle is Retitle for a week already scheduled or published, which a failure to
+// rename does not undo: it is logged, and the week keeps its title.
+func (h *Handlers) retitle(ctx context.Context, w catalog.Week, at time.Time) catalog.Week {
+	w, err := h.Retitle(ctx, w, at)
+	if err != nil {
+		h.Log.Warn("retitle week", "week_id", w.ID, "err", err)
+	}
+	return w
+}
+
+// botTitled reports whether title is week.default_title, in any language, for some day.
+func (h *Handlers) botTitled(title string) bool {
+	const mark = "@DATE@"
+	for _, lang := range locale.Languages {
+		before, after, ok := strings.Cut(locale.Plain(h.Texts.T(lang, "week.default_title", locale.Args{"Date": mark})), mark)
+		if !ok {
+			continue
+		}
+		date, ok := strings.CutPrefix(title, before)
+		if date, ok = strings.CutSuffix(date, after); ok && len(date) == 5 {
+			if _, err := time.Parse("02/01", date); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
