@@ -1299,7 +1299,8 @@ func TestEveryClosedWeekSendsItsPurchaseList(t *testing.T) {
 
 // A channel that refuses the bot (removed from it, then in it without admin rights) is
 // not hammered every tick: the sellers are told once, in their languages, and once more
-// when it takes posts again; then the week goes out whole.
+// when it takes posts again (not before: a week closed before anything went out needs no
+// post, which says nothing of the channel); then a week goes out whole.
 func TestTheSellersHearWhenTheChannelRefusesTheBot(t *testing.T) {
 	t.Parallel()
 	const retry = 300 * time.Millisecond
@@ -1337,7 +1338,22 @@ func TestTheSellersHearWhenTheChannelRefusesTheBot(t *testing.T) {
 		t.Errorf("%d refused calls to the channel in %v, want 1 to %d", refusals, time.Since(refusedAt).Round(time.Millisecond), most)
 	}
 
+	// Bookings closed before anything went out: nothing to post, which says nothing of
+	// the channel.
+	s1.Press(t, replyTo(t, s1, func() { s1.SendText("/week") }), h.text("vi", "week.close_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("vi", "week.closed_now", locale.Args{"Title": w.Title})
+	})
+	time.Sleep(3 * retry)
+	if n := countStarting(s1.Messages(), "✅ Mình đã đăng được"); n != 0 {
+		t.Errorf("told the channel works again while it still refuses the bot (%d)", n)
+	}
+
+	// Made an admin again: the next week goes out.
 	h.channel.AddBot()
+	w, items = h.seedWeek(t, 2)
+	card := replyTo(t, s1, func() { s1.SendText("/week") })
+	s1.Press(t, card, h.text("vi", "week.publish_button"))
 	s1.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.Text == h.text("vi", "week.published", locale.Args{"Title": w.Title})
 	})

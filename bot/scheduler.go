@@ -37,13 +37,18 @@ type scheduler struct {
 	// channelPaused is until when the channel, which refused the bot, is left alone.
 	channelPaused time.Time
 	exporting     atomic.Bool // an export is being sent by this process
-	wg            sync.WaitGroup
+	// channelDoubted is whether the channel may be refusing the bot, as far as this
+	// process knows: its next accepted call ends the sellers' alert, if one was raised.
+	channelDoubted atomic.Bool
+	wg             sync.WaitGroup
 }
 
 func newScheduler(a *App, cat *catalog.Store, shop *orders.Store, pub *channel.Publisher) *scheduler {
 	s := &scheduler{a: a, catalog: cat, shop: shop, pub: pub, kick: make(chan struct{}, 1),
 		running: map[int64]bool{}, lastProgress: map[int64]time.Time{}}
 	pub.Progress = s.progress
+	pub.Accepted = s.channelAccepted
+	s.channelDoubted.Store(true) // another process may have told the sellers it refused
 	return s
 }
 
@@ -389,10 +394,10 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 			s.a.log.Info("week published", "week_id", w.ID)
 			s.finishProgress(ctx, w)
 		}
-		s.channelAlert(ctx, false, "channel.works", nil)
 	case errors.Is(err, channel.ErrLeased), errors.Is(err, context.Canceled):
 	case channel.Refused(err):
 		s.a.log.Warn("the channel refuses the bot's posts", "week_id", w.ID, "err", err)
+		s.channelDoubted.Store(true)
 		s.mu.Lock()
 		s.channelPaused = time.Now().Add(s.a.opts.ChannelRetry)
 		s.mu.Unlock()
@@ -402,9 +407,24 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 	}
 }
 
+// channelAccepted ends the sellers' alert that the channel refuses the bot, if there is
+// one, at the first call the channel accepts after a refusal (or since this process
+// started): a sync that needed no call says nothing of the channel.
+func (s *scheduler) channelAccepted() {
+	if !s.channelDoubted.CompareAndSwap(true, false) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.a.base, 5*time.Second)
+	defer cancel()
+	if !s.channelAlert(ctx, false, "channel.works", nil) {
+		s.channelDoubted.Store(true) // not known to be over: the next accepted call tries again
+	}
+}
+
 // channelAlert tells the sellers, once, that the channel refuses the bot (raise), or
-// that it takes its posts again (not raise) after it had refused them.
-func (s *scheduler) channelAlert(ctx context.Context, raise bool, id string, args locale.Args) {
+// that it takes its posts again (not raise) after it had refused them. It reports whether
+// the alert is known to stand as asked.
+func (s *scheduler) channelAlert(ctx context.Context, raise bool, id string, args locale.Args) bool {
 	if args == nil {
 		args = locale.Args{}
 	}
@@ -417,11 +437,12 @@ func (s *scheduler) channelAlert(ctx context.Context, raise bool, id string, arg
 	told, err := alert(ctx, "channel", msgs)
 	if err != nil {
 		s.fail("channel alert", err)
-		return
+		return false
 	}
 	if told {
 		s.a.sender.Kick()
 	}
+	return true
 }
 
 // progress edits the publication's progress messages, at most every two seconds.

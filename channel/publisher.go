@@ -44,6 +44,9 @@ type Publisher struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Progress func(w catalog.Week, posted, total int)
+	// Accepted, when set, is called after each call the channel accepted: it takes the
+	// bot's posts.
+	Accepted func()
 }
 
 const leaseTime = 2 * time.Minute
@@ -401,6 +404,9 @@ func (p *Publisher) sendN(ctx context.Context, n int, call func() error) error {
 		var flood tele.FloodError
 		switch {
 		case err == nil, NotModified(err):
+			if p.Accepted != nil {
+				p.Accepted()
+			}
 			return nil
 		case errors.As(err, &flood) && attempt < 5:
 			p.Log.Warn("channel flood wait", "retry_after", flood.RetryAfter)
