@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -125,20 +126,29 @@ func TestLanguageCommandSwitchesAndRemembers(t *testing.T) {
 	noErrors(t, h)
 }
 
-// menuIn checks the command menu u sees: the commands named (comma-separated, in order),
-// described in lang.
+// menuIn checks the command menu u sees, waiting a little for it (the bot sets it after
+// answering): the commands named (comma-separated, in order), described in lang.
 func menuIn(t *testing.T, h *harness, u *telegramtest.User, lang, commands string) {
 	t.Helper()
-	menu := u.Menu()
-	var got []string
-	for _, c := range menu {
-		got = append(got, c.Command)
-		if want := h.text(lang, "cmd."+c.Command); c.Description != want {
-			t.Errorf("%s's menu describes /%s as %q, want %q", u.FirstName, c.Command, c.Description, want)
+	var problems []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		problems = nil
+		var got []string
+		for _, c := range u.Menu() {
+			got = append(got, c.Command)
+			if want := h.text(lang, "cmd."+c.Command); c.Description != want {
+				problems = append(problems, fmt.Sprintf("/%s described as %q, want %q", c.Command, c.Description, want))
+			}
+		}
+		if strings.Join(got, ",") != commands {
+			problems = append(problems, fmt.Sprintf("commands %v, want %s", got, commands))
+		}
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
 		}
 	}
-	if strings.Join(got, ",") != commands {
-		t.Errorf("%s's menu %v, want %s", u.FirstName, got, commands)
+	for _, p := range problems {
+		t.Errorf("%s's menu: %s", u.FirstName, p)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/locale"
@@ -274,7 +276,7 @@ func TestAnExportOfAKilledProcessIsSentByTheNext(t *testing.T) {
 }
 
 // An export Telegram fails for a while is sent again; one that keeps failing is given up
-// after its attempts, and the seller is told.
+// after its attempts, and one Telegram refuses outright at once; the seller is told why.
 func TestAnExportIsTriedAgainThenGivenUp(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(h *harness) {
@@ -282,12 +284,12 @@ func TestAnExportIsTriedAgainThenGivenUp(t *testing.T) {
 	})
 	h.start()
 	seller := h.user(admin1, "Lan", "vi")
-	failed := h.text("vi", "error.internal")
+	failed := h.text("vi", "export.failed", locale.Args{"Reason": "Bad Gateway (502)"})
 	h.fake.FailNext("sendDocument", 1, 502, 0)
 	seller.SendText("/export")
 	waitDoc(t, seller, "customers.csv", 1, 10*time.Second)
-	if n := docCount(seller, "orders.csv"); n != 1 || countStarting(seller.Messages(), failed) != 0 {
-		t.Errorf("after one failure: orders.csv × %d, %d failure notices", n, countStarting(seller.Messages(), failed))
+	if n := docCount(seller, "orders.csv"); n != 1 || countStarting(seller.Messages(), "❌") != 0 {
+		t.Errorf("after one failure: orders.csv × %d, %d failure notices", n, countStarting(seller.Messages(), "❌"))
 	}
 
 	h.fake.FailNext("sendDocument", 3, 502, 0)
@@ -301,5 +303,74 @@ func TestAnExportIsTriedAgainThenGivenUp(t *testing.T) {
 	if err := h.db.Get(&lastError, `SELECT last_error FROM exports WHERE archive`); err != nil || !strings.Contains(lastError, "Bad Gateway") {
 		t.Errorf("the given-up backup's error %q, %v", lastError, err)
 	}
-	noErrors(t, h, 502)
+
+	// A refusal no retry changes: given up at once.
+	h.fake.FailNext("sendDocument", 1, 400, 0)
+	seller.SendText("/export")
+	refused := h.text("vi", "export.failed", locale.Args{"Reason": "Bad Request (400)"})
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == refused })
+	time.Sleep(300 * time.Millisecond)
+	if n := h.fake.Calls("sendDocument"); n != 7+1 {
+		t.Errorf("%d sendDocument calls, want the refused one only after the first 7", n)
+	}
+	if n := countStarting(seller.Messages(), "❌"); n != 2 {
+		t.Errorf("%d failure notices, want 2", n)
+	}
+	noErrors(t, h, 400, 502)
+}
+
+// A process stopped in the middle of an export stops promptly, between files, and gives
+// the export back: the next process sends it, whole, at once.
+func TestAnExportCutShortByAStopIsSentByTheNext(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	h.fake.SetLatency(300 * time.Millisecond)
+	seller.SendText("/export")
+	waitDoc(t, seller, "orders.csv", 1, 10*time.Second)
+	start := time.Now()
+	r.stop(t)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopping took %v", took)
+	}
+	h.fake.SetLatency(0)
+	if n := docCount(seller, "customers.csv"); n != 0 {
+		t.Fatalf("the export was done before the stop (%d × customers.csv)", n)
+	}
+	h.start()
+	waitDoc(t, seller, "customers.csv", 1, 5*time.Second) // well within a claim's 15 s
+	time.Sleep(300 * time.Millisecond)
+	if a, b := docCount(seller, "orders.csv"), docCount(seller, "customers.csv"); a != 2 || b != 1 {
+		t.Errorf("orders.csv × %d and customers.csv × %d, want 2 and 1", a, b)
+	}
+	var attempts int
+	if err := h.db.Get(&attempts, `SELECT attempts FROM exports WHERE done_at IS NOT NULL AND last_error = ''`); err != nil || attempts != 1 {
+		t.Errorf("the export done after %d attempts (%v), want the stop not counted", attempts, err)
+	}
+	noErrors(t, h)
+}
+
+// An export whose processes died sending it, claim after claim (it may be what kills
+// them), is given up rather than tried for ever, and the seller is told.
+func TestAnExportThatKeepsKillingItsProcessIsGivenUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	// As three processes left it, each dead before its claim ran out.
+	if _, err := h.db.Exec(`INSERT INTO exports (chat_ids, archive, attempts, claimed_by, claimed_until)
+VALUES ($1, true, 3, 'dead', now() - interval '1 second')`, pq.Int64Array{admin1}); err != nil {
+		t.Fatal(err)
+	}
+	want := h.text("en", "export.failed", locale.Args{"Reason": "its process stopped 3 times while sending it"})
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	if n := h.fake.Calls("sendDocument"); n != 0 {
+		t.Errorf("%d files sent", n)
+	}
+	var open int
+	if err := h.db.Get(&open, `SELECT count(*) FROM exports WHERE done_at IS NULL`); err != nil || open != 0 {
+		t.Errorf("%d exports still to send (%v)", open, err)
+	}
+	noErrors(t, h)
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -236,7 +237,8 @@ const (
 	exportLease = 15 * time.Second
 	// exportTimeout bounds writing and sending one export, which can be large.
 	exportTimeout = 10 * time.Minute
-	// exportAttempts is how many times an export is tried before it is given up.
+	// exportAttempts is how many times an export is tried before it is given up; a claim
+	// whose process died counts as one.
 	exportAttempts = 3
 )
 
@@ -258,17 +260,25 @@ func (s *scheduler) exports(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		defer s.exporting.Store(false)
-		s.sendExport(context.WithoutCancel(ctx), e)
+		s.sendExport(ctx, e)
 	}()
 }
 
-// sendExport sends one export claimed by this process, renewing its claim meanwhile. A
-// chat that refuses it for good (blocked the bot, never opened it) is left out; the others
-// that did not get it are tried again later, up to exportAttempts in all. A stop does not
-// cut it short: if the process is gone before it is done, another sends it again.
-func (s *scheduler) sendExport(ctx context.Context, e orders.Export) {
-	run, cancel := context.WithTimeout(ctx, exportTimeout)
+// sendExport sends one export claimed by this process, renewing its claim meanwhile.
+// A chat that cannot be reached (it blocked the bot, never opened it) is left out;
+// Telegram refusing the files, or failing them attempt after attempt, gives the export
+// up and tells the chats. A stop ends it between files and gives it back, to be sent
+// again, whole, by the next process.
+func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
+	ctx := context.WithoutCancel(stop)
+	if e.Attempts > exportAttempts {
+		// Claimed again and again by processes that died sending it: it may be what kills them.
+		s.giveUpExport(ctx, e, e.ChatIDs, fmt.Errorf("its process stopped %d times while sending it", e.Attempts-1))
+		return
+	}
+	run, cancel := context.WithTimeout(stop, exportTimeout)
 	defer cancel()
+	var lost atomic.Bool
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
@@ -280,9 +290,13 @@ func (s *scheduler) sendExport(ctx context.Context, e orders.Export) {
 				return
 			case <-t.C:
 			}
-			if err := s.shop.RenewExport(run, e.ID, s.pub.Owner, exportLease); err != nil && run.Err() == nil {
+			renew, done := context.WithTimeout(run, exportLease/3)
+			err := s.shop.RenewExport(renew, e.ID, s.pub.Owner, exportLease)
+			done()
+			if err != nil && run.Err() == nil {
 				// Lost (another process has it) or unknown: stop rather than send it twice.
 				s.a.log.Warn("export claim not renewed; stopping it", "export_id", e.ID, "err", err)
+				lost.Store(true)
 				cancel()
 				return
 			}
@@ -292,39 +306,70 @@ func (s *scheduler) sendExport(ctx context.Context, e orders.Export) {
 	cancel()
 	<-renewed
 
-	var again []int64
-	var lastErr error
-	for chat, err := range failed {
-		if permanent(err) {
-			s.a.log.Warn("export not delivered: the chat refuses it", "export_id", e.ID, "user_id", chat, "err", err)
-			continue
-		}
-		again, lastErr = append(again, chat), err
-	}
 	settle, done := context.WithTimeout(ctx, 5*time.Second)
 	defer done()
-	var err error
-	switch {
-	case len(again) == 0:
-		s.a.log.Info("export sent", "export_id", e.ID, "daily", e.Daily, "chats", len(e.ChatIDs)-len(failed))
-		err = s.shop.FinishExport(settle, e.ID, s.pub.Owner, "")
-	case e.Attempts >= exportAttempts:
-		s.fail("export given up", lastErr)
-		err = s.shop.FinishExport(settle, e.ID, s.pub.Owner, s.a.redact(lastErr.Error()))
-		if !e.Daily {
-			for _, chat := range again {
-				if _, err := s.a.bot.Send(tele.ChatID(chat), s.a.texts.T(s.a.adminLang(settle, chat), "error.internal")); err != nil {
-					s.a.log.Warn("tell the export failed", "user_id", chat, "err", err)
-				}
-			}
+	if lost.Load() {
+		return // another process sends it
+	}
+	if stop.Err() != nil && len(failed) > 0 {
+		if err := s.shop.ReleaseExport(settle, e.ID, s.pub.Owner); err != nil {
+			s.a.log.Warn("give an export back", "export_id", e.ID, "err", err)
 		}
-	default:
+		return
+	}
+	var again, refused []int64
+	var lastErr error
+	for chat, err := range failed {
+		switch {
+		case unreachable(err):
+			s.a.log.Warn("export not delivered: the chat cannot be reached", "export_id", e.ID, "user_id", chat, "err", err)
+		case permanent(err):
+			refused, lastErr = append(refused, chat), err
+		default:
+			again, lastErr = append(again, chat), err
+		}
+	}
+	switch {
+	case len(again) > 0 && e.Attempts < exportAttempts:
 		wait := time.Duration(e.Attempts) * s.a.opts.ExportRetry
 		s.a.log.Warn("export failed; will retry", "export_id", e.ID, "retry_in", wait, "err", lastErr)
-		err = s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error()))
+		if err := s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error())); err != nil {
+			s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
+		}
+		if len(refused) > 0 {
+			s.tellExportFailed(settle, e, refused, lastErr)
+		}
+	case lastErr != nil:
+		s.giveUpExport(ctx, e, append(again, refused...), lastErr)
+	default:
+		s.a.log.Info("export sent", "export_id", e.ID, "daily", e.Daily, "chats", len(e.ChatIDs)-len(failed))
+		if err := s.shop.FinishExport(settle, e.ID, s.pub.Owner, ""); err != nil {
+			s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
+		}
 	}
-	if err != nil {
+}
+
+// giveUpExport records an export given up and tells the chats that did not get it.
+func (s *scheduler) giveUpExport(ctx context.Context, e orders.Export, chats []int64, cause error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s.fail("export given up", cause)
+	if err := s.shop.FinishExport(ctx, e.ID, s.pub.Owner, s.a.redact(cause.Error())); err != nil {
 		s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
+		if errors.Is(err, orders.ErrExportLost) {
+			return // another process has it now
+		}
+	}
+	s.tellExportFailed(ctx, e, chats, cause)
+}
+
+// tellExportFailed tells chats their export will not come.
+func (s *scheduler) tellExportFailed(ctx context.Context, e orders.Export, chats []int64, cause error) {
+	for _, chat := range chats {
+		text := s.a.texts.T(s.a.adminLang(ctx, chat), "export.failed", locale.Args{"Reason": s.a.redact(channel.Reason(cause))})
+		if _, err := s.a.bot.Send(tele.ChatID(chat), text); err != nil {
+			s.a.log.Warn("tell the export failed", "export_id", e.ID, "user_id", chat, "err", err)
+		}
 	}
 }
 

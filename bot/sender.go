@@ -182,6 +182,13 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 	}
 }
 
+// unreachable reports a chat the bot cannot write to: the person blocked the bot, deleted
+// their account, or never opened it.
+func unreachable(err error) bool {
+	return errors.Is(err, tele.ErrBlockedByUser) || errors.Is(err, tele.ErrUserIsDeactivated) ||
+		errors.Is(err, tele.ErrKickedFromGroup) || errors.Is(err, tele.ErrChatNotFound)
+}
+
 // permanent reports a refusal that no retry will change: a bad request (chat gone,
 // malformed message), as opposed to a server error or the network.
 func permanent(err error) bool {

@@ -137,13 +137,19 @@ func Refused(err error) bool {
 		strings.Contains(msg, "not enough rights")
 }
 
-// Reason is Telegram's own description of an error, for people to read.
+// Reason is Telegram's own description of an error, for people to read, without what
+// the bot wrapped it in.
 func Reason(err error) string {
 	var te *tele.Error
 	if errors.As(err, &te) {
 		return te.Description
 	}
-	return err.Error()
+	// telebot words the errors it has no value for "telegram: Bad Gateway (502)".
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "telegram: "); i >= 0 {
+		return msg[i+len("telegram: "):]
+	}
+	return msg
 }
 
 // UnknownFile reports Telegram refusing a file id it does not know.

@@ -31,7 +31,13 @@ func TestRefused(t *testing.T) {
 			t.Errorf("Refused(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
-	if got := channel.Reason(fmt.Errorf("channel: post header: %w", tele.ErrNotChannelMember)); got != "Forbidden: bot is not a member of the channel chat" {
-		t.Errorf("Reason = %q", got)
+	for err, want := range map[error]string{
+		fmt.Errorf("channel: post header: %w", tele.ErrNotChannelMember):                       "Forbidden: bot is not a member of the channel chat",
+		fmt.Errorf("handlers: send orders.csv: %w", fmt.Errorf("telegram: Bad Gateway (502)")): "Bad Gateway (502)",
+		errors.New("dial tcp: connection refused"):                                             "dial tcp: connection refused",
+	} {
+		if got := channel.Reason(err); got != want {
+			t.Errorf("Reason(%v) = %q, want %q", err, got, want)
+		}
 	}
 }

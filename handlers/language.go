@@ -34,12 +34,14 @@ func (h *Handlers) SetLanguage(c tele.Context) error {
 	}
 	h.seen(c.Sender().ID)
 	h.session(c).Lang = lang
-	h.setMenu(r.ctx, c.Sender().ID, lang)
 	if err := h.respond(c); err != nil {
 		return err
 	}
 	if err := h.editOrSend(c, h.t(c, "language.set"), nil); err != nil {
 		return err
 	}
-	return h.greet(c)
+	err := h.greet(c)
+	// Last: the person has their answer while the menu's three calls go out.
+	h.setMenu(r.ctx, c.Sender().ID, lang)
+	return err
 }

@@ -38,7 +38,8 @@ func (e Export) Range() Range {
 
 const exportColumns = `id, chat_ids, range_from, range_to, archive, daily, attempts`
 
-// ErrExportLost means another process claimed the export since its lease ran out.
+// ErrExportLost means the export is no longer this claim's: another process claimed it
+// since its lease ran out, or it is done.
 var ErrExportLost = errors.New("orders: the export's claim was lost")
 
 // QueueExport records an export to send to chats.
@@ -117,6 +118,13 @@ func (s *Store) RetryExport(ctx context.Context, id int64, owner string, chats [
 	return s.settleExport(ctx, `UPDATE exports SET chat_ids = $3, next_attempt_at = now() + $4 * interval '1 millisecond',
     claimed_until = NULL, last_error = $5
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, pq.Int64Array(chats), wait.Milliseconds(), lastError)
+}
+
+// ReleaseExport gives an export back at once, this attempt not counted: its process is
+// stopping, and the next one sends it.
+func (s *Store) ReleaseExport(ctx context.Context, id int64, owner string) error {
+	return s.settleExport(ctx, `UPDATE exports SET claimed_until = NULL, attempts = attempts - 1
+WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner)
 }
 
 func (s *Store) settleExport(ctx context.Context, q string, args ...any) error {

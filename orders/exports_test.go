@@ -78,10 +78,20 @@ func TestExportClaims(t *testing.T) {
 	if err != nil || !ok || !slices.Equal(retry.ChatIDs, []int64{8}) || retry.Attempts != 3 {
 		t.Fatalf("the retry: %+v, %v, %v", retry, ok, err)
 	}
-	if err := s.FinishExport(ctx, retry.ID, "c", ""); err != nil {
+	// A process that stops gives it back at once, its attempt not counted.
+	if err := s.ReleaseExport(ctx, retry.ID, "c"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	next, ok, err := s.ClaimExport(ctx, "d", time.Minute)
+	if err != nil || !ok || next.Attempts != 3 {
+		t.Fatalf("after a release: %+v, %v, %v", next, ok, err)
+	}
+	if err := s.FinishExport(ctx, next.ID, "d", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RenewExport(ctx, next.ID, "d", time.Minute); !errors.Is(err, orders.ErrExportLost) {
+		t.Errorf("renewing a finished export: %v", err)
+	}
 	if e, ok, err := s.ClaimExport(ctx, "e", time.Minute); ok || err != nil {
 		t.Errorf("a finished export claimed again: %+v, %v", e, err)
 	}
