@@ -411,9 +411,15 @@ func (s *Store) ReplaceVariants(ctx context.Context, itemID int64, specs []Varia
 	return nil
 }
 
-// DeleteItem deletes an item with its photos, variants and post records. Refused with
-// ErrHasOrders once an order references it: hide it instead.
-func (s *Store) DeleteItem(ctx context.Context, id int64) error {
+// DeleteItem deletes an item with its photos and variants. Its channel post, if it has
+// one, stays recorded as withdrawn, saying wd where it cannot be deleted, for the
+// publisher to take out (WithdrawnPosts). Refused with ErrHasOrders once an order
+// references it: hide it instead.
+func (s *Store) DeleteItem(ctx context.Context, id int64, wd Withdrawal) error {
+	withdrawn, err := json.Marshal(wd)
+	if err != nil {
+		return fmt.Errorf("catalog: delete item: %w", err)
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("catalog: delete item: %w", err)
@@ -421,6 +427,10 @@ func (s *Store) DeleteItem(ctx context.Context, id int64) error {
 	defer tx.Rollback()
 	if err := markItemWeekDirty(ctx, tx, id); err != nil {
 		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE channel_posts SET item_id = NULL, withdrawn = $2 WHERE item_id = $1`,
+		id, string(withdrawn)); err != nil {
+		return fmt.Errorf("catalog: withdraw post: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM items WHERE id = $1`, id)
 	if err != nil {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,11 +13,21 @@ import (
 type Post struct {
 	ID              int64
 	WeekID          int64
-	ItemID          int64 // 0 for the week's header
+	ItemID          int64 // 0 for the week's header, and for a withdrawn post
 	ChatID          string
 	MessageIDs      []int64 // the photo, the album, or the header's text message
 	ButtonMessageID int64   // the message carrying the Order button; 0 for none
 	Content         string  // what the post says now
+	// Withdrawn is set on the post of an item deleted, still to be taken out.
+	Withdrawn *Withdrawal
+}
+
+// Withdrawal is what the post of an item deleted says where Telegram won't delete it
+// (a post older than 48 hours): the photo's or album's caption, and the button message's
+// text, both without the Order button.
+type Withdrawal struct {
+	Caption string `json:"caption"`
+	Button  string `json:"button"`
 }
 
 type postRow struct {
@@ -27,29 +38,58 @@ type postRow struct {
 	MessageIDs      pq.Int64Array `db:"message_ids"`
 	ButtonMessageID int64         `db:"button_message_id"`
 	Content         string        `db:"content"`
+	Withdrawn       []byte        `db:"withdrawn"`
 }
 
-func (r postRow) post() Post {
+const postColumns = `id, week_id, item_id, chat_id, message_ids, button_message_id, content, withdrawn`
+
+func (r postRow) post() (Post, error) {
 	p := Post{ID: r.ID, WeekID: r.WeekID, ChatID: r.ChatID, MessageIDs: r.MessageIDs,
 		ButtonMessageID: r.ButtonMessageID, Content: r.Content}
 	if r.ItemID != nil {
 		p.ItemID = *r.ItemID
 	}
-	return p
+	if r.Withdrawn != nil {
+		p.Withdrawn = &Withdrawal{}
+		if err := json.Unmarshal(r.Withdrawn, p.Withdrawn); err != nil {
+			return Post{}, fmt.Errorf("catalog: post %d: withdrawal: %w", r.ID, err)
+		}
+	}
+	return p, nil
 }
 
-// Posts lists a week's channel posts, the header first.
-func (s *Store) Posts(ctx context.Context, weekID int64) ([]Post, error) {
+func (s *Store) posts(ctx context.Context, q string, args ...any) ([]Post, error) {
 	var rows []postRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, week_id, item_id, chat_id, message_ids, button_message_id, content
-FROM channel_posts WHERE week_id = $1 ORDER BY is_header DESC, id`, weekID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+postColumns+` FROM channel_posts `+q, args...); err != nil {
 		return nil, fmt.Errorf("catalog: posts: %w", err)
 	}
 	out := make([]Post, len(rows))
 	for i, r := range rows {
-		out[i] = r.post()
+		p, err := r.post()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
 	}
 	return out, nil
+}
+
+// Posts lists a week's channel posts, the header first.
+func (s *Store) Posts(ctx context.Context, weekID int64) ([]Post, error) {
+	return s.posts(ctx, `WHERE week_id = $1 AND withdrawn IS NULL ORDER BY is_header DESC, id`, weekID)
+}
+
+// WithdrawnPosts lists the week's posts of items deleted, still to be taken out.
+func (s *Store) WithdrawnPosts(ctx context.Context, weekID int64) ([]Post, error) {
+	return s.posts(ctx, `WHERE week_id = $1 AND withdrawn IS NOT NULL ORDER BY id`, weekID)
+}
+
+// DropPost forgets a withdrawn post once it is out of the channel.
+func (s *Store) DropPost(ctx context.Context, postID int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM channel_posts WHERE id = $1 AND withdrawn IS NOT NULL`, postID); err != nil {
+		return fmt.Errorf("catalog: drop post: %w", err)
+	}
+	return nil
 }
 
 // ErrPosted is returned when a post for that week and item is recorded already.
@@ -83,17 +123,16 @@ func (s *Store) SetPostContent(ctx context.Context, postID int64, content string
 	return nil
 }
 
-// ItemPosts returns the channel post of an item, if it was posted.
+// ItemPost returns the channel post of an item, if it was posted.
 func (s *Store) ItemPost(ctx context.Context, itemID int64) (Post, error) {
-	var rows []postRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, week_id, item_id, chat_id, message_ids, button_message_id, content
-FROM channel_posts WHERE item_id = $1`, itemID); err != nil {
-		return Post{}, fmt.Errorf("catalog: item post: %w", err)
+	posts, err := s.posts(ctx, `WHERE item_id = $1`, itemID)
+	if err != nil {
+		return Post{}, err
 	}
-	if len(rows) == 0 {
+	if len(posts) == 0 {
 		return Post{}, ErrNotFound
 	}
-	return rows[0].post(), nil
+	return posts[0], nil
 }
 
 // Watcher is a seller's message showing a week's publication progress.

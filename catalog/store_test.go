@@ -1050,7 +1050,7 @@ func TestItemChanges(t *testing.T) {
 	// Deleting takes the photos with the item; a new item still goes last.
 	photo := mustItem(t, s, b.ID).Photos[0].ID
 	before := mustWeek(t, s, w.ID)
-	if err := s.DeleteItem(ctx, b.ID); err != nil {
+	if err := s.DeleteItem(ctx, b.ID, catalog.Withdrawal{}); err != nil {
 		t.Fatal(err)
 	}
 	if after := mustWeek(t, s, w.ID); after.SyncGeneration <= before.SyncGeneration {
@@ -1128,7 +1128,7 @@ func TestItemUnknownIDs(t *testing.T) {
 		{"UpdatePrice", func() error { return s.UpdatePrice(ctx, unknown, 1) }},
 		{"UpdateText", func() error { return s.UpdateText(ctx, unknown, "t", "d") }},
 		{"SetHidden", func() error { return s.SetHidden(ctx, unknown, true) }},
-		{"DeleteItem", func() error { return s.DeleteItem(ctx, unknown) }},
+		{"DeleteItem", func() error { return s.DeleteItem(ctx, unknown, catalog.Withdrawal{}) }},
 		{"ItemPost", func() error { _, err := s.ItemPost(ctx, unknown); return err }},
 		{"Week", func() error { _, err := s.Week(ctx, w.ID+1000); return err }},
 		{"RenameWeek", func() error { return s.RenameWeek(ctx, w.ID+1000, "x") }},
@@ -1224,14 +1224,33 @@ func TestPosts(t *testing.T) {
 		t.Errorf("after SetPostContent: %+v", posts[1])
 	}
 
-	if err := s.DeleteItem(ctx, a.ID); err != nil {
+	// A deleted item's post stays, withdrawn, until the publisher drops it.
+	wd := catalog.Withdrawal{Caption: "A\n🚫 No longer available", Button: "🚫 No longer available"}
+	if err := s.DeleteItem(ctx, a.ID, wd); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.ItemPost(ctx, a.ID); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("ItemPost of a deleted item: %v", err)
 	}
-	if posts, err := s.Posts(ctx, next.ID); err != nil || len(posts) != 2 {
+	if posts, err := s.Posts(ctx, next.ID); err != nil || len(posts) != 2 || posts[0].ID != header.ID || posts[1].ItemID != b.ID {
 		t.Errorf("Posts after deleting an item: %+v, %v", posts, err)
+	}
+	withdrawn, err := s.WithdrawnPosts(ctx, next.ID)
+	if err != nil || len(withdrawn) != 1 || withdrawn[0].ID != added.ID || withdrawn[0].ItemID != 0 ||
+		withdrawn[0].Withdrawn == nil || *withdrawn[0].Withdrawn != wd || !slices.Equal(withdrawn[0].MessageIDs, itemPost.MessageIDs) {
+		t.Fatalf("WithdrawnPosts = %+v, %v", withdrawn, err)
+	}
+	if err := s.DropPost(ctx, header.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DropPost(ctx, added.ID); err != nil {
+		t.Fatal(err)
+	}
+	if withdrawn, err := s.WithdrawnPosts(ctx, next.ID); err != nil || len(withdrawn) != 0 {
+		t.Errorf("WithdrawnPosts after DropPost: %+v, %v", withdrawn, err)
+	}
+	if posts, err := s.Posts(ctx, next.ID); err != nil || len(posts) != 2 {
+		t.Errorf("DropPost of a post not withdrawn (the header) dropped it: %+v, %v", posts, err)
 	}
 }
 

@@ -24,6 +24,8 @@ type Store interface {
 	AddPost(ctx context.Context, p catalog.Post) (catalog.Post, error)
 	SetPostContent(ctx context.Context, postID int64, content string, buttonMessageID int64) error
 	ItemPost(ctx context.Context, itemID int64) (catalog.Post, error)
+	WithdrawnPosts(ctx context.Context, weekID int64) ([]catalog.Post, error)
+	DropPost(ctx context.Context, postID int64) error
 	PhotoData(ctx context.Context, photoID int64) ([]byte, error)
 	SetPhotoFileID(ctx context.Context, photoID int64, fileID, uniqueID string) error
 	FinishPublishing(ctx context.Context, weekID int64) error
@@ -80,6 +82,15 @@ func (p *Publisher) Sync(ctx context.Context, w catalog.Week) error {
 		}
 	}()
 
+	withdrawn, err := p.Store.WithdrawnPosts(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	for _, post := range withdrawn {
+		if err := p.withdraw(stop, ctx, post); err != nil {
+			return fmt.Errorf("channel: withdraw post %d: %w", post.ID, err)
+		}
+	}
 	items, err := p.Store.Items(ctx, w.ID, true)
 	if err != nil {
 		return err
@@ -347,6 +358,62 @@ func (p *Publisher) editItem(stop, ctx context.Context, post catalog.Post, it ca
 		}
 	}
 	return p.Store.SetPostContent(ctx, post.ID, want, post.ButtonMessageID)
+}
+
+// withdraw takes the post of an item deleted out of the channel, then forgets it. A
+// message Telegram refuses to delete (bots can't delete posts older than 48 hours) is
+// edited instead to say the item is no longer available, without its Order button: the
+// photo's or album's caption, and the button message. Any other failure is returned, to
+// be tried again on the next sync.
+func (p *Publisher) withdraw(stop, ctx context.Context, post catalog.Post) error {
+	chatID, err := strconv.ParseInt(post.ChatID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("stored chat id %q: %w", post.ChatID, err)
+	}
+	ids := append([]int64{}, post.MessageIDs...)
+	if post.ButtonMessageID != 0 && post.ButtonMessageID != ids[0] {
+		ids = append(ids, post.ButtonMessageID)
+	}
+	for i, id := range ids {
+		msg := tele.StoredMessage{MessageID: strconv.FormatInt(id, 10), ChatID: chatID}
+		err := p.send(stop, func() error {
+			if err := p.Bot.Delete(msg); !errors.Is(err, tele.ErrNotFoundToDelete) {
+				return err
+			}
+			return nil // gone already
+		})
+		if err == nil {
+			continue
+		}
+		if !refusedDelete(err) {
+			return err
+		}
+		p.Log.Warn("channel post can't be deleted; marking it withdrawn", "post_id", post.ID, "err", err)
+		err = p.send(stop, func() error {
+			var err error
+			switch {
+			case i == 0:
+				_, err = p.Bot.EditCaption(msg, post.Withdrawn.Caption)
+			case id == post.ButtonMessageID:
+				_, err = p.Bot.Edit(msg, post.Withdrawn.Button)
+			}
+			return err // another photo of an album: the first one's caption speaks for it
+		})
+		if err != nil && !p.uneditable(err, post.WeekID, 0) {
+			return err
+		}
+	}
+	return p.Store.DropPost(ctx, post.ID)
+}
+
+// refusedDelete reports Telegram refusing to delete a message for good, as it does a
+// channel post older than 48 hours, rather than failing to.
+func refusedDelete(err error) bool {
+	var te *tele.Error
+	if errors.As(err, &te) {
+		return te.Code == 400
+	}
+	return strings.Contains(err.Error(), "Bad Request")
 }
 
 // uneditable reports, and logs, an edit Telegram refuses for good: the post was deleted

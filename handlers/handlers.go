@@ -54,7 +54,7 @@ type Catalog interface {
 	SetStock(ctx context.Context, variantID int64, stock *int) error
 	ReplaceVariants(ctx context.Context, itemID int64, specs []catalog.VariantSpec) error
 	ReplacePhotos(ctx context.Context, itemID int64, photos []catalog.NewPhoto) error
-	DeleteItem(ctx context.Context, id int64) error
+	DeleteItem(ctx context.Context, id int64, wd catalog.Withdrawal) error
 	ItemPost(ctx context.Context, itemID int64) (catalog.Post, error)
 	Rule(ctx context.Context) (catalog.Rule, error)
 	SetRule(ctx context.Context, r catalog.Rule, by int64) error

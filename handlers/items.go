@@ -269,52 +269,17 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 	return h.Stale(c)
 }
 
-// deletePost takes a deleted item's post out of the channel. A message Telegram won't
-// delete (bots can't delete posts older than 48 hours) is edited instead to say the item
-// is no longer available, without its Order button.
-func (h *Handlers) deletePost(c tele.Context, it catalog.Item, post catalog.Post) {
-	chatID, _ := strconv.ParseInt(post.ChatID, 10, 64)
-	ids := append([]int64{}, post.MessageIDs...)
-	if post.ButtonMessageID != 0 && post.ButtonMessageID != ids[0] {
-		ids = append(ids, post.ButtonMessageID)
-	}
-	r := h.channelRenderer()
-	for i, id := range ids {
-		msg := tele.StoredMessage{MessageID: strconv.FormatInt(id, 10), ChatID: chatID}
-		err := c.Bot().Delete(msg)
-		if err == nil || errors.Is(err, tele.ErrNotFoundToDelete) {
-			continue
-		}
-		h.Log.Warn("delete channel post; marking it withdrawn", "item_id", it.ID, "err", err)
-		switch {
-		case i == 0:
-			_, err = c.Bot().EditCaption(msg, r.Caption(it, channel.Withdrawn))
-		case id == post.ButtonMessageID:
-			_, err = c.Bot().Edit(msg, r.ButtonText(it, channel.Withdrawn))
-		default:
-			continue // another photo of an album: the first one's caption speaks for it
-		}
-		if err != nil && !channel.NotModified(err) {
-			h.Log.Warn("mark channel post withdrawn", "item_id", it.ID, "err", err)
-		}
-	}
-}
-
 func (h *Handlers) deleteItem(c tele.Context, it catalog.Item) error {
-	ctx := h.req(c).ctx
-	post, postErr := h.Catalog.ItemPost(ctx, it.ID)
-	if postErr != nil && !errors.Is(postErr, catalog.ErrNotFound) {
-		return postErr
-	}
-	err := h.Catalog.DeleteItem(ctx, it.ID)
+	// Its post, if any, is taken out of the channel by the publisher; where Telegram
+	// won't delete it, it says this.
+	r := h.channelRenderer()
+	err := h.Catalog.DeleteItem(h.req(c).ctx, it.ID, catalog.Withdrawal{
+		Caption: r.Caption(it, channel.Withdrawn), Button: r.ButtonText(it, channel.Withdrawn)})
 	if errors.Is(err, catalog.ErrHasOrders) {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.delete_has_orders"), ShowAlert: true})
 	}
 	if err != nil {
 		return err
-	}
-	if postErr == nil {
-		h.deletePost(c, it, post)
 	}
 	h.kick()
 	if err := h.respond(c); err != nil {
