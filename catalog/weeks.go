@@ -340,3 +340,14 @@ func (s *Store) RenameWeek(ctx context.Context, id int64, title string) error {
 	}
 	return nil
 }
+
+// RetitleWeek renames a week titled from to to, and reports whether it was still titled
+// so (a seller renaming it meanwhile keeps their title).
+func (s *Store) RetitleWeek(ctx context.Context, id int64, from, to string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE weeks SET title = $3, `+dirty+` WHERE id = $1 AND title = $2`, id, from, to)
+	if err != nil {
+		return false, fmt.Errorf("catalog: retitle week: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -41,6 +41,7 @@ type Catalog interface {
 	Unschedule(ctx context.Context, id int64) (bool, error)
 	StartPublishing(ctx context.Context, id int64, now, closesAt time.Time) (catalog.Week, error)
 	CloseWeek(ctx context.Context, id int64, now time.Time) (catalog.Week, error)
+	RetitleWeek(ctx context.Context, id int64, from, to string) (bool, error)
 	RenameWeek(ctx context.Context, id int64, title string) error
 	Items(ctx context.Context, weekID int64, withHidden bool) ([]catalog.Item, error)
 	Item(ctx context.Context, id int64) (catalog.Item, error)

@@ -94,3 +94,23 @@ func TestLongestOrderFitsOneMessage(t *testing.T) {
 		}
 	}
 }
+
+// A week title is the bot's when it is week.default_title for some day, in any language;
+// anything else, a bare date included, is the seller's.
+func TestBotTitled(t *testing.T) {
+	texts, err := locale.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handlers{Deps: Deps{Texts: texts}}
+	arabic := locale.Plain(texts.T("ar", "week.default_title", locale.Args{"Date": "01/05"})) // the date isolated
+	for title, want := range map[string]bool{
+		"Catalog of 09/03": true, "Danh mục 31/12": true, arabic: true, "كتالوج 01/05": false,
+		"24/12": false, "01/05": false, "Catalog of 32/13": false, "Catalog of 09/03!": false,
+		"Danh mục tuần 10": false, "Hàng mới về": false, "": false,
+	} {
+		if got := h.botTitled(title); got != want {
+			t.Errorf("botTitled(%q) = %v, want %v", title, got, want)
+		}
+	}
+}

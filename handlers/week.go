@@ -205,6 +205,10 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 	if w.ClosesAt != nil && !w.ClosesAt.After(now) {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.closes_passed"), ShowAlert: true})
 	}
+	// Titled first, so that its header goes out with the day it is published.
+	if w, err = h.Retitle(ctx, w, now); err != nil {
+		return err
+	}
 	w, err = h.Catalog.StartPublishing(ctx, w.ID, now, closes)
 	if errors.Is(err, catalog.ErrWrongStatus) {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
@@ -212,7 +216,6 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 	if err != nil {
 		return err
 	}
-	w = h.retitle(ctx, w, now)
 	if err := h.respond(c); err != nil {
 		return err
 	}
@@ -344,7 +347,9 @@ func (h *Handlers) Retitle(ctx context.Context, w catalog.Week, at time.Time) (c
 	if w.Title == title || !h.botTitled(w.Title) {
 		return w, nil
 	}
-	if err := h.Catalog.RenameWeek(ctx, w.ID, title); err != nil {
+	// Only if it is still so titled: a seller may be renaming it this moment.
+	ok, err := h.Catalog.RetitleWeek(ctx, w.ID, w.Title, title)
+	if err != nil || !ok {
 		return w, err
 	}
 	w.Title = title
@@ -370,6 +375,9 @@ func (h *Handlers) botTitled(title string) bool {
 			continue
 		}
 		date, ok := strings.CutPrefix(title, before)
+		if !ok {
+			continue
+		}
 		if date, ok = strings.CutSuffix(date, after); ok && len(date) == 5 {
 			if _, err := time.Parse("02/01", date); err == nil {
 				return true
