@@ -38,9 +38,9 @@ type scheduler struct {
 	// channelPaused is until when the channel, which refused the bot, is left alone.
 	channelPaused time.Time
 	exporting     atomic.Bool // an export is being sent by this process
-	// channelDoubted is whether the channel may be refusing the bot, as far as this
-	// process knows: its next accepted call ends the sellers' alert, if one was raised.
-	channelDoubted atomic.Bool
+	// channelChecked is when an accepted call last ended the sellers' alert that the
+	// channel refuses the bot, if any process had raised one.
+	channelChecked time.Time
 	wg             sync.WaitGroup
 }
 
@@ -49,7 +49,6 @@ func newScheduler(a *App, cat *catalog.Store, shop *orders.Store, pub *channel.P
 		running: map[int64]bool{}, lastProgress: map[int64]time.Time{}}
 	pub.Progress = s.progress
 	pub.Accepted = s.channelAccepted
-	s.channelDoubted.Store(true) // another process may have told the sellers it refused
 	return s
 }
 
@@ -442,9 +441,9 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 	case errors.Is(err, channel.ErrLeased), errors.Is(err, context.Canceled):
 	case channel.Refused(err):
 		s.a.log.Warn("the channel refuses the bot's posts", "week_id", w.ID, "err", err)
-		s.channelDoubted.Store(true)
 		s.mu.Lock()
 		s.channelPaused = time.Now().Add(s.a.opts.ChannelRetry)
+		s.channelChecked = time.Time{}
 		s.mu.Unlock()
 		s.channelAlert(ctx, true, "channel.refused", locale.Args{"Reason": channel.Reason(err)})
 	default:
@@ -452,17 +451,26 @@ func (s *scheduler) sync(ctx context.Context, w catalog.Week) {
 	}
 }
 
-// channelAccepted ends the sellers' alert that the channel refuses the bot, if there is
-// one, at the first call the channel accepts after a refusal (or since this process
-// started): a sync that needed no call says nothing of the channel.
+// channelAccepted ends the sellers' alert that the channel refuses the bot, raised by
+// any process, when the channel accepts a call: at once after this process saw a
+// refusal, and otherwise at most once per ChannelRetry. A sync that needed no call says
+// nothing of the channel.
 func (s *scheduler) channelAccepted() {
-	if !s.channelDoubted.CompareAndSwap(true, false) {
+	s.mu.Lock()
+	due := time.Since(s.channelChecked) >= s.a.opts.ChannelRetry
+	if due {
+		s.channelChecked = time.Now()
+	}
+	s.mu.Unlock()
+	if !due {
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.a.base, 5*time.Second)
 	defer cancel()
 	if !s.channelAlert(ctx, false, "channel.works", nil) {
-		s.channelDoubted.Store(true) // not known to be over: the next accepted call tries again
+		s.mu.Lock()
+		s.channelChecked = time.Time{} // not known to be over: the next accepted call tries again
+		s.mu.Unlock()
 	}
 }
 

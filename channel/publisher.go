@@ -87,6 +87,12 @@ func (p *Publisher) Sync(ctx context.Context, w catalog.Week) error {
 		return err
 	}
 	for _, post := range withdrawn {
+		if err := stop.Err(); err != nil {
+			return err
+		}
+		if err := p.renew(ctx, w.ID); err != nil {
+			return err
+		}
 		if err := p.withdraw(stop, ctx, post); err != nil {
 			return fmt.Errorf("channel: withdraw post %d: %w", post.ID, err)
 		}
@@ -385,30 +391,38 @@ func (p *Publisher) withdraw(stop, ctx context.Context, post catalog.Post) error
 		if err == nil {
 			continue
 		}
-		if !refusedDelete(err) {
+		if !badRequest(err) {
 			return err
+		}
+		if i > 0 && id != post.ButtonMessageID {
+			continue // another photo of an album: the first one's caption speaks for it
 		}
 		p.Log.Warn("channel post can't be deleted; marking it withdrawn", "post_id", post.ID, "err", err)
 		err = p.send(stop, func() error {
 			var err error
-			switch {
-			case i == 0:
+			if i == 0 {
 				_, err = p.Bot.EditCaption(msg, post.Withdrawn.Caption)
-			case id == post.ButtonMessageID:
+			} else {
 				_, err = p.Bot.Edit(msg, post.Withdrawn.Button)
 			}
-			return err // another photo of an album: the first one's caption speaks for it
+			return err
 		})
-		if err != nil && !p.uneditable(err, post.WeekID, 0) {
+		switch {
+		case err == nil, p.uneditable(err, post.WeekID, 0):
+		case badRequest(err):
+			// Refused for good: it stays as it is, its Order link answering that the
+			// item is gone, rather than holding up the rest of the week's posts.
+			p.Log.Warn("withdrawn channel post can't be marked; left as it is", "post_id", post.ID, "err", err)
+		default:
 			return err
 		}
 	}
 	return p.Store.DropPost(ctx, post.ID)
 }
 
-// refusedDelete reports Telegram refusing to delete a message for good, as it does a
-// channel post older than 48 hours, rather than failing to.
-func refusedDelete(err error) bool {
+// badRequest reports Telegram refusing a call for good (a 400), as it refuses to delete
+// a channel post older than 48 hours, rather than failing to carry it out.
+func badRequest(err error) bool {
 	var te *tele.Error
 	if errors.As(err, &te) {
 		return te.Code == 400
