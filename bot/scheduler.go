@@ -332,12 +332,12 @@ func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
 	case len(again) > 0 && e.Attempts < exportAttempts:
 		wait := time.Duration(e.Attempts) * s.a.opts.ExportRetry
 		s.a.log.Warn("export failed; will retry", "export_id", e.ID, "retry_in", wait, "err", lastErr)
-		if err := s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error())); err != nil {
+		err := s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error()),
+			s.exportFailed(settle, refused, lastErr)...)
+		if err != nil {
 			s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
 		}
-		if len(refused) > 0 {
-			s.tellExportFailed(settle, e, refused, lastErr)
-		}
+		s.a.sender.Kick()
 	case lastErr != nil:
 		s.giveUpExport(ctx, e, append(again, refused...), lastErr)
 	default:
@@ -353,23 +353,26 @@ func (s *scheduler) giveUpExport(ctx context.Context, e orders.Export, chats []i
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	s.fail("export given up", cause)
-	if err := s.shop.FinishExport(ctx, e.ID, s.pub.Owner, s.a.redact(cause.Error())); err != nil {
+	if err := s.shop.FinishExport(ctx, e.ID, s.pub.Owner, s.a.redact(cause.Error()), s.exportFailed(ctx, chats, cause)...); err != nil {
 		s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
-		if errors.Is(err, orders.ErrExportLost) {
-			return // another process has it now
-		}
 	}
-	s.tellExportFailed(ctx, e, chats, cause)
+	s.a.sender.Kick()
 }
 
-// tellExportFailed tells chats their export will not come.
-func (s *scheduler) tellExportFailed(ctx context.Context, e orders.Export, chats []int64, cause error) {
+// exportFailed tells chats their export will not come, and why: in Telegram's words
+// when Telegram refused it, or failed it.
+func (s *scheduler) exportFailed(ctx context.Context, chats []int64, cause error) []outbox.Message {
+	var msgs []outbox.Message
 	for _, chat := range chats {
-		text := s.a.texts.T(s.a.adminLang(ctx, chat), "export.failed", locale.Args{"Reason": s.a.redact(channel.Reason(cause))})
-		if _, err := s.a.bot.Send(tele.ChatID(chat), text); err != nil {
-			s.a.log.Warn("tell the export failed", "export_id", e.ID, "user_id", chat, "err", err)
+		lang := s.a.adminLang(ctx, chat)
+		reason, ok := channel.TelegramSaid(cause)
+		if !ok {
+			reason = locale.Plain(s.a.texts.T(lang, "export.reason_ours"))
 		}
+		msgs = append(msgs, outbox.Message{ChatID: chat, Kind: "export.failed",
+			Text: s.a.texts.T(lang, "export.failed", locale.Args{"Reason": s.a.redact(reason)})})
 	}
+	return msgs
 }
 
 // applyRule keeps the week being prepared scheduled by the weekly rule, starting one

@@ -158,7 +158,7 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 		s.settle(func(ctx context.Context) error { return s.store.Sent(ctx, m.ID, msg.ID) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "sent").Inc()
 		return true
-	case errors.Is(err, tele.ErrBlockedByUser) || errors.Is(err, tele.ErrUserIsDeactivated) || errors.Is(err, tele.ErrKickedFromGroup):
+	case blocked(err):
 		s.a.log.Info("chat blocked the bot; not writing to it again", "chat_id", m.ChatID)
 		s.settle(func(ctx context.Context) error { return s.store.BlockChat(ctx, m.ChatID) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "blocked").Inc()
@@ -182,11 +182,16 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 	}
 }
 
-// unreachable reports a chat the bot cannot write to: the person blocked the bot, deleted
-// their account, or never opened it.
+// blocked reports a chat that turned the bot away: the person blocked it or deleted
+// their account.
+func blocked(err error) bool {
+	return errors.Is(err, tele.ErrBlockedByUser) || errors.Is(err, tele.ErrUserIsDeactivated) || errors.Is(err, tele.ErrKickedFromGroup)
+}
+
+// unreachable reports a chat the bot cannot write to: it was turned away (blocked), or
+// the person never opened it.
 func unreachable(err error) bool {
-	return errors.Is(err, tele.ErrBlockedByUser) || errors.Is(err, tele.ErrUserIsDeactivated) ||
-		errors.Is(err, tele.ErrKickedFromGroup) || errors.Is(err, tele.ErrChatNotFound)
+	return blocked(err) || errors.Is(err, tele.ErrChatNotFound) || errors.Is(err, tele.ErrNotStartedByUser)
 }
 
 // permanent reports a refusal that no retry will change: a bad request (chat gone,

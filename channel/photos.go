@@ -137,19 +137,28 @@ func Refused(err error) bool {
 		strings.Contains(msg, "not enough rights")
 }
 
-// Reason is Telegram's own description of an error, for people to read, without what
-// the bot wrapped it in.
+// Reason is Telegram's own description of an error (TelegramSaid), for people to read,
+// or else the error.
 func Reason(err error) string {
+	if said, ok := TelegramSaid(err); ok {
+		return said
+	}
+	return err.Error()
+}
+
+// TelegramSaid is Telegram's own description of an error, without what the bot wrapped
+// it in; false when the error is not Telegram's answer.
+func TelegramSaid(err error) (string, bool) {
 	var te *tele.Error
 	if errors.As(err, &te) {
-		return te.Description
+		return te.Description, true
 	}
 	// telebot words the errors it has no value for "telegram: Bad Gateway (502)".
 	msg := err.Error()
 	if i := strings.LastIndex(msg, "telegram: "); i >= 0 {
-		return msg[i+len("telegram: "):]
+		return msg[i+len("telegram: "):], true
 	}
-	return msg
+	return "", false
 }
 
 // UnknownFile reports Telegram refusing a file id it does not know.

@@ -37,7 +37,8 @@ func (h *Handlers) Export(c tele.Context) error {
 // sends: a large one takes minutes, which the person's other updates (and everyone
 // else's) must not wait for, and it survives a restart.
 func (h *Handlers) queueExport(c tele.Context, r orders.Range, archive bool) error {
-	if err := h.Orders.QueueExport(h.req(c).ctx, []int64{c.Chat().ID}, r, archive); err != nil {
+	key := fmt.Sprintf("%d:%d", c.Chat().ID, c.Update().ID)
+	if err := h.Orders.QueueExport(h.req(c).ctx, key, []int64{c.Chat().ID}, r, archive); err != nil {
 		return err
 	}
 	h.kick()

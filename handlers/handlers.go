@@ -79,7 +79,7 @@ type Orders interface {
 	Receipts(ctx context.Context, orderID int64) ([]orders.ReceiptInfo, error)
 	History(ctx context.Context, orderID int64) ([]orders.Event, error)
 	Purchases(ctx context.Context, weekID int64) ([]orders.PurchaseLine, error)
-	QueueExport(ctx context.Context, chats []int64, r orders.Range, archive bool) error
+	QueueExport(ctx context.Context, key string, chats []int64, r orders.Range, archive bool) error
 	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)
 	Reachable(ctx context.Context, exclude []int64) (int, error)
 }

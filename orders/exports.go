@@ -42,15 +42,17 @@ const exportColumns = `id, chat_ids, range_from, range_to, archive, daily, attem
 // since its lease ran out, or it is done.
 var ErrExportLost = errors.New("orders: the export's claim was lost")
 
-// QueueExport records an export to send to chats.
-func (s *Store) QueueExport(ctx context.Context, chats []int64, r Range, archive bool) error {
-	return queueExport(ctx, s.db, chats, r, archive, false)
+// QueueExport records an export to send to chats, once for a key (the update that asked
+// for it, which Telegram may deliver twice).
+func (s *Store) QueueExport(ctx context.Context, key string, chats []int64, r Range, archive bool) error {
+	return queueExport(ctx, s.db, &key, chats, r, archive, false)
 }
 
-func queueExport(ctx context.Context, db outbox.Execer, chats []int64, r Range, archive, daily bool) error {
+func queueExport(ctx context.Context, db outbox.Execer, key *string, chats []int64, r Range, archive, daily bool) error {
 	from, to := r.args()
-	if _, err := db.ExecContext(ctx, `INSERT INTO exports (chat_ids, range_from, range_to, archive, daily) VALUES ($1, $2, $3, $4, $5)`,
-		pq.Int64Array(chats), from, to, archive, daily); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO exports (request_key, chat_ids, range_from, range_to, archive, daily)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_key) DO NOTHING`,
+		key, pq.Int64Array(chats), from, to, archive, daily); err != nil {
 		return fmt.Errorf("orders: queue export: %w", err)
 	}
 	return nil
@@ -74,7 +76,7 @@ ON CONFLICT (name) DO UPDATE SET last_day = EXCLUDED.last_day WHERE daily_jobs.l
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if err := queueExport(ctx, tx, chats, Range{}, false, true); err != nil {
+	if err := queueExport(ctx, tx, nil, chats, Range{}, false, true); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -103,19 +105,28 @@ RETURNING `+exportColumns, owner, lease.Milliseconds())
 // RenewExport keeps an export claimed for lease more; ErrExportLost when owner no longer
 // holds it.
 func (s *Store) RenewExport(ctx context.Context, id int64, owner string, lease time.Duration) error {
-	return s.settleExport(ctx, `UPDATE exports SET claimed_until = now() + $3 * interval '1 millisecond'
+	res, err := s.db.ExecContext(ctx, `UPDATE exports SET claimed_until = now() + $3 * interval '1 millisecond'
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, lease.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("orders: renew export: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrExportLost
+	}
+	return nil
 }
 
-// FinishExport records an export delivered, or given up.
-func (s *Store) FinishExport(ctx context.Context, id int64, owner, lastError string) error {
-	return s.settleExport(ctx, `UPDATE exports SET done_at = now(), claimed_until = NULL, last_error = $3
+// FinishExport records an export delivered, or given up, and writes notices (that it
+// will not come) to the outbox in the same transaction.
+func (s *Store) FinishExport(ctx context.Context, id int64, owner, lastError string, notices ...outbox.Message) error {
+	return s.settleExport(ctx, notices, `UPDATE exports SET done_at = now(), claimed_until = NULL, last_error = $3
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, lastError)
 }
 
-// RetryExport gives an export back, to be sent to chats (those that did not get it) after wait.
-func (s *Store) RetryExport(ctx context.Context, id int64, owner string, chats []int64, wait time.Duration, lastError string) error {
-	return s.settleExport(ctx, `UPDATE exports SET chat_ids = $3, next_attempt_at = now() + $4 * interval '1 millisecond',
+// RetryExport gives an export back, to be sent to chats (those that did not get it) after
+// wait, and writes notices (to the chats it will not come to) in the same transaction.
+func (s *Store) RetryExport(ctx context.Context, id int64, owner string, chats []int64, wait time.Duration, lastError string, notices ...outbox.Message) error {
+	return s.settleExport(ctx, notices, `UPDATE exports SET chat_ids = $3, next_attempt_at = now() + $4 * interval '1 millisecond',
     claimed_until = NULL, last_error = $5
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, pq.Int64Array(chats), wait.Milliseconds(), lastError)
 }
@@ -123,17 +134,30 @@ WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, pq.Int64Array
 // ReleaseExport gives an export back at once, this attempt not counted: its process is
 // stopping, and the next one sends it.
 func (s *Store) ReleaseExport(ctx context.Context, id int64, owner string) error {
-	return s.settleExport(ctx, `UPDATE exports SET claimed_until = NULL, attempts = attempts - 1
+	return s.settleExport(ctx, nil, `UPDATE exports SET claimed_until = NULL, attempts = attempts - 1
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner)
 }
 
-func (s *Store) settleExport(ctx context.Context, q string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, q, args...)
+// settleExport runs q, an update of an export as its claim, and writes notices with it;
+// ErrExportLost, and nothing written, when the claim is no longer the caller's.
+func (s *Store) settleExport(ctx context.Context, notices []outbox.Message, q string, args ...any) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("orders: export: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("orders: export: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrExportLost
+	}
+	if err := outbox.Enqueue(ctx, tx, notices...); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("orders: export: %w", err)
 	}
 	return nil
 }

@@ -19,8 +19,11 @@ func TestExportClaims(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.QueueExport(ctx, []int64{7, 8}, orders.Range{From: from}, true); err != nil {
-		t.Fatal(err)
+	// Asked for by one update, delivered twice.
+	for range 2 {
+		if err := s.QueueExport(ctx, "7:42", []int64{7, 8}, orders.Range{From: from}, true); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// One of eight processes asking at once gets it.
 	var (
