@@ -251,8 +251,8 @@ func TestAnExportOfAKilledProcessIsSentByTheNext(t *testing.T) {
 	proc := h.startProcess(t, nil)
 	t.Cleanup(proc.kill)
 	seller := h.user(admin1, "Lan", "vi")
-	// Slow answers, so that the kill lands between the files.
-	h.fake.SetLatency(300 * time.Millisecond)
+	// Slow answers, so that the kill lands between the files (a second at least).
+	h.fake.SetLatency(500 * time.Millisecond)
 	seller.SendText("/export")
 	// The process has confirmed the update (the next one would not get /export again).
 	for deadline := time.Now().Add(10 * time.Second); h.fake.PendingUpdates() > 0; time.Sleep(20 * time.Millisecond) {
@@ -336,7 +336,7 @@ func TestAnExportCutShortByAStopIsSentByTheNext(t *testing.T) {
 	h := newHarness(t)
 	r := h.start()
 	seller := h.user(admin1, "Lan", "vi")
-	h.fake.SetLatency(300 * time.Millisecond)
+	h.fake.SetLatency(500 * time.Millisecond)
 	seller.SendText("/export")
 	waitDoc(t, seller, "orders.csv", 1, 10*time.Second)
 	start := time.Now()
