@@ -226,9 +226,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.handlers = h
 	a.scheduler.handlers = h
 	a.scheduler.outbox = box
-	h.ChatMenu = a.personalMenu(h)
+	menus := newMenus(a, h, shop)
+	h.ChatMenu, h.ChatMenuStale = menus.chat, menus.stale
 	a.register(h)
-	if err := a.publishCommands(ctx, h); err != nil {
+	if err := menus.publish(ctx); err != nil {
 		// The menu is a convenience: the bot works without it, and the next start retries.
 		a.log.Warn("set the command menu", "err", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -712,5 +713,49 @@ func TestAStrayTextLaterChangesNoSetting(t *testing.T) {
 	if m := seller.Next(t); m.Text != h.text("vi", "setpayment.saved") {
 		t.Errorf("a text 10 minutes after the question was asked again: %q", m.Text)
 	}
+	noErrors(t, h)
+}
+
+// A chat's own menu is set when it should change (a seller's first contact, a release's
+// new commands, a seller no longer one), not at every session.
+func TestChatMenusAreSetOnlyWhenTheyChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	newSession := func() {
+		t.Helper()
+		if err := h.rdb.Del(context.Background(), h.prefix+"session:"+strconv.FormatInt(admin1, 10)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		replyTo(t, seller, func() { seller.SendText("/help") })
+	}
+	newSession()
+	menuIn(t, h, seller, "vi", sellerCommands)
+	calls := h.fake.Calls("setMyCommands")
+	newSession()
+	if n := h.fake.Calls("setMyCommands"); n != calls {
+		t.Errorf("a new session set the menu again (%d calls)", n-calls)
+	}
+
+	// A release whose commands differ: the next session sets it.
+	if _, err := h.db.Exec(`UPDATE customers SET menu = 'previous/vi/true' WHERE id = $1`, admin1); err != nil {
+		t.Fatal(err)
+	}
+	newSession()
+	if n := h.fake.Calls("setMyCommands"); n != calls+len(locale.Languages) {
+		t.Errorf("%d calls after a release, want one per language", n-calls)
+	}
+	var menu string
+	if err := h.db.Get(&menu, `SELECT menu FROM customers WHERE id = $1`, admin1); err != nil || menu == "previous/vi/true" {
+		t.Errorf("menu recorded %q, %v", menu, err)
+	}
+
+	// No longer a seller: the customers' menu is theirs again.
+	r.stop(t)
+	h.env["ADMIN_IDS"] = strconv.FormatInt(admin2, 10)
+	h.start()
+	newSession()
+	menuIn(t, h, seller, "vi", customerCommands)
 	noErrors(t, h)
 }

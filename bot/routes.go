@@ -1,14 +1,9 @@
 package bot
 
 import (
-	"context"
-	"fmt"
-	"slices"
-
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/handlers"
-	"github.com/shopbot/shopbot/locale"
 )
 
 // route is one command: the route table feeds telebot's handlers, the command menus
@@ -121,73 +116,5 @@ func (a *App) register(h *handlers.Handlers) {
 	a.bot.Handle(tele.OnCallback, h.Stale)
 	for _, kind := range unexpectedKinds {
 		a.bot.Handle(kind, h.Unexpected)
-	}
-}
-
-// commandList is the menu of one language: the customers' commands, and the sellers' too.
-func (a *App) commandList(h *handlers.Handlers, lang string, withAdmin bool) []tele.Command {
-	var out []tele.Command
-	for _, r := range routes(h) {
-		if !r.admin || withAdmin {
-			out = append(out, tele.Command{Text: r.command, Description: a.texts.T(lang, r.descID)})
-		}
-	}
-	return out
-}
-
-// setMenu stores one menu in every language; the default language's list also serves
-// people whose language has no list of its own.
-func (a *App) setMenu(ctx context.Context, scope tele.CommandScope, list func(lang string) []tele.Command) error {
-	for _, lang := range locale.Languages {
-		params := map[string]any{"commands": list(lang), "scope": scope}
-		if lang != a.cfg.DefaultLanguage {
-			params["language_code"] = lang
-		}
-		if err := a.call(ctx, "setMyCommands", params, nil); err != nil {
-			return fmt.Errorf("setMyCommands (%s): %w", lang, err)
-		}
-	}
-	return nil
-}
-
-// publishCommands sets the customers' command menu for everyone and the sellers' menu
-// in each seller's private chat. Telegram refuses a chat-scoped menu for a seller who has
-// never opened the bot; theirs is set when they first write (Handlers.ChatMenu).
-func (a *App) publishCommands(ctx context.Context, h *handlers.Handlers) error {
-	err := a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeDefault}, func(lang string) []tele.Command {
-		return a.commandList(h, lang, false)
-	})
-	if err != nil {
-		return fmt.Errorf("customer menu: %w", err)
-	}
-	picked := map[int64]string{}
-	sellers, err := h.Orders.Customers(ctx, a.cfg.AdminIDs)
-	if err != nil {
-		// Their menus follow their apps' languages until they next write.
-		a.log.Warn("sellers' languages", "err", err)
-	}
-	for _, c := range sellers {
-		picked[c.ID] = c.Language
-	}
-	for _, id := range a.cfg.AdminIDs {
-		if err := a.personalMenu(h)(ctx, id, picked[id]); err != nil {
-			a.log.Info("seller menu not set yet; it will be when they write to the bot", "user_id", id, "err", err)
-		}
-	}
-	return nil
-}
-
-// personalMenu sets the menu of one person's chat with the bot: with the sellers'
-// commands for a seller, and, once the person picked a language with /language, in that
-// language for every app language (Telegram otherwise shows the list of their app's).
-func (a *App) personalMenu(h *handlers.Handlers) func(ctx context.Context, userID int64, picked string) error {
-	return func(ctx context.Context, userID int64, picked string) error {
-		seller := slices.Contains(a.cfg.AdminIDs, userID)
-		return a.setMenu(ctx, tele.CommandScope{Type: tele.CommandScopeChat, ChatID: userID}, func(lang string) []tele.Command {
-			if picked != "" {
-				lang = picked
-			}
-			return a.commandList(h, lang, seller)
-		})
 	}
 }

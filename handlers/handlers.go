@@ -146,9 +146,11 @@ type Handlers struct {
 	settings    kept[string, string] // the shop's settings, by key
 	// ChatMenu sets the command menu of a person's own chat: in lang, whatever their app's
 	// language, when they picked one ("" when not), and with the sellers' commands for a
-	// seller. Called when a seller starts a session (Telegram refuses it for a seller who
-	// never opened the bot) and when anyone picks a language.
-	ChatMenu func(ctx context.Context, userID int64, lang string) error
+	// seller. Called when anyone picks a language, and when a session starts for a person
+	// whose chat lacks the menu it should have (ChatMenuStale): Telegram refuses it for a
+	// seller who never opened the bot, and a release may change the commands.
+	ChatMenu      func(ctx context.Context, userID int64, lang string) error
+	ChatMenuStale func(c orders.Customer) bool
 }
 
 // New returns the handlers.
@@ -322,7 +324,7 @@ func (h *Handlers) welcomeBack(c tele.Context, r *request) error {
 	if r.lease.Session.Lang == "" {
 		r.lease.Session.Lang = locale.Match(c.Sender().LanguageCode, h.DefaultLanguage)
 	}
-	if h.IsAdmin(c.Sender().ID) {
+	if h.ChatMenuStale != nil && h.ChatMenuStale(cust) {
 		h.setMenu(r.ctx, c.Sender().ID, cust.Language)
 	}
 	return nil

@@ -26,6 +26,8 @@ type Customer struct {
 	// What they gave at their last checkout.
 	DeliveryName    string `db:"delivery_name"`
 	DeliveryAddress string `db:"delivery_address"`
+	// Menu is the command menu last set for their own chat (SetMenu), "" for none.
+	Menu string `db:"menu"`
 }
 
 // Name is how the shop addresses the customer: first and last name, or the username.
@@ -47,7 +49,7 @@ type Profile struct {
 }
 
 const customerColumns = `id, first_name, last_name, username, telegram_language, language, phone, blocked, first_seen, last_seen,
-    delivery_name, delivery_address`
+    delivery_name, delivery_address, menu`
 
 // SeeCustomer records that a user talked to the bot: it creates the customer or refreshes
 // their profile, clears a blocked flag (they are talking again), and returns the stored
@@ -96,6 +98,14 @@ func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// SetMenu records the command menu set for a person's own chat.
+func (s *Store) SetMenu(ctx context.Context, id int64, menu string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE customers SET menu = $2 WHERE id = $1`, id, menu); err != nil {
+		return fmt.Errorf("orders: set menu: %w", err)
 	}
 	return nil
 }
