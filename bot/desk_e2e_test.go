@@ -529,3 +529,32 @@ func TestOnlyTheLastBroadcastPreviewSends(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A seller asked why they cancel an order that another seller confirms paid meanwhile
+// cancels nothing: their reason is for the order as it was, and they are told it moved.
+func TestACancelReasonAfterAPaymentCancelsNothing(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(9101, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	n1 := s1.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	n2 := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	s2.Press(t, n2, h.text("en", "desk.cancel_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is order") })
+	s1.Press(t, n1, h.text("vi", "desk.paid_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "💰") })
+	s2.SendText("customer asked to cancel")
+	already := h.text("en", "desk.already", locale.Args{"Code": o.Code, "Status": h.text("en", "order_status.paid")})
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == already })
+	if st := statusOf(t, h, o.ID); st != orders.Paid {
+		t.Errorf("the order is %s, want paid", st)
+	}
+	if stockOf(t, h, dress, "S") != 4 {
+		t.Errorf("stock %d after a paid order of one, want 4", stockOf(t, h, dress, "S"))
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := countStarting(u.Messages(), "✖️"); n != 0 {
+		t.Errorf("the customer was told their paid order was cancelled")
+	}
+	noErrors(t, h)
+}

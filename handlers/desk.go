@@ -132,7 +132,7 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		s := h.session(c)
 		s.Reset()
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		s.DeskMessage = card
+		s.DeskMessage, s.DeskFrom = card, o.Status
 		if err := h.respond(c); err != nil {
 			return err
 		}
@@ -144,7 +144,16 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
 	}
-	return h.deskMove(c, o, name, "", card)
+	return h.deskMove(c, o, name, "", card, a.from)
+}
+
+// noteFrom is what an action whose note was asked for moves the order from: the status
+// it had then, or, without one (an older session), any the action is for.
+func noteFrom(s *Session, a deskAction) []orders.Status {
+	if s.DeskFrom != "" && containsStatus(a.from, s.DeskFrom) {
+		return []orders.Status{s.DeskFrom}
+	}
+	return a.from
 }
 
 // deskSkipNote moves an order without the optional note (the "!" form of an action).
@@ -154,9 +163,12 @@ func (h *Handlers) deskSkipNote(c tele.Context, id int64, name string) error {
 		return err
 	}
 	s := h.session(c)
-	card := s.DeskMessage
+	card, from := s.DeskMessage, deskActions[name].from
+	if s.Step == StepDeskNote && s.EditOrder == id && s.DeskAction == name {
+		from = noteFrom(s, deskActions[name])
+	}
 	s.Reset()
-	return h.deskMove(c, o, name, "", card)
+	return h.deskMove(c, o, name, "", card, from)
 }
 
 // deskNote takes the reason or tracking note and moves the order.
@@ -174,17 +186,17 @@ func (h *Handlers) deskNote(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	name, card := s.DeskAction, s.DeskMessage
+	name, card, from := s.DeskAction, s.DeskMessage, noteFrom(s, a)
 	s.Reset()
-	return h.deskMove(c, o, name, note, card)
+	return h.deskMove(c, o, name, note, card, from)
 }
 
-// deskMove moves an order for a seller: along the status machine only, from the status
-// the button was for only, so two sellers acting at once never both succeed. The
-// customer is told in the same transaction; every seller's copy is edited to show who
-// did what. card is the message whose button the seller pressed, 0 for none: an order card
-// there is edited too.
-func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, card int) error {
+// deskMove moves an order for a seller: along the status machine only, from the statuses
+// given only (those the button was for, or the one it had when a note was asked for), so
+// two sellers acting at once never both succeed. The customer is told in the same
+// transaction; every seller's copy is edited to show who did what. card is the message
+// whose button the seller pressed, 0 for none: an order card there is edited too.
+func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, card int, from []orders.Status) error {
 	ctx := h.req(c).ctx
 	a := deskActions[name]
 	pickup := ""
@@ -195,7 +207,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 		}
 	}
 	moved, err := h.Orders.Move(ctx, orders.Move{
-		OrderID: o.ID, From: a.from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL),
+		OrderID: o.ID, From: from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL),
 		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(o, note, pickup) },
 	})
 	answer := func(text string, alert bool) error {

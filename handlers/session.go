@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/orders"
 )
 
 // Step is where a person is in a conversation; free text is dispatched on it.
@@ -74,6 +75,9 @@ type Session struct {
 	SettingKey  string     `json:"setting_key,omitempty"`
 	DeskAction  string     `json:"desk_action,omitempty"`
 	DeskMessage int        `json:"desk_message,omitempty"` // the message whose button asked for the note
+	// DeskFrom is the order's status when the note was asked for: the action is for that
+	// status only, whatever another seller did to the order meanwhile.
+	DeskFrom orders.Status `json:"desk_from,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`
 
