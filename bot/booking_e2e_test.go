@@ -902,3 +902,28 @@ func TestTwoReceiptsWaitingForTheirOrders(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A command the bot does not know, typed at a checkout question, is no answer to it: the
+// question stands, and the next answer is the one taken.
+func TestAnUnknownCommandIsNoCheckoutAnswer(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	u := h.user(9401, "Mai", "en")
+	added := book(t, h, u, dress, "S", 1)
+	d := deliveryQuestion(t, h, u, added)
+	u.Press(t, d, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
+	if m := replyTo(t, u, func() { u.SendText("/menu") }); m.Text != h.text("en", "unknown.command_in_step") {
+		t.Fatalf("after /menu at the name question: %q", m.Text)
+	}
+	if m := replyTo(t, u, func() { u.SendText("Mai Nguyen") }); m.Text != h.text("en", "checkout.phone_prompt") {
+		t.Fatalf("after the name: %q", m.Text)
+	}
+	if m := replyTo(t, u, func() { u.SendText("/phone 0912") }); m.Text != h.text("en", "unknown.command_in_step") {
+		t.Errorf("after a command with words at the phone question: %q", m.Text)
+	}
+	if m := replyTo(t, u, func() { u.SendText("0912 345 678") }); m.Text != h.text("en", "checkout.address_prompt") {
+		t.Errorf("after the phone: %q", m.Text)
+	}
+	noErrors(t, h)
+}

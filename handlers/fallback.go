@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -10,6 +11,11 @@ import (
 // Text dispatches free text on the conversation step.
 func (h *Handlers) Text(c tele.Context) error {
 	s := h.session(c)
+	if s.Step != StepNone && s.Step != StepQuantity && commandRe.MatchString(c.Text()) {
+		// A command the bot does not know is no answer (a name, an address, a price): the
+		// question still stands.
+		return c.Send(h.t(c, "unknown.command_in_step"))
+	}
 	if sellerStep(s.Step) {
 		// Sellers' routes are checked on the command; a seller removed from ADMIN_IDS
 		// mid-conversation must not finish it.
@@ -58,6 +64,10 @@ func (h *Handlers) Text(c tele.Context) error {
 	}
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
 }
+
+// commandRe matches text that is a bot command: a slash, a command name, and perhaps the
+// bot's username, then nothing or words.
+var commandRe = regexp.MustCompile(`^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?(\s|$)`)
 
 // sellerStep reports whether a step belongs to a sellers' conversation.
 func sellerStep(s Step) bool {
