@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
@@ -924,6 +926,37 @@ func TestAnUnknownCommandIsNoCheckoutAnswer(t *testing.T) {
 	}
 	if m := replyTo(t, u, func() { u.SendText("0912 345 678") }); m.Text != h.text("en", "checkout.address_prompt") {
 		t.Errorf("after the phone: %q", m.Text)
+	}
+	noErrors(t, h)
+}
+
+// entityText is the text an entity of m covers.
+func entityText(m telegramtest.Message, e telegramtest.Entity) string {
+	u := utf16.Encode([]rune(m.Text))
+	return string(utf16.Decode(u[e.Offset : e.Offset+e.Length]))
+}
+
+// An Arabic customer's order code, tapped to copy for the transfer's note, is the code
+// alone; a seller pasting it with the direction marks Arabic text carries finds it.
+func TestAnArabicOrderCodeCopiesClean(t *testing.T) {
+	t.Parallel()
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(9501, "Ali", "ar")
+	o := placePickup(t, h, u, dress, "S", 1)
+	pay := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return slices.ContainsFunc(m.Entities, func(e telegramtest.Entity) bool { return e.Type == "code" })
+	})
+	for _, e := range pay.Entities {
+		if e.Type == "code" && entityText(pay, e) != o.Code {
+			t.Errorf("the code to copy is %q, want %q", entityText(pay, e), o.Code)
+		}
+	}
+	pasted := "\u2068" + o.Code + "\u2069"
+	if m := replyTo(t, s2, func() { s2.SendText("/order " + pasted) }); !strings.Contains(m.Text, o.Code) || strings.Contains(m.Text, "No order") {
+		t.Errorf("/order with a pasted code: %q", m.Text)
+	}
+	if m := replyTo(t, s2, func() { s2.SendText("/find " + pasted) }); !strings.Contains(m.Text, o.Code) {
+		t.Errorf("/find with a pasted code: %q", m.Text)
 	}
 	noErrors(t, h)
 }

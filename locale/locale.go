@@ -156,8 +156,15 @@ func (b *Bundle) render(lang, id string, count any, args []Args) string {
 	if err != nil {
 		return id
 	}
+	if RTL(lang) {
+		// A value people copy (an order code to put in a transfer's note) is isolated
+		// around its tag, not inside it, so the copy holds the value alone.
+		out = isolatedCode.ReplaceAllString(out, fsi+"<$1>$2</$1>"+pdi)
+	}
 	return out
 }
+
+var isolatedCode = regexp.MustCompile("<(code|pre)>" + fsi + "([^<]*)" + pdi + "</(?:code|pre)>")
 
 func (b *Bundle) value(lang string, v any) string {
 	var s string

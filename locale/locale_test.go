@@ -192,3 +192,19 @@ func TestArabicCommandsAreIsolated(t *testing.T) {
 		}
 	}
 }
+
+// A value in <code>, which people copy (an order code for a transfer's note), is isolated
+// outside the tag in Arabic, so that the copy is the value alone.
+func TestArabicCodeIsIsolatedOutsideItsTag(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b.T("ar", "payment.details", Args{"Amount": "150.000 ₫", "Code": "GPT33", "Deadline": "x"})
+	if !strings.Contains(got, fsi+"<code>GPT33</code>"+pdi) || strings.Contains(got, "<code>"+fsi) {
+		t.Errorf("payment details: %q", got)
+	}
+	if got := b.T("en", "payment.details", Args{"Amount": "1", "Code": "GPT33", "Deadline": "x"}); !strings.Contains(got, "<code>GPT33</code>") {
+		t.Errorf("English payment details: %q", got)
+	}
+}

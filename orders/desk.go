@@ -22,7 +22,7 @@ WHERE cardinality($1::text[]) = 0 OR o.status = ANY($1) ORDER BY o.id DESC LIMIT
 
 // Find searches orders by code, customer name, username or phone, newest first.
 func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, error) {
-	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "@"))
+	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(unmarked(text)), "@"))
 	if text == "" {
 		return nil, nil
 	}

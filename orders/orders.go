@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -501,9 +502,21 @@ func (s *Store) Order(ctx context.Context, id int64) (Order, error) {
 	return s.getOrder(ctx, nil, orderSelect+` WHERE o.id = $1`, id)
 }
 
-// OrderByCode returns the order with a code, as people type it (any case).
+// OrderByCode returns the order with a code, as people type or paste it (any case,
+// with direction marks).
 func (s *Store) OrderByCode(ctx context.Context, code string) (Order, error) {
-	return s.getOrder(ctx, nil, orderSelect+` WHERE o.code = $1`, strings.ToUpper(strings.TrimSpace(code)))
+	return s.getOrder(ctx, nil, orderSelect+` WHERE o.code = $1`, strings.ToUpper(strings.TrimSpace(unmarked(code))))
+}
+
+// unmarked is s without the invisible direction marks right-to-left text carries, which
+// a copy and paste brings along.
+func unmarked(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Bidi_Control, r) || r == '\ufeff' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // CustomerOrders lists a customer's orders, newest first.
