@@ -558,3 +558,24 @@ func TestACancelReasonAfterAPaymentCancelsNothing(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// What a customer writes with a receipt ("paid from my husband's account") reaches the
+// sellers with it.
+func TestAReceiptsCaptionReachesTheSellers(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(7301, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	u.SendPhoto(photo(t, 3), "  Paid from my husband's account <Minh & co>  ")
+	for _, s := range []struct {
+		u    *telegramtest.User
+		lang string
+	}{{s1, "vi"}, {s2, "en"}} {
+		want := h.text(s.lang, "notice.receipt_caption", locale.Args{"Text": "Paid from my husband's account <Minh & co>"})
+		n := s.u.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+		if !strings.Contains(n.Caption, want) {
+			t.Errorf("seller %d's receipt notice lacks %q: %q", s.u.ID, want, n.Caption)
+		}
+	}
+	noErrors(t, h)
+}

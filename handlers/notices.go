@@ -124,12 +124,20 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 }
 
 // receiptNotices send every seller the receipt itself with the order's summary.
-func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[int64]string) []outbox.Message {
+func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[int64]string, caption string) []outbox.Message {
 	var msgs []outbox.Message
 	receipt := r.ID
+	if runes := []rune(caption); len(runes) > maxReceiptCaption {
+		caption = string(runes[:maxReceiptCaption]) + "…"
+	}
 	for _, id := range h.AdminIDs {
 		lang := admins[id]
-		text := h.Texts.T(lang, "notice.receipt", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)}) + "\n" + h.orderSummary(lang, o)
+		text := h.Texts.T(lang, "notice.receipt", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)})
+		if caption != "" {
+			// Before the summary, which gives way first to the caption's limit.
+			text += "\n" + h.Texts.T(lang, "notice.receipt_caption", locale.Args{"Text": caption})
+		}
+		text += "\n" + h.orderSummary(lang, o)
 		if r.DuplicateOf != 0 {
 			text = h.Texts.T(lang, "notice.receipt_duplicate", locale.Args{"Other": r.DuplicateCode}) + "\n" + text
 		}
@@ -138,6 +146,10 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 	}
 	return msgs
 }
+
+// maxReceiptCaption is how much of the customer's words with a receipt the sellers'
+// notice shows, leaving most of the caption's 1024 characters to the order.
+const maxReceiptCaption = 300
 
 // cancelledByCustomerNotices tell the sellers a customer cancelled.
 func (h *Handlers) cancelledByCustomerNotices(o orders.Order, admins map[int64]string) []outbox.Message {

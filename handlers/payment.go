@@ -54,15 +54,16 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if size > maxReceiptBytes {
 		return c.Send(h.t(c, "receipt.too_big"))
 	}
+	caption := strings.TrimSpace(m.Caption)
 	if len(waiting) == 1 {
-		_, err := h.attachReceipt(c, waiting[0].ID, r)
+		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
 	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
 	// second receipt sent before the first question is answered waits beside it.
 	s := h.session(c)
 	token := rand.Text()[:10]
-	s.PendingReceipts = append(s.PendingReceipts, PendingReceipt{Token: token, Photo: r})
+	s.PendingReceipts = append(s.PendingReceipts, PendingReceipt{Token: token, Photo: r, Caption: caption})
 	if n := len(s.PendingReceipts); n > maxPendingReceipts {
 		s.PendingReceipts = s.PendingReceipts[n-maxPendingReceipts:]
 	}
@@ -92,7 +93,7 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo)
+	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption)
 	if stored {
 		// Until then the question's other orders may still be picked.
 		s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
@@ -100,9 +101,10 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	return err
 }
 
-// attachReceipt stores the receipt with the order and tells the customer; stored says
-// whether it was (not for an order no longer waiting for a payment).
-func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) (stored bool, err error) {
+// attachReceipt stores the receipt with the order and tells the customer, and the
+// sellers, with the customer's words that came with it (caption); stored says whether it
+// was (not for an order no longer waiting for a payment).
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
 	if err != nil {
@@ -119,7 +121,9 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto) (s
 	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
 		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document,
-		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message { return h.receiptNotices(o, rec, admins) },
+		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
+			return h.receiptNotices(o, rec, admins, caption)
+		},
 	})
 	switch {
 	case errors.Is(err, orders.ErrNotFound):

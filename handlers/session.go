@@ -125,8 +125,9 @@ func (s *Session) stepped(step Step, answered bool, now time.Time) {
 
 // PendingReceipt is a receipt picture and the token its question's buttons carry.
 type PendingReceipt struct {
-	Token string     `json:"token"`
-	Photo DraftPhoto `json:"photo"`
+	Token   string     `json:"token"`
+	Photo   DraftPhoto `json:"photo"`
+	Caption string     `json:"caption,omitempty"` // the customer's words with it
 }
 
 // ShelvedItem is an unfinished item draft and the step it was at. Token tells the
