@@ -579,3 +579,46 @@ func TestAReceiptsCaptionReachesTheSellers(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A receipt sent just after its order expired is not lost: it is kept with the order,
+// the sellers get it, marked late (the items were released), and the customer is told
+// the shop will get back to them.
+func TestALateReceiptReachesTheSellers(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
+	h.start()
+	s1, s2 := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(9201, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	clock.Set(clock.Now().Add(25 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
+	if m := replyTo(t, u, func() { u.SendPhoto(photo(t, 42), "paid yesterday evening") }); m.Text != h.text("en", "receipt.late", locale.Args{"Code": o.Code}) {
+		t.Errorf("the customer was told %q", m.Text)
+	}
+	for _, s := range []struct {
+		u    *telegramtest.User
+		lang string
+	}{{s1, "vi"}, {s2, "en"}} {
+		late := h.text(s.lang, "notice.receipt_late", locale.Args{"Code": o.Code, "Amount": "150.000\u00a0₫"})
+		n := s.u.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+		if !strings.HasPrefix(n.Caption, late) || !strings.Contains(n.Caption, "paid yesterday evening") {
+			t.Errorf("seller %d's notice: %q", s.u.ID, n.Caption)
+		}
+	}
+	var receipts int
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts WHERE order_id = $1`, o.ID); err != nil || receipts != 1 {
+		t.Errorf("%d receipts kept with the order (%v)", receipts, err)
+	}
+	if st := statusOf(t, h, o.ID); st != orders.Expired {
+		t.Errorf("the order is %s, want it still expired", st)
+	}
+	// Sent again (a lost answer), it is the same receipt.
+	replyTo(t, u, func() { u.SendPhoto(photo(t, 42), "") })
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts WHERE order_id = $1`, o.ID); err != nil || receipts != 1 {
+		t.Errorf("%d receipts after sending it again (%v)", receipts, err)
+	}
+	noErrors(t, h)
+}

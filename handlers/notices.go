@@ -132,7 +132,11 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 	}
 	for _, id := range h.AdminIDs {
 		lang := admins[id]
-		text := h.Texts.T(lang, "notice.receipt", locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)})
+		headline := "notice.receipt"
+		if o.Status == orders.Expired {
+			headline = "notice.receipt_late"
+		}
+		text := h.Texts.T(lang, headline, locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)})
 		if caption != "" {
 			// Before the summary, which gives way first to the caption's limit.
 			text += "\n" + h.Texts.T(lang, "notice.receipt_caption", locale.Args{"Text": caption})

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -41,6 +42,14 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if err != nil {
 		return err
 	}
+	late := false
+	if len(waiting) == 0 && r.FileID != "" {
+		// A payment made just too late: kept with the order for the sellers, not lost.
+		if waiting, err = h.Orders.LatelyExpired(h.req(c).ctx, c.Sender().ID, lateReceipts); err != nil {
+			return err
+		}
+		waiting, late = waiting[:min(len(waiting), 1)], true
+	}
 	if len(waiting) == 0 {
 		return h.Unexpected(c)
 	}
@@ -56,7 +65,7 @@ func (h *Handlers) receipt(c tele.Context) error {
 	}
 	caption := strings.TrimSpace(m.Caption)
 	if len(waiting) == 1 {
-		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
+		_, err := h.attachReceipt(c, waiting[0].ID, r, caption, late)
 		return err
 	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
@@ -93,7 +102,7 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption)
+	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption, false)
 	if stored {
 		// Until then the question's other orders may still be picked.
 		s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
@@ -101,10 +110,15 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	return err
 }
 
+// lateReceipts is how long after an order expired a receipt sent for no other order is
+// taken as its late payment.
+const lateReceipts = 7 * 24 * time.Hour
+
 // attachReceipt stores the receipt with the order and tells the customer, and the
 // sellers, with the customer's words that came with it (caption); stored says whether it
-// was (not for an order no longer waiting for a payment).
-func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string) (stored bool, err error) {
+// was (not for an order no longer waiting for a payment). A late one is for an order
+// that expired before it came: the sellers are asked to settle it with the customer.
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string, late bool) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
 	if err != nil {
@@ -120,7 +134,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	}
 	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
-		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document,
+		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, Late: late,
 		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
 			return h.receiptNotices(o, rec, admins, caption)
 		},
@@ -136,6 +150,9 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	h.committed(c)
 	if !rec.Repeated {
 		h.notify()
+	}
+	if late {
+		return true, c.Send(h.t(c, "receipt.late", locale.Args{"Code": o.Code}))
 	}
 	return true, c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
 }

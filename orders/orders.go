@@ -519,6 +519,13 @@ func unmarked(s string) string {
 	}, s)
 }
 
+// LatelyExpired lists a customer's orders that expired unpaid within the last d, newest
+// first: a payment made just too late may still come for one.
+func (s *Store) LatelyExpired(ctx context.Context, customerID int64, d time.Duration) ([]Order, error) {
+	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 AND o.status = 'expired'
+    AND o.updated_at >= now() - $2 * interval '1 millisecond' ORDER BY o.updated_at DESC LIMIT 5`, customerID, d.Milliseconds())
+}
+
 // CustomerOrders lists a customer's orders, newest first.
 func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int) ([]Order, error) {
 	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 ORDER BY o.id DESC LIMIT $2`, customerID, limit)

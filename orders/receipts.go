@@ -35,6 +35,9 @@ type NewReceipt struct {
 	FileID       string
 	FileUniqueID string
 	AsDocument   bool // sent as a file, not as a photo
+	// Late takes a receipt for an order that expired before it came: it is kept with the
+	// order, whose status stays, for the sellers to settle with the customer.
+	Late bool
 	// Notices renders what the receipt causes (the picture to the sellers); the receipt
 	// and the order are given with their ids.
 	Notices func(Order, Receipt) []outbox.Message
@@ -56,7 +59,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 	if o.CustomerID != n.CustomerID {
 		return Order{}, Receipt{}, ErrNotFound
 	}
-	if o.Status != AwaitingPayment && o.Status != ReceiptSubmitted {
+	if o.Status != AwaitingPayment && o.Status != ReceiptSubmitted && !(n.Late && o.Status == Expired) {
 		return o, Receipt{}, ErrTransition
 	}
 	r := Receipt{OrderID: o.ID, MIME: n.MIME, FileID: n.FileID, FileUniqueID: n.FileUniqueID}
@@ -68,7 +71,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		DuplicateCode string `db:"duplicate_code"`
 	}
 	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument,
-		o.Status == ReceiptSubmitted, n.CustomerID); err != nil {
+		o.Status != AwaitingPayment, n.CustomerID); err != nil {
 		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
 	}
 	r.ID = stored.ID
@@ -77,7 +80,9 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		return o, r, nil
 	}
 	r.DuplicateOf, r.DuplicateCode = stored.DuplicateOf, stored.DuplicateCode
-	o.Status = ReceiptSubmitted
+	if o.Status == AwaitingPayment {
+		o.Status = ReceiptSubmitted
+	}
 	if n.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, n.Notices(o, r)...); err != nil {
 			return Order{}, Receipt{}, err
