@@ -960,3 +960,38 @@ func TestAnArabicOrderCodeCopiesClean(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A customer who corrects an answer by editing it is not asked to send it again, which
+// would answer the question now standing: the question is asked again, and the
+// correction is made on the summary.
+func TestAnEditedCheckoutAnswerIsNotTakenForTheNext(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	u := h.user(9301, "Mai", "en")
+	added := book(t, h, u, dress, "S", 1)
+	d := deliveryQuestion(t, h, u, added)
+	u.Press(t, d, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
+	u.SendText("Mai")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.phone_prompt") })
+	sent := u.SendText("0912 345 67")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.address_prompt") })
+	from := lastID(u)
+	u.EditText(sent.MessageID, "0912 345 678")
+	told := h.text("en", "edited.checkout", locale.Args{"Button": h.text("en", "checkout.edit_button")})
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == told })
+	again := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from && m.Text == h.text("en", "checkout.address_prompt")
+	})
+	if again.ID <= from {
+		t.Fatal("the address question was not asked again")
+	}
+	u.SendText("12 Lê Lợi, Quận 1")
+	n := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
+	u.Press(t, n, h.text("en", "checkout.no_note_button"))
+	s := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "📋") })
+	if !strings.Contains(s.Text, "12 Lê Lợi") || strings.Contains(s.Text, "0912 345 678") {
+		t.Errorf("summary: %q", s.Text)
+	}
+	noErrors(t, h)
+}

@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/locale"
 )
 
 // Text dispatches free text on the conversation step.
@@ -153,6 +155,27 @@ func stepHint(step Step) string {
 func (h *Handlers) Edited(c tele.Context) error {
 	if m := c.Message(); m != nil && m.Location != nil {
 		return nil // a live location moving: Telegram sends each move as an edit
+	}
+	s := h.session(c)
+	switch s.Step {
+	case StepCheckoutName, StepCheckoutPhone, StepCheckoutAddress, StepCheckoutNote, StepCheckoutSummary:
+		// Asked to send it again, the customer's correction would answer the question now
+		// standing: the details are changed on the summary instead.
+		button := locale.Plain(h.t(c, "checkout.edit_button"))
+		if err := c.Send(h.t(c, "edited.checkout", locale.Args{"Button": button})); err != nil {
+			return err
+		}
+		switch s.Step {
+		case StepCheckoutName:
+			return h.askName(c)
+		case StepCheckoutPhone:
+			return h.askPhone(c)
+		case StepCheckoutAddress:
+			return h.askAddress(c)
+		case StepCheckoutNote:
+			return h.askNote(c, "")
+		}
+		return nil
 	}
 	return c.Send(h.t(c, "edited.not_read"))
 }

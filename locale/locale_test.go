@@ -120,7 +120,7 @@ func allArgs() Args {
 	for _, k := range []string{"Name", "Shop", "Max", "Price", "List", "Title", "When", "N", "Total", "Currency",
 		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule",
 		"Item", "Left", "Code", "Amount", "Deadline", "Phone", "Address", "Note", "Wanted", "Customer", "Other",
-		"Filter", "Text", "Who", "Pickup", "Paid", "Awaiting", "Orders", "Revenue", "Average", "New", "Returning", "Sent", "Blocked", "Failed", "Languages", "Rows", "Channel", "Reason"} {
+		"Filter", "Text", "Who", "Pickup", "Paid", "Awaiting", "Orders", "Revenue", "Average", "New", "Returning", "Sent", "Blocked", "Failed", "Languages", "Rows", "Channel", "Reason", "Button"} {
 		a[k] = "x"
 	}
 	return a
