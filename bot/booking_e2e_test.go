@@ -411,6 +411,8 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	if stockOf(t, h, dress, "S") != 3 {
 		t.Fatalf("stock after booking %d", stockOf(t, h, dress, "S"))
 	}
+	// The seller has the order's notice, with its buttons, before the customer cancels.
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) && len(m.Buttons()) > 0 })
 	from := lastID(u)
 	u.SendText("/orders")
 	list := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.HasPrefix(m.Text, "📦") })
@@ -457,6 +459,12 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	}
 	if reminders := countStarting(u.Messages(), "⏰"); reminders != 1 {
 		t.Errorf("%d reminders", reminders)
+	}
+	// The seller's new-order notices stop offering to confirm a payment that won't come.
+	for _, code := range []string{o.Code, o2.Code} {
+		seller.WaitFor(t, func(m telegramtest.Message) bool {
+			return strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, code) && len(m.Buttons()) == 0
+		})
 	}
 	noErrors(t, h)
 }

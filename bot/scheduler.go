@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/catalog"
@@ -37,7 +38,9 @@ type scheduler struct {
 	lastProgress map[int64]time.Time // when each week's progress was last shown
 	// channelPaused is until when the channel, which refused the bot, is left alone.
 	channelPaused time.Time
-	exporting     atomic.Bool // an export is being sent by this process
+	exporting     atomic.Bool    // an export is being sent by this process
+	toRefresh     []orders.Order // expired orders whose sellers' copies are to be edited
+	refreshing    bool           // a goroutine edits them
 	// channelChecked is when an accepted call last ended the sellers' alert that the
 	// channel refuses the bot, if any process had raised one.
 	channelChecked time.Time
@@ -214,6 +217,44 @@ func (s *scheduler) expire(ctx context.Context, now time.Time) {
 		s.a.sender.Kick()
 		s.Kick() // released stock shows in the channel posts
 	}
+	s.refreshExpired(ctx, expired)
+}
+
+// refreshExpired edits the sellers' copies of orders that expired, so they stop offering
+// to confirm a payment: in the background, one order at a time at half the pace Telegram
+// allows a chat (each order has up to two copies in every seller's chat). Those not done
+// when the process stops keep their buttons, which answer that the order expired.
+func (s *scheduler) refreshExpired(ctx context.Context, expired []orders.Order) {
+	if len(expired) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.toRefresh = append(s.toRefresh, expired...)
+	start := !s.refreshing
+	s.refreshing = true
+	s.mu.Unlock()
+	if !start {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		pace := rate.NewLimiter(rate.Limit(s.a.opts.ChatRate/2), 1)
+		for {
+			s.mu.Lock()
+			if len(s.toRefresh) == 0 || ctx.Err() != nil {
+				s.toRefresh, s.refreshing = nil, false
+				s.mu.Unlock()
+				return
+			}
+			o := s.toRefresh[0]
+			s.toRefresh = s.toRefresh[1:]
+			s.mu.Unlock()
+			if pace.Wait(ctx) == nil {
+				s.handlers.RefreshCopies(ctx, s.a.bot, o)
+			}
+		}
+	}()
 }
 
 // dailyBackup queues the export files for the sellers once a day at BACKUP_TIME: of

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -243,25 +244,25 @@ func (h *Handlers) statusNotices(o orders.Order, note, pickup string) []outbox.M
 }
 
 // statusLine says where the order is, and who moved it there, when.
-func (h *Handlers) statusLine(c tele.Context, lang string, o orders.Order) string {
+func (h *Handlers) statusLine(ctx context.Context, lang string, o orders.Order) string {
 	who := ""
-	if evs, err := h.Orders.History(h.req(c).ctx, o.ID); err == nil && len(evs) > 0 {
+	if evs, err := h.Orders.History(ctx, o.ID); err == nil && len(evs) > 0 {
 		last := evs[len(evs)-1]
-		who = h.actorName(c, lang, last.Actor, o)
+		who = h.actorName(ctx, lang, last.Actor, o)
 		return h.Texts.T(lang, "desk.status", locale.Args{"Status": h.Texts.T(lang, "order_status."+string(o.Status)),
 			"Who": who, "When": h.renderer(lang).When(last.At)})
 	}
 	return h.Texts.T(lang, "order_status."+string(o.Status))
 }
 
-func (h *Handlers) actorName(c tele.Context, lang string, actor int64, o orders.Order) string {
+func (h *Handlers) actorName(ctx context.Context, lang string, actor int64, o orders.Order) string {
 	switch actor {
 	case 0:
 		return h.Texts.T(lang, "desk.by_shop")
 	case o.CustomerID:
 		return o.Customer.Name()
 	}
-	if cust, err := h.Orders.Customer(h.req(c).ctx, actor); err == nil {
+	if cust, err := h.Orders.Customer(ctx, actor); err == nil {
 		return cust.Name()
 	}
 	return strconv.FormatInt(actor, 10)
@@ -271,19 +272,29 @@ func (h *Handlers) actorName(c tele.Context, lang string, actor int64, o orders.
 // the buttons still valid; only the one that is message only in this chat, if not 0. It
 // returns the messages of this chat it covers.
 func (h *Handlers) refreshDesk(c tele.Context, o orders.Order, only int) (notices map[int]bool) {
-	notices = map[int]bool{} // the messages in this chat that are notices of the order
-	copies, err := h.Outbox.Copies(h.req(c).ctx, o.ID, KindNewOrder, KindReceipt)
+	return h.refreshCopies(h.req(c).ctx, c.Bot(), o, c.Chat().ID, only)
+}
+
+// RefreshCopies edits every seller's copy of the order's notices to its status, as
+// refreshDesk does: after a change no seller made (the order expired).
+func (h *Handlers) RefreshCopies(ctx context.Context, b *tele.Bot, o orders.Order) {
+	h.refreshCopies(ctx, b, o, 0, 0)
+}
+
+func (h *Handlers) refreshCopies(ctx context.Context, b *tele.Bot, o orders.Order, chat int64, only int) (notices map[int]bool) {
+	notices = map[int]bool{} // the messages in chat that are notices of the order
+	copies, err := h.Outbox.Copies(ctx, o.ID, KindNewOrder, KindReceipt)
 	if err != nil {
 		h.Log.Warn("order copies", "err", err)
 		return notices
 	}
-	langs, err := h.adminLangs(c)
+	langs, err := h.AdminLanguages(ctx)
 	if err != nil {
 		h.Log.Warn("seller languages", "err", err)
 		return notices
 	}
 	for _, cp := range copies {
-		here := cp.ChatID == c.Chat().ID
+		here := cp.ChatID == chat
 		if here {
 			notices[cp.MessageID] = true
 		}
@@ -291,7 +302,10 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order, only int) (notice
 			continue
 		}
 		lang := langs[cp.ChatID]
-		status := h.statusLine(c, lang, o)
+		if lang == "" {
+			lang = h.DefaultLanguage
+		}
+		status := h.statusLine(ctx, lang, o)
 		limit := maxMessage
 		if cp.HasMedia {
 			limit = channel.MaxCaption
@@ -300,9 +314,9 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order, only int) (notice
 		msg := &tele.Message{ID: cp.MessageID, Chat: &tele.Chat{ID: cp.ChatID}}
 		markup := h.deskMarkup(lang, o, false)
 		if cp.HasMedia {
-			_, err = c.Bot().EditCaption(msg, text, markup)
+			_, err = b.EditCaption(msg, text, markup)
 		} else {
-			_, err = c.Bot().Edit(msg, text, markup)
+			_, err = b.Edit(msg, text, markup)
 		}
 		if err != nil && !channel.NotModified(err) {
 			h.Log.Warn("edit a seller's copy", "order_id", o.ID, "err", err)
@@ -489,7 +503,7 @@ func (h *Handlers) orderCardText(c tele.Context, o orders.Order) (string, error)
 	b.WriteString("\n\n" + h.t(c, "desk.history"))
 	r := h.renderer(lang)
 	for _, e := range evs {
-		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(c, lang, e.Actor, o)))
+		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(h.req(c).ctx, lang, e.Actor, o)))
 		if e.Note != "" {
 			b.WriteString(": " + html.EscapeString(e.Note))
 		}

@@ -142,5 +142,10 @@ func (h *Handlers) CancelOrder(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	return c.Send(h.t(c, "orders.cancelled", locale.Args{"Code": o.Code}), h.mainMenu(c))
+	if err := c.Send(h.t(c, "orders.cancelled", locale.Args{"Code": o.Code}), h.mainMenu(c)); err != nil {
+		return err
+	}
+	// The sellers' copies stop offering to confirm its payment.
+	h.RefreshCopies(h.req(c).ctx, c.Bot(), o)
+	return nil
 }
