@@ -935,6 +935,10 @@ func TestAnUnknownCommandIsNoCheckoutAnswer(t *testing.T) {
 	if m := replyTo(t, u, func() { u.SendText("0912 345 678") }); m.Text != h.text("en", "checkout.address_prompt") {
 		t.Errorf("after the phone: %q", m.Text)
 	}
+	// A slash before a number is an address, not a command.
+	if m := replyTo(t, u, func() { u.SendText("/12 Lê Lợi, Quận 1") }); m.Text != h.text("en", "checkout.note_prompt") {
+		t.Errorf("after the address: %q", m.Text)
+	}
 	noErrors(t, h)
 }
 

@@ -31,6 +31,7 @@ type menus struct {
 func newMenus(a *App, h *handlers.Handlers, shop *orders.Store) *menus {
 	m := &menus{a: a, h: h, shop: shop}
 	sum := fnv.New64a()
+	sum.Write([]byte(a.cfg.DefaultLanguage)) // whose list is set without a language
 	for _, lang := range locale.Languages {
 		for _, seller := range []bool{false, true} {
 			b, _ := json.Marshal(m.list(lang, seller))
@@ -62,10 +63,10 @@ func (m *menus) publish(ctx context.Context) error {
 	}
 	known, err := m.shop.Customers(ctx, m.a.cfg.AdminIDs)
 	if err != nil {
-		return fmt.Errorf("sellers' menus: %w", err)
+		m.a.log.Warn("sellers' menus: setting them all", "err", err)
 	}
 	for _, id := range m.a.cfg.AdminIDs {
-		c := orders.Customer{ID: id}
+		c := orders.Customer{ID: id, Menu: "?"} // not known: set it
 		if i := slices.IndexFunc(known, func(c orders.Customer) bool { return c.ID == id }); i >= 0 {
 			c = known[i]
 		}

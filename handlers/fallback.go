@@ -13,11 +13,9 @@ import (
 // Text dispatches free text on the conversation step.
 func (h *Handlers) Text(c tele.Context) error {
 	s := h.session(c)
-	if s.Step != StepNone && s.Step != StepQuantity && commandRe.MatchString(c.Text()) {
-		// A command the bot does not know is no answer (a name, an address, a price): the
-		// question still stands.
-		return c.Send(h.t(c, "unknown.command_in_step"))
-	}
+	// A command the bot does not know is no answer (a name, an address, a price): the
+	// question still stands.
+	unknownCommand := func() error { return c.Send(h.t(c, "unknown.command_in_step")) }
 	if sellerStep(s.Step) {
 		// Sellers' routes are checked on the command; a seller removed from ADMIN_IDS
 		// mid-conversation must not finish it.
@@ -29,6 +27,9 @@ func (h *Handlers) Text(c tele.Context) error {
 		if overwriteSteps[s.Step] && h.Now().Sub(s.askedAt()) > overwriteWait {
 			s.Reset()
 			return c.Send(h.t(c, "step.expired"))
+		}
+		if isCommand(c.Text()) {
+			return unknownCommand()
 		}
 		if newItemStep(s.Step) {
 			return h.itemText(c)
@@ -56,9 +57,12 @@ func (h *Handlers) Text(c tele.Context) error {
 		// Words, not a number: the customer moved on from the size they tapped.
 		s.Pick, s.Step = nil, StepNone
 	case StepCheckoutName, StepCheckoutPhone, StepCheckoutAddress, StepCheckoutNote, StepCheckoutSummary:
+		if isCommand(c.Text()) {
+			return unknownCommand()
+		}
 		return h.checkoutText(c)
 	}
-	if strings.HasPrefix(c.Text(), "/") {
+	if isCommand(c.Text()) {
 		return c.Send(h.t(c, "unknown.command"))
 	}
 	if h.req(c).restarted {
@@ -67,9 +71,11 @@ func (h *Handlers) Text(c tele.Context) error {
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
 }
 
-// commandRe matches text that is a bot command: a slash, a command name, and perhaps the
-// bot's username, then nothing or words.
-var commandRe = regexp.MustCompile(`^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?(\s|$)`)
+// isCommand reports whether text is a bot command: a slash, a command's name (a letter
+// first: "/12 Lê Lợi" is an address), perhaps the bot's username, then nothing or words.
+func isCommand(text string) bool { return commandRe.MatchString(text) }
+
+var commandRe = regexp.MustCompile(`^/[A-Za-z][A-Za-z0-9_]{0,31}(@[A-Za-z0-9_]+)?(\s|$)`)
 
 // sellerStep reports whether a step belongs to a sellers' conversation.
 func sellerStep(s Step) bool {

@@ -300,7 +300,7 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // command, a button or a file.
 func answersStep(c tele.Context) bool {
 	m := c.Update().Message // not an edit of an earlier one
-	return m != nil && m.Text != "" && !strings.HasPrefix(m.Text, "/")
+	return m != nil && m.Text != "" && !isCommand(m.Text)
 }
 
 func runHandler(next tele.HandlerFunc, c tele.Context) (err error) {

@@ -114,3 +114,14 @@ func TestBotTitled(t *testing.T) {
 		}
 	}
 }
+
+func TestIsCommand(t *testing.T) {
+	for text, want := range map[string]bool{
+		"/menu": true, "/start@shop_bot": true, "/sale50 today": true, "/order K7Q2M": true,
+		"/12 Lê Lợi": false, "/ Vietcombank": false, "/": false, "hello /menu": false, "": false,
+	} {
+		if got := isCommand(text); got != want {
+			t.Errorf("isCommand(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

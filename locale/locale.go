@@ -159,12 +159,24 @@ func (b *Bundle) render(lang, id string, count any, args []Args) string {
 	if RTL(lang) {
 		// A value people copy (an order code to put in a transfer's note) is isolated
 		// around its tag, not inside it, so the copy holds the value alone.
-		out = isolatedCode.ReplaceAllString(out, fsi+"<$1>$2</$1>"+pdi)
+		out = isolateCopyable(out)
 	}
 	return out
 }
 
-var isolatedCode = regexp.MustCompile("<(code|pre)>" + fsi + "([^<]*)" + pdi + "</(?:code|pre)>")
+// isolateCopyable moves the isolates of a value alone in <code> or <pre> around the tag.
+func isolateCopyable(s string) string {
+	for _, re := range isolatedCopyable {
+		s = re.ReplaceAllString(s, fsi+"${1}${2}${3}"+pdi)
+	}
+	return s
+}
+
+// isolatedCopyable match a tag whose content is one isolated value.
+var isolatedCopyable = []*regexp.Regexp{
+	regexp.MustCompile("(<code>)" + fsi + "([^<" + fsi + pdi + "]*)" + pdi + "(</code>)"),
+	regexp.MustCompile("(<pre>)" + fsi + "([^<" + fsi + pdi + "]*)" + pdi + "(</pre>)"),
+}
 
 func (b *Bundle) value(lang string, v any) string {
 	var s string

@@ -207,4 +207,14 @@ func TestArabicCodeIsIsolatedOutsideItsTag(t *testing.T) {
 	if got := b.T("en", "payment.details", Args{"Amount": "1", "Code": "GPT33", "Deadline": "x"}); !strings.Contains(got, "<code>GPT33</code>") {
 		t.Errorf("English payment details: %q", got)
 	}
+	for in, want := range map[string]string{
+		"<code>" + fsi + "A" + pdi + "</code>":                         fsi + "<code>A</code>" + pdi,
+		"<pre>" + fsi + "A" + pdi + "</pre>":                           fsi + "<pre>A</pre>" + pdi,
+		"<code>" + fsi + "A" + pdi + "</pre>":                          "<code>" + fsi + "A" + pdi + "</pre>", // not a pair
+		"<code>" + fsi + "A" + pdi + "-" + fsi + "B" + pdi + "</code>": "<code>" + fsi + "A" + pdi + "-" + fsi + "B" + pdi + "</code>",
+	} {
+		if got := isolateCopyable(in); got != want {
+			t.Errorf("%q became %q, want %q", in, isolateCopyable(in), want)
+		}
+	}
 }
