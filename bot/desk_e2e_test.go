@@ -620,5 +620,31 @@ func TestALateReceiptReachesTheSellers(t *testing.T) {
 	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts WHERE order_id = $1`, o.ID); err != nil || receipts != 1 {
 		t.Errorf("%d receipts after sending it again (%v)", receipts, err)
 	}
+
+	// With two orders expired, the customer says which one it pays.
+	o2 := placePickup(t, h, u, dress, "S", 2)
+	clock.Set(clock.Now().Add(25 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "⌛") && strings.Contains(m.Text, o2.Code)
+	})
+	which := replyTo(t, u, func() { u.SendPhoto(photo(t, 43), "") })
+	if which.Text != h.text("en", "receipt.which") || len(which.Buttons()) != 2 {
+		t.Fatalf("with two orders expired: %q %v", which.Text, which.Buttons())
+	}
+	if m := replyTo(t, u, func() { u.Press(t, which, which.Buttons()[1].Text) }); m.Text != h.text("en", "receipt.late", locale.Args{"Code": o.Code}) {
+		t.Errorf("picking the older order: %q", m.Text)
+	}
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts WHERE order_id = $1`, o.ID); err != nil || receipts != 2 {
+		t.Errorf("%d receipts for the order picked (%v)", receipts, err)
+	}
+	// A week after their deadlines, a photo pays neither.
+	clock.Set(clock.Now().Add(7 * 24 * time.Hour))
+	if m := replyTo(t, u, func() { u.SendPhoto(photo(t, 44), "") }); m.Text == h.text("en", "receipt.which") || strings.HasPrefix(m.Text, "⚠️") {
+		t.Errorf("a week late: %q", m.Text)
+	}
+	var all int
+	if err := h.db.Get(&all, `SELECT count(*) FROM receipts`); err != nil || all != 2 {
+		t.Errorf("%d receipts in all (%v), want 2", all, err)
+	}
 	noErrors(t, h)
 }

@@ -69,7 +69,7 @@ type Orders interface {
 	Order(ctx context.Context, id int64) (orders.Order, error)
 	CustomerOrders(ctx context.Context, customerID int64, limit int) ([]orders.Order, error)
 	AwaitingPayment(ctx context.Context, customerID int64) ([]orders.Order, error)
-	LatelyExpired(ctx context.Context, customerID int64, d time.Duration) ([]orders.Order, error)
+	LatelyExpired(ctx context.Context, customerID int64, since time.Time) ([]orders.Order, error)
 	AddReceipt(ctx context.Context, n orders.NewReceipt) (orders.Order, orders.Receipt, error)
 	Move(ctx context.Context, m orders.Move) (orders.Order, error)
 	Customer(ctx context.Context, id int64) (orders.Customer, error)

@@ -42,13 +42,11 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	late := false
 	if len(waiting) == 0 && r.FileID != "" {
-		// A payment made just too late: kept with the order for the sellers, not lost.
-		if waiting, err = h.Orders.LatelyExpired(h.req(c).ctx, c.Sender().ID, lateReceipts); err != nil {
+		// A payment made just too late: kept with its order for the sellers, not lost.
+		if waiting, err = h.Orders.LatelyExpired(h.req(c).ctx, c.Sender().ID, h.lateSince()); err != nil {
 			return err
 		}
-		waiting, late = waiting[:min(len(waiting), 1)], true
 	}
 	if len(waiting) == 0 {
 		return h.Unexpected(c)
@@ -65,7 +63,7 @@ func (h *Handlers) receipt(c tele.Context) error {
 	}
 	caption := strings.TrimSpace(m.Caption)
 	if len(waiting) == 1 {
-		_, err := h.attachReceipt(c, waiting[0].ID, r, caption, late)
+		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
 	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
@@ -80,6 +78,9 @@ func (h *Handlers) receipt(c tele.Context) error {
 	var rows []tele.Row
 	for _, o := range waiting {
 		label := fmt.Sprintf("%s — %s", o.Code, money.Format(o.Total, o.Currency))
+		if o.Status == orders.Expired {
+			label += " ⌛" // as the expiry notice marks it
+		}
 		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10)+"|"+token)))
 	}
 	mk.Inline(rows...)
@@ -102,7 +103,7 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption, false)
+	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption)
 	if stored {
 		// Until then the question's other orders may still be picked.
 		s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
@@ -110,15 +111,19 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	return err
 }
 
-// lateReceipts is how long after an order expired a receipt sent for no other order is
-// taken as its late payment.
+// lateReceipts is how long after an order's deadline a receipt sent for no order waiting
+// is taken as its late payment.
 const lateReceipts = 7 * 24 * time.Hour
+
+// lateSince is the deadline after which an order expired unpaid still takes a receipt.
+func (h *Handlers) lateSince() time.Time { return h.Now().Add(-lateReceipts) }
 
 // attachReceipt stores the receipt with the order and tells the customer, and the
 // sellers, with the customer's words that came with it (caption); stored says whether it
-// was (not for an order no longer waiting for a payment). A late one is for an order
-// that expired before it came: the sellers are asked to settle it with the customer.
-func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string, late bool) (stored bool, err error) {
+// was (not for an order no longer waiting for a payment). One for an order that expired
+// before it came (even while it was being sent) is kept as late: the sellers are asked
+// to settle it with the customer.
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
 	if err != nil {
@@ -134,7 +139,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	}
 	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
-		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, Late: late,
+		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, LateSince: h.lateSince(),
 		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
 			return h.receiptNotices(o, rec, admins, caption)
 		},
@@ -151,7 +156,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	if !rec.Repeated {
 		h.notify()
 	}
-	if late {
+	if o.Status == orders.Expired {
 		return true, c.Send(h.t(c, "receipt.late", locale.Args{"Code": o.Code}))
 	}
 	return true, c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))

@@ -519,11 +519,11 @@ func unmarked(s string) string {
 	}, s)
 }
 
-// LatelyExpired lists a customer's orders that expired unpaid within the last d, newest
-// first: a payment made just too late may still come for one.
-func (s *Store) LatelyExpired(ctx context.Context, customerID int64, d time.Duration) ([]Order, error) {
-	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 AND o.status = 'expired'
-    AND o.updated_at >= now() - $2 * interval '1 millisecond' ORDER BY o.updated_at DESC LIMIT 5`, customerID, d.Milliseconds())
+// LatelyExpired lists a customer's orders that expired unpaid with their deadline after
+// since, newest first: a payment made just too late may still come for one.
+func (s *Store) LatelyExpired(ctx context.Context, customerID int64, since time.Time) ([]Order, error) {
+	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 AND o.status = 'expired' AND o.expires_at > $2
+ORDER BY o.expires_at DESC, o.id DESC LIMIT 5`, customerID, since)
 }
 
 // CustomerOrders lists a customer's orders, newest first.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopbot/shopbot/outbox"
 )
@@ -35,9 +36,10 @@ type NewReceipt struct {
 	FileID       string
 	FileUniqueID string
 	AsDocument   bool // sent as a file, not as a photo
-	// Late takes a receipt for an order that expired before it came: it is kept with the
-	// order, whose status stays, for the sellers to settle with the customer.
-	Late bool
+	// LateSince takes a receipt for an order that expired unpaid, its deadline after
+	// LateSince, before the receipt came: it is kept with the order, whose status stays,
+	// for the sellers to settle with the customer. Zero takes none.
+	LateSince time.Time
 	// Notices renders what the receipt causes (the picture to the sellers); the receipt
 	// and the order are given with their ids.
 	Notices func(Order, Receipt) []outbox.Message
@@ -59,7 +61,8 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 	if o.CustomerID != n.CustomerID {
 		return Order{}, Receipt{}, ErrNotFound
 	}
-	if o.Status != AwaitingPayment && o.Status != ReceiptSubmitted && !(n.Late && o.Status == Expired) {
+	late := o.Status == Expired && !n.LateSince.IsZero() && o.ExpiresAt.After(n.LateSince)
+	if o.Status != AwaitingPayment && o.Status != ReceiptSubmitted && !late {
 		return o, Receipt{}, ErrTransition
 	}
 	r := Receipt{OrderID: o.ID, MIME: n.MIME, FileID: n.FileID, FileUniqueID: n.FileUniqueID}
