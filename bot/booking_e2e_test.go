@@ -919,10 +919,7 @@ func TestAnUnknownCommandIsNoCheckoutAnswer(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(9401, "Mai", "en")
-	added := book(t, h, u, dress, "S", 1)
-	d := deliveryQuestion(t, h, u, added)
-	u.Press(t, d, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
+	askedName(t, h, u, dress)
 	if m := replyTo(t, u, func() { u.SendText("/menu") }); m.Text != h.text("en", "unknown.command_in_step") {
 		t.Fatalf("after /menu at the name question: %q", m.Text)
 	}
@@ -980,10 +977,7 @@ func TestAnEditedCheckoutAnswerIsNotTakenForTheNext(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	u := h.user(9301, "Mai", "en")
-	added := book(t, h, u, dress, "S", 1)
-	d := deliveryQuestion(t, h, u, added)
-	u.Press(t, d, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
+	askedName(t, h, u, dress)
 	u.SendText("Mai")
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.phone_prompt") })
 	sent := u.SendText("0912 345 67")
@@ -1006,4 +1000,13 @@ func TestAnEditedCheckoutAnswerIsNotTakenForTheNext(t *testing.T) {
 		t.Errorf("summary: %q", s.Text)
 	}
 	noErrors(t, h)
+}
+
+// askedName books one size S of it for u (in English) and checks out for delivery, up to
+// the question of the recipient's name.
+func askedName(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item) {
+	t.Helper()
+	d := deliveryQuestion(t, h, u, book(t, h, u, it, "S", 1))
+	u.Press(t, d, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
 }
