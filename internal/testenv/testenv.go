@@ -64,9 +64,16 @@ func Postgres(t testing.TB) (dsn string, db *sqlx.DB) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Logf("testenv: drop schema %s: %v", schema, err)
+		// A connection of the test's still finishing its work can make the drop the
+		// victim of a deadlock: it is tried again.
+		var err error
+		for try := 0; try < 3; try++ {
+			if _, err = admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
+		t.Logf("testenv: drop schema %s: %v", schema, err)
 	})
 	u, err := url.Parse(DatabaseURL())
 	if err != nil {
