@@ -648,3 +648,39 @@ func TestALateReceiptReachesTheSellers(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A seller asked why they reject a receipt rejects nothing if, meanwhile, another seller
+// rejected it and the customer sent a new one: the order has the same status, but it is
+// not the one they looked at.
+func TestARejectReasonOvertakenByANewReceiptRejectsNothing(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(7401, "Hoa", "en")
+	o, r2 := receiptAtSeller(t, h, s2, u, dress, 1, 8)
+	s2.Press(t, r2, h.text("en", "desk.reject_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Why is the receipt") })
+	// Seller 1 rejects it, with a reason; the customer sends another receipt.
+	r1 := s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	from := lastID(s1)
+	s1.Press(t, r1, h.text("vi", "desk.reject_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text != "" })
+	s1.SendText("Sai số tiền")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "↩️") })
+	sent := lastID(u)
+	u.SendPhoto(photo(t, 9), "")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent && strings.HasPrefix(m.Text, "🧾") })
+	if st := statusOf(t, h, o.ID); st != orders.ReceiptSubmitted {
+		t.Fatalf("after the new receipt: %s", st)
+	}
+	// Seller 2's reason, for the first receipt, comes now.
+	s2.SendText("Amount is short")
+	changed := h.text("en", "desk.changed", locale.Args{"Code": o.Code})
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == changed })
+	if st := statusOf(t, h, o.ID); st != orders.ReceiptSubmitted {
+		t.Errorf("the new receipt's order is %s, want it still waiting for the sellers", st)
+	}
+	if n := countStarting(u.Messages(), "↩️"); n != 1 {
+		t.Errorf("the customer was told %d times that a receipt was rejected", n)
+	}
+	noErrors(t, h)
+}

@@ -132,8 +132,12 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 	if a.note {
 		s := h.session(c)
 		s.Reset()
+		evs, err := h.Orders.History(h.req(c).ctx, o.ID)
+		if err != nil {
+			return err
+		}
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		s.DeskMessage, s.DeskFrom = card, o.Status
+		s.DeskMessage, s.DeskFrom, s.DeskChanges = card, o.Status, len(evs)
 		if err := h.respond(c); err != nil {
 			return err
 		}
@@ -145,7 +149,7 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 		}
 		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}), markup...)
 	}
-	return h.deskMove(c, o, name, "", card, a.from)
+	return h.deskMove(c, o, name, "", card, a.from, 0)
 }
 
 // noteFrom is what an action whose note was asked for moves the order from: the status
@@ -164,12 +168,12 @@ func (h *Handlers) deskSkipNote(c tele.Context, id int64, name string) error {
 		return err
 	}
 	s := h.session(c)
-	card, from := s.DeskMessage, deskActions[name].from
+	card, from, changes := s.DeskMessage, deskActions[name].from, 0
 	if s.Step == StepDeskNote && s.EditOrder == id && s.DeskAction == name {
-		from = noteFrom(s, deskActions[name])
+		from, changes = noteFrom(s, deskActions[name]), s.DeskChanges
 	}
 	s.Reset()
-	return h.deskMove(c, o, name, "", card, from)
+	return h.deskMove(c, o, name, "", card, from, changes)
 }
 
 // deskNote takes the reason or tracking note and moves the order.
@@ -187,9 +191,9 @@ func (h *Handlers) deskNote(c tele.Context) error {
 	if err != nil {
 		return err
 	}
-	name, card, from := s.DeskAction, s.DeskMessage, noteFrom(s, a)
+	name, card, from, changes := s.DeskAction, s.DeskMessage, noteFrom(s, a), s.DeskChanges
 	s.Reset()
-	return h.deskMove(c, o, name, note, card, from)
+	return h.deskMove(c, o, name, note, card, from, changes)
 }
 
 // deskMove moves an order for a seller: along the status machine only, from the statuses
@@ -197,7 +201,7 @@ func (h *Handlers) deskNote(c tele.Context) error {
 // two sellers acting at once never both succeed. The customer is told in the same
 // transaction; every seller's copy is edited to show who did what. card is the message
 // whose button the seller pressed, 0 for none: an order card there is edited too.
-func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, card int, from []orders.Status) error {
+func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, card int, from []orders.Status, changes int) error {
 	ctx := h.req(c).ctx
 	a := deskActions[name]
 	pickup := ""
@@ -208,7 +212,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 		}
 	}
 	moved, err := h.Orders.Move(ctx, orders.Move{
-		OrderID: o.ID, From: from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL),
+		OrderID: o.ID, From: from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL), Changes: changes,
 		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(o, note, pickup) },
 	})
 	answer := func(text string, alert bool) error {
@@ -219,6 +223,10 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 	}
 	if errors.Is(err, orders.ErrTransition) {
 		h.refreshStale(c, moved, card)
+		if containsStatus(from, moved.Status) {
+			// As it was, but not the same: rejected and paid for again since, say.
+			return answer(h.t(c, "desk.changed", locale.Args{"Code": moved.Code}), true)
+		}
 		return answer(h.t(c, "desk.already", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), true)
 	}
 	if err != nil {

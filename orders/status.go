@@ -49,6 +49,15 @@ func (s *Store) Move(ctx context.Context, m Move) (Order, error) {
 	if (len(m.From) > 0 && !slices.Contains(m.From, o.Status)) || !CanMove(o.Status, m.To) {
 		return o, ErrTransition
 	}
+	if m.Changes != 0 {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM order_events WHERE order_id = $1`, o.ID); err != nil {
+			return Order{}, fmt.Errorf("orders: move: %w", err)
+		}
+		if n != m.Changes {
+			return o, ErrTransition
+		}
+	}
 	if err := s.moveTx(ctx, tx, &o, m.To, m.Actor, m.Note); err != nil {
 		return Order{}, err
 	}
@@ -80,7 +89,11 @@ type Move struct {
 	// ExpiresAt is the new payment deadline when the order goes back to awaiting
 	// payment (a rejected receipt): the customer gets time to pay again.
 	ExpiresAt time.Time
-	Notices   func(Order) []outbox.Message
+	// Changes, when not 0, is how many status changes the order must have had: the move
+	// is for the order as someone saw it, not as it became since (rejected and paid for
+	// again, say, which leaves the same status).
+	Changes int
+	Notices func(Order) []outbox.Message
 }
 
 func (s *Store) moveTx(ctx context.Context, tx *sqlx.Tx, o *Order, to Status, actor int64, note string) error {
