@@ -52,8 +52,15 @@ func pickupSummary(t *testing.T, h *harness, u *telegramtest.User, added telegra
 	return delivery, summary
 }
 
-// confirm presses Confirm on a summary and waits for the order or the shortage answer.
+// confirm presses Confirm on a summary (the latest: a process killed before confirming
+// the update that made it may have made another) and waits for the order or the
+// shortage answer.
 func confirm(t *testing.T, h *harness, u *telegramtest.User, summary telegramtest.Message) (telegramtest.Message, time.Duration) {
+	for _, m := range u.Messages() {
+		if m.ID > summary.ID && strings.HasPrefix(m.Text, "📋") && len(m.Buttons()) > 0 {
+			summary = m
+		}
+	}
 	start := time.Now()
 	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
 	answer := u.WaitFor(t, func(m telegramtest.Message) bool {
