@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the zone tests must not depend on the machine's zoneinfo
@@ -236,38 +235,26 @@ func TestStartPublishingClaimsOnce(t *testing.T) {
 			}
 			before := mustWeek(t, s, w.ID)
 
-			const callers = 20
-			var (
-				wg    sync.WaitGroup
-				start = make(chan struct{})
-				wins  = make(chan catalog.Week, callers)
-				errs  = make(chan error, callers)
-			)
-			for range callers {
-				wg.Go(func() {
-					<-start
-					got, err := s.StartPublishing(ctx, w.ID, now, defaultCloses)
-					if err != nil {
-						errs <- err
-						return
-					}
-					wins <- got
-				})
+			type claim struct {
+				w   catalog.Week
+				err error
 			}
-			close(start)
-			wg.Wait()
-			close(wins)
-			close(errs)
+			var wins []catalog.Week
+			for _, c := range testenv.Race(20, func(int) claim {
+				w, err := s.StartPublishing(ctx, w.ID, now, defaultCloses)
+				return claim{w, err}
+			}) {
+				if c.err == nil {
+					wins = append(wins, c.w)
+				} else if !errors.Is(c.err, catalog.ErrWrongStatus) {
+					t.Errorf("losing caller: %v, want ErrWrongStatus", c.err)
+				}
+			}
 			if len(wins) != 1 {
 				t.Fatalf("%d callers claimed the week, want exactly 1", len(wins))
 			}
-			for err := range errs {
-				if !errors.Is(err, catalog.ErrWrongStatus) {
-					t.Errorf("losing caller: %v, want ErrWrongStatus", err)
-				}
-			}
 
-			got := <-wins
+			got := wins[0]
 			stored := mustWeek(t, s, w.ID)
 			for name, wk := range map[string]catalog.Week{"returned": got, "stored": stored} {
 				if wk.Status != catalog.Publishing || !wk.NeedsSync || wk.SyncGeneration <= before.SyncGeneration {
@@ -359,25 +346,13 @@ func TestUnschedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wins := make(chan bool, 5)
-	var wg sync.WaitGroup
-	for range cap(wins) {
-		wg.Go(func() {
-			ok, err := s.Unschedule(ctx, w.ID)
-			if err != nil {
-				t.Error(err)
-			}
-			wins <- ok
-		})
-	}
-	wg.Wait()
-	close(wins)
-	n := 0
-	for ok := range wins {
-		if ok {
-			n++
+	n := testenv.Trues(testenv.Race(5, func(int) bool {
+		ok, err := s.Unschedule(ctx, w.ID)
+		if err != nil {
+			t.Error(err)
 		}
-	}
+		return ok
+	}))
 	if got := mustWeek(t, s, w.ID); n != 1 || got.Status != catalog.Draft || got.PublishAt != nil || got.ClosesAt != nil {
 		t.Errorf("%d callers unscheduled it; week %s, publish %s, closes %s", n, got.Status, fmtTime(got.PublishAt), fmtTime(got.ClosesAt))
 	}
@@ -482,29 +457,18 @@ func TestCloseDue(t *testing.T) {
 			}
 
 			const callers = 8
-			var (
-				wg     sync.WaitGroup
-				mu     sync.Mutex
-				start  = make(chan struct{})
-				closed []int64
-			)
-			for range callers {
-				wg.Go(func() {
-					<-start
-					ws, err := s.CloseDue(ctx, tt.now, func(w catalog.Week) []outbox.Message {
-						return []outbox.Message{{ChatID: 1, Kind: "closed", Text: w.Title}}
-					})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					mu.Lock()
-					closed = append(closed, weekIDs(ws)...)
-					mu.Unlock()
+			closed := []int64{}
+			for _, ws := range testenv.Race(callers, func(int) []catalog.Week {
+				ws, err := s.CloseDue(ctx, tt.now, func(w catalog.Week) []outbox.Message {
+					return []outbox.Message{{ChatID: 1, Kind: "closed", Text: w.Title}}
 				})
+				if err != nil {
+					t.Error(err)
+				}
+				return ws
+			}) {
+				closed = append(closed, weekIDs(ws)...)
 			}
-			close(start)
-			wg.Wait()
 
 			want := []int64{}
 			if tt.wantClose {
@@ -921,12 +885,7 @@ func TestCreateItemWithTheSameKeyIsCreatedOnce(t *testing.T) {
 
 	racing := newItem("Skirt")
 	racing.Key = "draft-2"
-	ids := make([]int64, 4)
-	var wg sync.WaitGroup
-	for i := range ids {
-		wg.Go(func() { ids[i] = mustCreateItem(t, s, w.ID, racing).ID })
-	}
-	wg.Wait()
+	ids := testenv.Race(4, func(int) int64 { return mustCreateItem(t, s, w.ID, racing).ID })
 	if ids[0] == 0 || slices.ContainsFunc(ids, func(id int64) bool { return id != ids[0] }) {
 		t.Errorf("four creates at once gave items %v", ids)
 	}
@@ -1420,28 +1379,18 @@ func TestListPurchases(t *testing.T) {
 	}
 
 	const callers = 8
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		start = make(chan struct{})
-		got   []int64
-	)
-	for range callers {
-		wg.Go(func() {
-			<-start
-			ws, err := s.ListPurchases(ctx, func(_ context.Context, w catalog.Week) ([]outbox.Message, error) {
-				return []outbox.Message{{ChatID: 1, Kind: "purchases", Text: w.Title}, {ChatID: 2, Kind: "purchases", Text: w.Title}}, nil
-			})
-			if err != nil {
-				t.Error(err)
-			}
-			mu.Lock()
-			got = append(got, weekIDs(ws)...)
-			mu.Unlock()
+	var got []int64
+	for _, ws := range testenv.Race(callers, func(int) []catalog.Week {
+		ws, err := s.ListPurchases(ctx, func(_ context.Context, w catalog.Week) ([]outbox.Message, error) {
+			return []outbox.Message{{ChatID: 1, Kind: "purchases", Text: w.Title}, {ChatID: 2, Kind: "purchases", Text: w.Title}}, nil
 		})
+		if err != nil {
+			t.Error(err)
+		}
+		return ws
+	}) {
+		got = append(got, weekIDs(ws)...)
 	}
-	close(start)
-	wg.Wait()
 	slices.Sort(got)
 	if want := []int64{first.ID, second.ID}; !slices.Equal(got, want) {
 		t.Errorf("weeks listed across %d callers: %v, want %v", callers, got, want)

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/shopbot/shopbot/internal/testenv"
 	"github.com/shopbot/shopbot/orders"
 )
 
@@ -26,27 +25,25 @@ func TestExportClaims(t *testing.T) {
 		}
 	}
 	// One of eight processes asking at once gets it.
-	var (
-		wg      sync.WaitGroup
-		claimed atomic.Int32
-		got     orders.Export
-	)
-	for range 8 {
-		wg.Go(func() {
-			e, ok, err := s.ClaimExport(ctx, "a", 200*time.Millisecond)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				claimed.Add(1)
-				got = e
-			}
-		})
+	var wins []orders.Export
+	for _, e := range testenv.Race(8, func(int) *orders.Export {
+		e, ok, err := s.ClaimExport(ctx, "a", 200*time.Millisecond)
+		if err != nil {
+			t.Error(err)
+		}
+		if !ok {
+			return nil
+		}
+		return &e
+	}) {
+		if e != nil {
+			wins = append(wins, *e)
+		}
 	}
-	wg.Wait()
-	if n := claimed.Load(); n != 1 {
-		t.Fatalf("%d processes claimed the export", n)
+	if len(wins) != 1 {
+		t.Fatalf("%d processes claimed the export", len(wins))
 	}
+	got := wins[0]
 	if !slices.Equal(got.ChatIDs, []int64{7, 8}) || !got.Range().From.Equal(from) || !got.Range().To.IsZero() ||
 		!got.Archive || got.Daily || got.Attempts != 1 {
 		t.Fatalf("claimed %+v", got)
@@ -107,23 +104,14 @@ func TestQueueDailyBackupOncePerDay(t *testing.T) {
 	ctx := context.Background()
 	day := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
 	for _, d := range []time.Time{day, day.AddDate(0, 0, 1)} {
-		var (
-			wg     sync.WaitGroup
-			queued atomic.Int32
-		)
-		for range 8 {
-			wg.Go(func() {
-				ok, err := s.QueueDailyBackup(ctx, d, []int64{7, 8})
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					queued.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := queued.Load(); n != 1 {
+		queued := testenv.Race(8, func(int) bool {
+			ok, err := s.QueueDailyBackup(ctx, d, []int64{7, 8})
+			if err != nil {
+				t.Error(err)
+			}
+			return ok
+		})
+		if n := testenv.Trues(queued); n != 1 {
 			t.Errorf("%s queued %d times", d.Format(time.DateOnly), n)
 		}
 	}

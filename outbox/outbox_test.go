@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,22 +188,15 @@ func TestAlertsAreToldOnceEachWay(t *testing.T) {
 		if step.clear {
 			do = s.Clear
 		}
-		var wg sync.WaitGroup
-		var told atomic.Int32
-		for range 8 {
-			wg.Go(func() {
-				ok, err := do(ctx, "channel", msg(step.text))
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					told.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := told.Load(); n != 1 {
-			t.Errorf("%q told by %d of 8 callers", step.text, n)
+		told := testenv.Trues(testenv.Race(8, func(int) bool {
+			ok, err := do(ctx, "channel", msg(step.text))
+			if err != nil {
+				t.Error(err)
+			}
+			return ok
+		}))
+		if told != 1 {
+			t.Errorf("%q told by %d of 8 callers", step.text, told)
 		}
 	}
 	// Another problem is its own.
