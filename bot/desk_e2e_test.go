@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -681,6 +682,27 @@ func TestARejectReasonOvertakenByANewReceiptRejectsNothing(t *testing.T) {
 	}
 	if n := countStarting(u.Messages(), "↩️"); n != 1 {
 		t.Errorf("the customer was told %d times that a receipt was rejected", n)
+	}
+
+	// Asked again, and a second receipt comes meanwhile (the same status, no change of it).
+	first := r2.ID
+	r2 = s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > first && m.Photo != nil && strings.Contains(m.Caption, o.Code) &&
+			slices.Contains(buttonTexts(m), h.text("en", "desk.reject_button"))
+	})
+	asked := lastID(s2)
+	s2.Press(t, r2, h.text("en", "desk.reject_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > asked && strings.HasPrefix(m.Text, "Why is the receipt")
+	})
+	sent = lastID(u)
+	u.SendPhoto(photo(t, 10), "the right one")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent && strings.HasPrefix(m.Text, "🧾") })
+	answered := lastID(s2)
+	s2.SendText("Amount is short")
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > answered && m.Text == changed })
+	if st := statusOf(t, h, o.ID); st != orders.ReceiptSubmitted {
+		t.Errorf("with a second receipt the order is %s, want it still waiting for the sellers", st)
 	}
 	noErrors(t, h)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -313,7 +315,12 @@ func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
 	ctx := context.WithoutCancel(stop)
 	if e.Attempts > exportAttempts {
 		// Claimed again and again by processes that died sending it: it may be what kills them.
-		s.giveUpExport(ctx, e, e.ChatIDs, fmt.Errorf("its process stopped %d times while sending it", e.Attempts-1))
+		cause := fmt.Errorf("its process stopped %d times while sending it", e.Attempts-1)
+		failed := map[int64]error{}
+		for _, chat := range e.ChatIDs {
+			failed[chat] = cause
+		}
+		s.giveUpExport(ctx, e, failed, cause)
 		return
 	}
 	run, cancel := context.WithTimeout(stop, exportTimeout)
@@ -351,20 +358,30 @@ func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
 	if lost.Load() {
 		return // another process sends it
 	}
-	if stop.Err() != nil && len(failed) > 0 {
-		if err := s.shop.ReleaseExport(settle, e.ID, s.pub.Owner); err != nil {
-			s.a.log.Warn("give an export back", "export_id", e.ID, "err", err)
+	if stop.Err() != nil {
+		// Stopped between files: the chats it cut short get it, whole, from the next process.
+		var cut []int64
+		for chat, err := range failed {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				cut = append(cut, chat)
+			}
 		}
-		return
+		if len(cut) > 0 {
+			if err := s.shop.ReleaseExport(settle, e.ID, s.pub.Owner, cut); err != nil {
+				s.a.log.Warn("give an export back", "export_id", e.ID, "err", err)
+			}
+			return
+		}
 	}
-	var again, refused []int64
+	var again []int64
+	refused := map[int64]error{} // told now, with their own reason
 	var lastErr error
 	for chat, err := range failed {
 		switch {
 		case unreachable(err):
 			s.a.log.Warn("export not delivered: the chat cannot be reached", "export_id", e.ID, "user_id", chat, "err", err)
 		case permanent(err):
-			refused, lastErr = append(refused, chat), err
+			refused[chat], lastErr = err, err
 		default:
 			again, lastErr = append(again, chat), err
 		}
@@ -374,13 +391,16 @@ func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
 		wait := time.Duration(e.Attempts) * s.a.opts.ExportRetry
 		s.a.log.Warn("export failed; will retry", "export_id", e.ID, "retry_in", wait, "err", lastErr)
 		err := s.shop.RetryExport(settle, e.ID, s.pub.Owner, again, wait, s.a.redact(lastErr.Error()),
-			s.exportFailed(settle, refused, lastErr)...)
+			s.exportFailed(settle, refused)...)
 		if err != nil {
 			s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
 		}
 		s.a.sender.Kick()
 	case lastErr != nil:
-		s.giveUpExport(ctx, e, append(again, refused...), lastErr)
+		for _, chat := range again {
+			refused[chat] = failed[chat]
+		}
+		s.giveUpExport(ctx, e, refused, lastErr)
 	default:
 		s.a.log.Info("export sent", "export_id", e.ID, "daily", e.Daily, "chats", len(e.ChatIDs)-len(failed))
 		if err := s.shop.FinishExport(settle, e.ID, s.pub.Owner, ""); err != nil {
@@ -389,31 +409,29 @@ func (s *scheduler) sendExport(stop context.Context, e orders.Export) {
 	}
 }
 
-// giveUpExport records an export given up and tells the chats that did not get it.
-func (s *scheduler) giveUpExport(ctx context.Context, e orders.Export, chats []int64, cause error) {
+// giveUpExport records an export given up (cause) and tells each chat that did not get
+// it why (failed).
+func (s *scheduler) giveUpExport(ctx context.Context, e orders.Export, failed map[int64]error, cause error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	s.fail("export given up", cause)
-	if err := s.shop.FinishExport(ctx, e.ID, s.pub.Owner, s.a.redact(cause.Error()), s.exportFailed(ctx, chats, cause)...); err != nil {
+	if err := s.shop.FinishExport(ctx, e.ID, s.pub.Owner, s.a.redact(cause.Error()), s.exportFailed(ctx, failed)...); err != nil {
 		s.a.log.Warn("settle export", "export_id", e.ID, "err", err)
 	}
 	s.a.sender.Kick()
 }
 
-// exportFailed tells chats their export will not come, and why: in Telegram's words
-// when Telegram refused it, or failed it.
-func (s *scheduler) exportFailed(ctx context.Context, chats []int64, cause error) []outbox.Message {
-	var msgs []outbox.Message
-	for _, chat := range chats {
-		lang := s.a.adminLang(ctx, chat)
-		reason, ok := channel.TelegramSaid(cause)
+// exportFailed tells each chat its export will not come, and why: in Telegram's words
+// when Telegram refused or failed it, in the chat's language otherwise.
+func (s *scheduler) exportFailed(ctx context.Context, failed map[int64]error) []outbox.Message {
+	chats := slices.Sorted(maps.Keys(failed))
+	return s.toChats(ctx, chats, "export.failed", func(chat int64, lang string) locale.Args {
+		reason, ok := channel.TelegramSaid(failed[chat])
 		if !ok {
 			reason = locale.Plain(s.a.texts.T(lang, "export.reason_ours"))
 		}
-		msgs = append(msgs, outbox.Message{ChatID: chat, Kind: "export.failed",
-			Text: s.a.texts.T(lang, "export.failed", locale.Args{"Reason": s.a.redact(reason)})})
-	}
-	return msgs
+		return locale.Args{"Reason": s.a.redact(reason)}
+	})
 }
 
 // applyRule keeps the week being prepared scheduled by the weekly rule, starting one
@@ -618,9 +636,16 @@ func (s *scheduler) purchaseList(ctx context.Context, w catalog.Week) ([]outbox.
 
 // toAdmins is a text for every seller, in their language, for the outbox.
 func (s *scheduler) toAdmins(ctx context.Context, id string, args locale.Args) []outbox.Message {
+	return s.toChats(ctx, s.a.cfg.AdminIDs, id, func(int64, string) locale.Args { return args })
+}
+
+// toChats is text id for each chat, in its seller's language, with the arguments args
+// gives for it, for the outbox.
+func (s *scheduler) toChats(ctx context.Context, chats []int64, id string, args func(chat int64, lang string) locale.Args) []outbox.Message {
 	var msgs []outbox.Message
-	for _, admin := range s.a.cfg.AdminIDs {
-		msgs = append(msgs, outbox.Message{ChatID: admin, Kind: id, Text: s.a.texts.T(s.a.adminLang(ctx, admin), id, args)})
+	for _, chat := range chats {
+		lang := s.a.adminLang(ctx, chat)
+		msgs = append(msgs, outbox.Message{ChatID: chat, Kind: id, Text: s.a.texts.T(lang, id, args(chat, lang))})
 	}
 	return msgs
 }

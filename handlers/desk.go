@@ -132,12 +132,12 @@ func (h *Handlers) DeskButton(c tele.Context) error {
 	if a.note {
 		s := h.session(c)
 		s.Reset()
-		evs, err := h.Orders.History(h.req(c).ctx, o.ID)
+		changes, err := h.Orders.Changes(h.req(c).ctx, o.ID)
 		if err != nil {
 			return err
 		}
 		s.Step, s.EditOrder, s.DeskAction = StepDeskNote, o.ID, name
-		s.DeskMessage, s.DeskFrom, s.DeskChanges = card, o.Status, len(evs)
+		s.DeskMessage, s.DeskFrom, s.DeskChanges = card, o.Status, changes
 		if err := h.respond(c); err != nil {
 			return err
 		}

@@ -78,8 +78,8 @@ type Session struct {
 	// DeskFrom is the order's status when the note was asked for: the action is for that
 	// status only, whatever another seller did to the order meanwhile.
 	DeskFrom orders.Status `json:"desk_from,omitempty"`
-	// DeskChanges is how many status changes the order had then: one rejected and paid
-	// for again since is another order to act on.
+	// DeskChanges is how many changes (status changes, receipts) the order had then:
+	// one with another receipt since is another order to act on.
 	DeskChanges int `json:"desk_changes,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`

@@ -131,11 +131,11 @@ func (s *Store) RetryExport(ctx context.Context, id int64, owner string, chats [
 WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, pq.Int64Array(chats), wait.Milliseconds(), lastError)
 }
 
-// ReleaseExport gives an export back at once, this attempt not counted: its process is
-// stopping, and the next one sends it.
-func (s *Store) ReleaseExport(ctx context.Context, id int64, owner string) error {
-	return s.settleExport(ctx, nil, `UPDATE exports SET claimed_until = NULL, attempts = attempts - 1
-WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner)
+// ReleaseExport gives an export back at once, for chats (those it was cut short for),
+// this attempt not counted: its process is stopping, and the next one sends it.
+func (s *Store) ReleaseExport(ctx context.Context, id int64, owner string, chats []int64) error {
+	return s.settleExport(ctx, nil, `UPDATE exports SET chat_ids = $3, claimed_until = NULL, attempts = attempts - 1
+WHERE id = $1 AND claimed_by = $2 AND done_at IS NULL`, id, owner, pq.Int64Array(chats))
 }
 
 // settleExport runs q, an update of an export as its claim, and writes notices with it;

@@ -78,12 +78,13 @@ func TestExportClaims(t *testing.T) {
 	if err != nil || !ok || !slices.Equal(retry.ChatIDs, []int64{8}) || retry.Attempts != 3 {
 		t.Fatalf("the retry: %+v, %v, %v", retry, ok, err)
 	}
-	// A process that stops gives it back at once, its attempt not counted.
-	if err := s.ReleaseExport(ctx, retry.ID, "c"); err != nil {
+	// A process that stops gives it back at once, for the chats it cut short, its attempt
+	// not counted.
+	if err := s.ReleaseExport(ctx, retry.ID, "c", []int64{8}); err != nil {
 		t.Fatal(err)
 	}
 	next, ok, err := s.ClaimExport(ctx, "d", time.Minute)
-	if err != nil || !ok || next.Attempts != 3 {
+	if err != nil || !ok || next.Attempts != 3 || !slices.Equal(next.ChatIDs, []int64{8}) {
 		t.Fatalf("after a release: %+v, %v, %v", next, ok, err)
 	}
 	if err := s.FinishExport(ctx, next.ID, "d", ""); err != nil {

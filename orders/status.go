@@ -51,7 +51,7 @@ func (s *Store) Move(ctx context.Context, m Move) (Order, error) {
 	}
 	if m.Changes != 0 {
 		var n int
-		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM order_events WHERE order_id = $1`, o.ID); err != nil {
+		if err := tx.GetContext(ctx, &n, changesOf, o.ID); err != nil {
 			return Order{}, fmt.Errorf("orders: move: %w", err)
 		}
 		if n != m.Changes {
@@ -89,9 +89,9 @@ type Move struct {
 	// ExpiresAt is the new payment deadline when the order goes back to awaiting
 	// payment (a rejected receipt): the customer gets time to pay again.
 	ExpiresAt time.Time
-	// Changes, when not 0, is how many status changes the order must have had: the move
-	// is for the order as someone saw it, not as it became since (rejected and paid for
-	// again, say, which leaves the same status).
+	// Changes, when not 0, is how many changes (status changes and receipts) the order
+	// must have had (Store.Changes): the move is for the order as someone saw it, not as it
+	// became since (another receipt, or rejected and paid for again: the same status).
 	Changes int
 	Notices func(Order) []outbox.Message
 }
@@ -217,4 +217,17 @@ WHERE order_id = $1 ORDER BY id`, orderID); err != nil {
 		return nil, fmt.Errorf("orders: history: %w", err)
 	}
 	return evs, nil
+}
+
+// changesOf counts an order's ($1) status changes and receipts.
+const changesOf = `SELECT (SELECT count(*) FROM order_events WHERE order_id = $1) + (SELECT count(*) FROM receipts WHERE order_id = $1)`
+
+// Changes is how many changes (status changes and receipts) an order has had, for
+// Move.Changes.
+func (s *Store) Changes(ctx context.Context, orderID int64) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, changesOf, orderID); err != nil {
+		return 0, fmt.Errorf("orders: changes: %w", err)
+	}
+	return n, nil
 }
