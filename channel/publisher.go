@@ -391,8 +391,8 @@ func (p *Publisher) withdraw(stop, ctx context.Context, post catalog.Post) error
 		if err == nil {
 			continue
 		}
-		if !badRequest(err) {
-			return err
+		if Refused(err) || !badRequest(err) {
+			return err // the channel refuses the bot, or failed: the post waits for the next sync
 		}
 		if i > 0 && id != post.ButtonMessageID {
 			continue // another photo of an album: the first one's caption speaks for it
@@ -409,7 +409,7 @@ func (p *Publisher) withdraw(stop, ctx context.Context, post catalog.Post) error
 		})
 		switch {
 		case err == nil, p.uneditable(err, post.WeekID, 0):
-		case badRequest(err):
+		case badRequest(err) && !Refused(err):
 			// Refused for good: it stays as it is, its Order link answering that the
 			// item is gone, rather than holding up the rest of the week's posts.
 			p.Log.Warn("withdrawn channel post can't be marked; left as it is", "post_id", post.ID, "err", err)
