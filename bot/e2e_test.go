@@ -743,12 +743,29 @@ func TestChatMenusAreSetOnlyWhenTheyChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	newSession()
-	if n := h.fake.Calls("setMyCommands"); n != calls+len(locale.Languages) {
-		t.Errorf("%d calls after a release, want one per language", n-calls)
+	if n := h.fake.Calls("setMyCommands"); n != calls+len(locale.Languages)+1 {
+		t.Errorf("%d calls after a release, want one per language and one for the others", n-calls)
 	}
 	var menu string
 	if err := h.db.Get(&menu, `SELECT menu FROM customers WHERE id = $1`, admin1); err != nil || menu == "previous/vi/true" {
 		t.Errorf("menu recorded %q, %v", menu, err)
+	}
+
+	// A release whose menus differ (here, the shop's default language, whose lists are set
+	// for every app language without one of its own): the version differs, and so does
+	// the menu.
+	r.stop(t)
+	h.env["DEFAULT_LANGUAGE"] = "vi"
+	calls = h.fake.Calls("setMyCommands")
+	r = h.start() // the customers' menu, and the seller's
+	newSession()
+	after := h.fake.Calls("setMyCommands")
+	if menu := len(locale.Languages) + 1; after-calls < 2*menu {
+		t.Errorf("%d calls after a release with other menus, want the customers' and the seller's (%d each)", after-calls, menu)
+	}
+	newSession()
+	if n := h.fake.Calls("setMyCommands"); n != after {
+		t.Errorf("%d calls at another session, want none", n-after)
 	}
 
 	// No longer a seller: the customers' menu is theirs again.

@@ -119,8 +119,7 @@ func (m *menus) chat(ctx context.Context, id int64, picked string) error {
 	return m.shop.SetMenu(ctx, id, key)
 }
 
-// set stores one menu in every language; the default language's list also serves
-// people whose language has no list of its own.
+// set stores one menu in every language (each).
 func (m *menus) set(ctx context.Context, scope tele.CommandScope, list func(lang string) []tele.Command) error {
 	return m.each(func(params map[string]any) error {
 		lang, _ := params["language_code"].(string)
@@ -135,15 +134,15 @@ func (m *menus) set(ctx context.Context, scope tele.CommandScope, list func(lang
 	})
 }
 
-// each calls f with the parameters naming each language's list: none for the default
-// language, whose list serves the rest.
+// each calls f with the parameters naming each list: one per language, and one without a
+// language (the default language's), which serves the rest. Every one is written each
+// time, so none is left from before (another default language, say).
 func (m *menus) each(f func(params map[string]any) error) error {
+	if err := f(map[string]any{}); err != nil {
+		return err
+	}
 	for _, lang := range locale.Languages {
-		params := map[string]any{}
-		if lang != m.a.cfg.DefaultLanguage {
-			params["language_code"] = lang
-		}
-		if err := f(params); err != nil {
+		if err := f(map[string]any{"language_code": lang}); err != nil {
 			return err
 		}
 	}
