@@ -41,6 +41,7 @@ type scheduler struct {
 	// channelPaused is until when the channel, which refused the bot, is left alone.
 	channelPaused time.Time
 	exporting     atomic.Bool    // an export is being sent by this process
+	backupDay     time.Time      // the last day whose backup this process knows is queued
 	toRefresh     []orders.Order // expired orders whose sellers' copies are to be edited
 	refreshing    bool           // a goroutine edits them
 	// channelChecked is when an accepted call last ended the sellers' alert that the
@@ -267,10 +268,15 @@ func (s *scheduler) dailyBackup(ctx context.Context, now time.Time) {
 		return
 	}
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	if !day.After(s.backupDay) {
+		return // queued already, by this process or another
+	}
 	// Everything, every day: the business outlives losing Telegram too.
 	if _, err := s.shop.QueueDailyBackup(ctx, day, s.a.cfg.AdminIDs); err != nil {
 		s.fail("daily backup", err)
+		return
 	}
+	s.backupDay = day
 }
 
 const (
