@@ -152,20 +152,18 @@ func (s *scheduler) publishDue(ctx context.Context, now time.Time) {
 		s.fail("due publications", err)
 		return
 	}
-	for _, w := range due {
-		skipped, err := s.catalog.SkipEmpty(ctx, w.ID, now, s.skippedEmpty(ctx))
-		if err != nil {
-			s.fail("skip empty week", err)
-			continue
-		}
-		if skipped {
-			s.a.log.Info("scheduled week not published: no items", "week_id", w.ID)
-			s.a.sender.Kick()
-			continue
-		}
-		w, err := s.catalog.PublishDue(ctx, w.ID, now)
+	for _, d := range due {
+		w, err := s.catalog.PublishDue(ctx, d.ID, now)
 		if errors.Is(err, catalog.ErrWrongStatus) {
-			continue // another process claimed it, or a seller unscheduled or emptied it
+			// Another process claimed it, a seller unscheduled it, or it has nothing to show.
+			skipped, err := s.catalog.SkipEmpty(ctx, d.ID, now, s.skippedEmpty(ctx))
+			if err != nil {
+				s.fail("skip empty week", err)
+			} else if skipped {
+				s.a.log.Info("scheduled week not published: no items", "week_id", d.ID)
+				s.a.sender.Kick()
+			}
+			continue
 		}
 		if err != nil {
 			s.fail("start publishing", err)
@@ -478,17 +476,14 @@ func (s *scheduler) applyRule(ctx context.Context, now time.Time) {
 		}
 		return
 	}
-	w, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes)
-	if errors.Is(err, catalog.ErrWrongStatus) {
-		return
-	}
-	if err != nil {
-		s.fail("schedule week by rule", err)
-		return
-	}
-	// A week skipped for having no items goes out a week later than its title said.
-	if _, err := s.handlers.Retitle(ctx, w, publish); err != nil {
+	// Titled first (a week skipped for having no items goes out a week later than its
+	// title said), so that a stop in between leaves a week to schedule, not one misnamed.
+	if _, err := s.handlers.Retitle(ctx, up, publish); err != nil {
 		s.fail("retitle week", err)
+		return
+	}
+	if _, err := s.catalog.ScheduleWeek(ctx, up.ID, publish, closes); err != nil && !errors.Is(err, catalog.ErrWrongStatus) {
+		s.fail("schedule week by rule", err)
 	}
 }
 
