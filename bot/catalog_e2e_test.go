@@ -1187,26 +1187,16 @@ func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
 	const stuck, demoted = -1, -2
 	del := func(n, pos, code int) {
 		t.Helper()
-		list := replyTo(t, seller, func() { seller.SendText("/items") })
-		seller.Press(t, list, strconv.Itoa(pos))
-		card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && m.Photo != nil })
-		asked := lastID(seller)
-		seller.Press(t, card, h.text("vi", "items.delete_button"))
-		confirm := seller.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > asked && slices.Contains(buttonTexts(m), h.text("vi", "items.delete_confirm_button"))
+		h.deleteByHand(t, seller, pos, items[n-1].Title, func() {
+			switch code {
+			case 0, demoted:
+			case stuck: // and its edit too, every time from now on: left as it is
+				h.fake.FailNext("deleteMessage", 1000, 400, 0)
+				h.fake.FailNext("editMessageCaption", 1000, 400, 0)
+			default:
+				h.fake.FailNext("deleteMessage", len(messages(n)), code, 0)
+			}
 		})
-		switch code {
-		case 0, demoted:
-		case stuck: // and its edit too, every time from now on: left as it is
-			h.fake.FailNext("deleteMessage", 1000, 400, 0)
-			h.fake.FailNext("editMessageCaption", 1000, 400, 0)
-		default:
-			h.fake.FailNext("deleteMessage", len(messages(n)), code, 0)
-		}
-		want := h.text("vi", "items.deleted", locale.Args{"Title": items[n-1].Title})
-		pressed := lastID(seller)
-		seller.Press(t, confirm, h.text("vi", "items.delete_confirm_button"))
-		seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && m.Text == want })
 		// The publisher takes the post out (or marks it) on its next sync.
 		h.channel.WaitFor(t, func(telegramtest.Message) bool {
 			for i, m := range messages(n) {
@@ -1265,6 +1255,99 @@ func TestADeletedItemsPostStopsOfferingIt(t *testing.T) {
 		t.Errorf("%d withdrawn posts still recorded", left)
 	}
 	noErrors(t, h, 400, 502)
+}
+
+// deleteByHand has the seller delete the item at pos in their /items list, through its
+// card; beforeConfirm runs just before they confirm.
+func (h *harness) deleteByHand(t *testing.T, seller *telegramtest.User, pos int, title string, beforeConfirm func()) {
+	t.Helper()
+	list := replyTo(t, seller, func() { seller.SendText("/items") })
+	seller.Press(t, list, strconv.Itoa(pos))
+	card := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && m.Photo != nil })
+	asked := lastID(seller)
+	seller.Press(t, card, h.text("vi", "items.delete_button"))
+	confirm := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > asked && slices.Contains(buttonTexts(m), h.text("vi", "items.delete_confirm_button"))
+	})
+	beforeConfirm()
+	want := h.text("vi", "items.deleted", locale.Args{"Title": title})
+	pressed := lastID(seller)
+	seller.Press(t, confirm, h.text("vi", "items.delete_confirm_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && m.Text == want })
+}
+
+// An item deleted while its post is going out: the photo (or album) reached the channel
+// but the item was gone by the time the post was recorded. The post is taken out all the
+// same, and an album gets no Order button message.
+func TestAnItemDeletedWhileItsPostGoesOutIsTakenOut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	_, items := h.seedWeek(t, 3) // the third has an album
+	channelID := h.channel.ID
+	photoHeld, releasePhoto := h.fake.HoldNext("sendPhoto", channelID)
+	albumHeld, releaseAlbum := h.fake.HoldNext("sendMediaGroup", channelID)
+	seller := h.user(admin1, "Lan", "vi")
+	seller.SendText("/week")
+	seller.Press(t, seller.Next(t), h.text("vi", "week.publish_button"))
+
+	for _, held := range []struct {
+		held    <-chan struct{}
+		release func()
+		pos     int // in the list, once the items before it are gone
+		item    catalog.Item
+	}{{photoHeld, releasePhoto, 1, items[0]}, {albumHeld, releaseAlbum, 2, items[2]}} {
+		select {
+		case <-held.held:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s's post never went out", held.item.Title)
+		}
+		h.deleteByHand(t, seller, held.pos, held.item.Title, func() {})
+		held.release()
+	}
+
+	// Only the second item stays in the channel: every other item message goes.
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	h.channel.WaitFor(t, func(telegramtest.Message) bool {
+		for _, m := range h.channel.Messages() {
+			if m.Deleted || m.Photo == nil && len(m.Buttons()) == 0 {
+				continue // taken out, or the header
+			}
+			if !strings.Contains(m.Body(), items[1].Title) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, m := range h.channel.Messages() {
+		for _, gone := range []string{items[0].Title, items[2].Title} {
+			if !m.Deleted && strings.Contains(m.Body(), gone) {
+				t.Errorf("%q still in the channel: %q", gone, m.Body())
+			}
+		}
+	}
+	texts := 0
+	for _, m := range h.channel.Messages() {
+		if m.Photo == nil {
+			texts++
+		}
+	}
+	if texts != 1 {
+		t.Errorf("%d text messages sent to the channel, want 1 (the header)", texts)
+	}
+	var left int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if err := h.db.Get(&left, `SELECT count(*) FROM channel_posts WHERE withdrawn IS NOT NULL`); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if left != 0 {
+		t.Errorf("%d withdrawn posts still recorded", left)
+	}
+	noErrors(t, h)
 }
 
 // Every closed week's purchase list reaches every seller once, whichever way it closed:

@@ -95,20 +95,35 @@ func (s *Store) DropPost(ctx context.Context, postID int64) error {
 // ErrPosted is returned when a post for that week and item is recorded already.
 var ErrPosted = errors.New("catalog: already posted")
 
-// AddPost records a post that went out.
+// ErrItemGone is returned by AddPost when the item was deleted while its post went out.
+var ErrItemGone = errors.New("catalog: item deleted")
+
+// AddPost records a post that went out: the week's header (ItemID 0), an item's post, or,
+// with Withdrawn set, the post of an item deleted while it went out, for the publisher to
+// take out (WithdrawnPosts). An item's post whose item is gone is refused with ErrItemGone.
 func (s *Store) AddPost(ctx context.Context, p Post) (Post, error) {
 	var itemID *int64
 	if p.ItemID != 0 {
 		itemID = &p.ItemID
 	}
-	err := s.db.GetContext(ctx, &p.ID, `INSERT INTO channel_posts (week_id, item_id, is_header, chat_id, message_ids, button_message_id, content)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		p.WeekID, itemID, itemID == nil, p.ChatID, pq.Int64Array(p.MessageIDs), p.ButtonMessageID, p.Content)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		return Post{}, ErrPosted
+	var withdrawn *string
+	if p.Withdrawn != nil {
+		b, err := json.Marshal(p.Withdrawn)
+		if err != nil {
+			return Post{}, fmt.Errorf("catalog: add post: %w", err)
+		}
+		withdrawn = new(string(b))
 	}
-	if err != nil {
+	err := s.db.GetContext(ctx, &p.ID, `INSERT INTO channel_posts (week_id, item_id, is_header, chat_id, message_ids, button_message_id, content, withdrawn)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		p.WeekID, itemID, itemID == nil && withdrawn == nil, p.ChatID, pq.Int64Array(p.MessageIDs), p.ButtonMessageID, p.Content, withdrawn)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "23505":
+		return Post{}, ErrPosted
+	case errors.As(err, &pqErr) && pqErr.Code == "23503" && pqErr.Constraint == "channel_posts_item_id_fkey":
+		return Post{}, ErrItemGone
+	case err != nil:
 		return Post{}, fmt.Errorf("catalog: add post: %w", err)
 	}
 	return p, nil

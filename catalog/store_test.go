@@ -1211,6 +1211,25 @@ func TestPosts(t *testing.T) {
 	if posts, err := s.Posts(ctx, next.ID); err != nil || len(posts) != 2 {
 		t.Errorf("DropPost of a post not withdrawn (the header) dropped it: %+v, %v", posts, err)
 	}
+
+	// A post that went out while its item was deleted is refused as the item's, and
+	// recorded withdrawn instead: no second header, and the publisher takes it out.
+	late := catalog.Post{WeekID: next.ID, ItemID: a.ID, ChatID: "@shop", MessageIDs: []int64{20, 21}, Content: "A"}
+	if _, err := s.AddPost(ctx, late); !errors.Is(err, catalog.ErrItemGone) {
+		t.Errorf("AddPost of a deleted item's post: %v, want ErrItemGone", err)
+	}
+	late.ItemID, late.Withdrawn = 0, &wd
+	if late, err = s.AddPost(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn, err = s.WithdrawnPosts(ctx, next.ID)
+	if err != nil || len(withdrawn) != 1 || withdrawn[0].ID != late.ID || *withdrawn[0].Withdrawn != wd ||
+		!slices.Equal(withdrawn[0].MessageIDs, []int64{20, 21}) {
+		t.Errorf("WithdrawnPosts after a withdrawn AddPost = %+v, %v", withdrawn, err)
+	}
+	if posts, err := s.Posts(ctx, next.ID); err != nil || len(posts) != 2 || posts[0].ID != header.ID {
+		t.Errorf("Posts after a withdrawn AddPost: %+v, %v", posts, err)
+	}
 }
 
 func TestRuleStore(t *testing.T) {

@@ -252,18 +252,31 @@ func (p *Publisher) postItem(stop, ctx context.Context, w catalog.Week, it catal
 		// The album is out: record it before its button message, so that if that message
 		// fails the next sync sends only the button, never the album again.
 		post.Content = albumContent(caption, "")
-		recorded, err := p.Store.AddPost(ctx, post)
-		if err != nil {
-			return err
+		recorded, err := p.addPost(ctx, post, it)
+		if err != nil || recorded.Withdrawn != nil {
+			return err // a withdrawn album gets no button message
 		}
 		return p.sendButtonMessage(stop, ctx, recorded, it, a)
 	}
-	_, err := p.Store.AddPost(ctx, post)
+	_, err := p.addPost(ctx, post, it)
 	if errors.Is(err, catalog.ErrPosted) {
 		p.Log.Warn("item posted twice", "item_id", it.ID)
 		return nil
 	}
 	return err
+}
+
+// addPost records an item's post that went out. If the item was deleted meanwhile, the
+// post is recorded as withdrawn instead, to be taken out like the post of any item
+// deleted, rather than left in the channel with its Order button.
+func (p *Publisher) addPost(ctx context.Context, post catalog.Post, it catalog.Item) (catalog.Post, error) {
+	recorded, err := p.Store.AddPost(ctx, post)
+	if !errors.Is(err, catalog.ErrItemGone) {
+		return recorded, err
+	}
+	post.ItemID = 0
+	post.Withdrawn = &catalog.Withdrawal{Caption: p.Render.Caption(it, Withdrawn), Button: p.Render.ButtonText(it, Withdrawn)}
+	return p.Store.AddPost(ctx, post)
 }
 
 // sendPhotos sends an item's photos by their Telegram file ids, or, when Telegram does

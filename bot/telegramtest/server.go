@@ -92,6 +92,7 @@ const (
 	faultFail faultKind = iota
 	faultDrop
 	faultLoseAnswer
+	faultHold
 )
 
 type fault struct {
@@ -100,6 +101,11 @@ type fault struct {
 	remaining  int
 	code       int
 	retryAfter int
+	// For faultHold: the chat whose call is held, closed when one is, and closed to let
+	// it answer.
+	chatID   int64
+	held     chan struct{}
+	released chan struct{}
 }
 
 // Server is the fake Bot API. All its state sits behind one mutex; waiting
@@ -274,6 +280,36 @@ func (s *Server) DropNext(method string, n int) {
 // and then lose their connection, so the bot cannot know they succeeded.
 func (s *Server) LoseAnswerNext(method string, n int) {
 	s.addFault(&fault{kind: faultLoseAnswer, method: method, remaining: n})
+}
+
+// HoldNext makes the next call of method in the chat wait, once carried out, before it
+// answers, until release is called (or the test ends): the bot waits on a call that took
+// effect while the test changes what it will find when the answer comes. held is closed
+// once such a call is being held.
+func (s *Server) HoldNext(method string, chatID int64) (held <-chan struct{}, release func()) {
+	f := &fault{kind: faultHold, method: method, remaining: 1, chatID: chatID,
+		held: make(chan struct{}), released: make(chan struct{})}
+	s.addFault(f)
+	release = sync.OnceFunc(func() { close(f.released) })
+	s.t.Cleanup(release)
+	return f.held, release
+}
+
+// takeHold consumes the hold of a call of method in the chat the request names, if any.
+func (s *Server) takeHold(method string, req *request) *fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.resolveChatLocked(req.str("chat_id"))
+	if err != nil {
+		return nil
+	}
+	for i, f := range s.faults {
+		if f.kind == faultHold && strings.EqualFold(f.method, method) && f.chatID == c.ID {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			return f
+		}
+	}
+	return nil
 }
 
 func (s *Server) addFault(f *fault) {
@@ -478,6 +514,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result, apiErr := h(r.Context(), req)
 	if apiErr == errClientGone {
 		return
+	}
+	if f := s.takeHold(method, req); f != nil {
+		close(f.held)
+		select {
+		case <-f.released:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	if s.takeFault(faultLoseAnswer, method) != nil {
 		dropConnection(w)
