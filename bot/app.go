@@ -63,6 +63,8 @@ type Options struct {
 	ChatRate float64
 	// RemindBefore is how long before an unpaid order expires its customer is reminded.
 	RemindBefore time.Duration
+	// MessagesPerHour caps what one customer writes to the shop's sellers in an hour.
+	MessagesPerHour int
 	// DBDriver is the database/sql driver name for DATABASE_URL ("postgres", lib/pq, when
 	// empty); the benchmark registers a lib/pq wrapper that counts statements.
 	DBDriver string
@@ -115,6 +117,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChatRate == 0 {
 		o.ChatRate = 1
+	}
+	if o.MessagesPerHour == 0 {
+		o.MessagesPerHour = 20
 	}
 	if o.DBDriver == "" {
 		o.DBDriver = "postgres"
@@ -222,6 +227,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		Notify:            a.sender.Kick,
 		Outbox:            box,
 		Exporter:          shop,
+		MessagesPerHour:   a.opts.MessagesPerHour,
 	})
 	a.handlers = h
 	a.scheduler.handlers = h

@@ -157,10 +157,21 @@ func TestChaos(t *testing.T) {
 	}
 
 	// Nothing was written but what sellers did on purpose.
-	for _, table := range []string{"orders", "order_lines", "order_events", "receipts", "outbox", "broadcasts"} {
+	for _, table := range []string{"orders", "order_lines", "order_events", "receipts", "broadcasts"} {
 		if n := count(`SELECT count(*) FROM ` + table); n != 0 {
 			t.Errorf("%d rows in %s", n, table)
 		}
+	}
+	// The outbox holds only what customers wrote to the shop, to both sellers, and the
+	// sellers' answers, to the customer and the other seller: nobody else's words.
+	if n := count(`SELECT count(*) FROM outbox WHERE kind NOT IN ('question', 'answer')`); n != 0 {
+		t.Errorf("%d rows in outbox not of a message to or from the shop", n)
+	}
+	if n, m := count(`SELECT count(*) FROM outbox`), count(`SELECT count(*) FROM messages`); n != 2*m {
+		t.Errorf("%d rows in outbox for %d messages to or from the shop", n, m)
+	}
+	if n := count(`SELECT count(*) FROM messages WHERE seller_id NOT IN ($1, $2)`, admin1, admin2); n != 0 {
+		t.Errorf("%d answers from someone not a seller", n)
 	}
 	if n := count(`SELECT count(*) FROM weeks`); n > weeksBefore && !w.sellerMay("\fwk|0|next", "\fni|save") {
 		t.Errorf("%d weeks, %d before, and no seller asked for one", n, weeksBefore)

@@ -40,7 +40,7 @@ func wantMenu(t *testing.T, h *harness, lang string, m telegramtest.Message) {
 	t.Helper()
 	want := []string{
 		h.text(lang, "menu.browse"), h.text(lang, "menu.cart"), h.text(lang, "menu.orders"),
-		h.text(lang, "menu.language"), h.text(lang, "menu.help"),
+		h.text(lang, "menu.language"), h.text(lang, "menu.ask"), h.text(lang, "menu.help"),
 	}
 	if got := buttonTexts(m); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("menu buttons %q, want %q", got, want)
@@ -173,7 +173,7 @@ func TestASellersMenuFollowsTheLanguageTheyPicked(t *testing.T) {
 }
 
 const (
-	customerCommands = "start,catalog,cart,orders,help,language,cancel"
+	customerCommands = "start,catalog,cart,orders,help,language,ask,cancel"
 	sellerCommands   = customerCommands + ",newitem,items,week,schedule,order,find,purchases,stats,broadcast,export,backup,setpayment,setpickup"
 )
 
@@ -208,7 +208,7 @@ func TestHelpListsTheRouteTableAndCommandMenus(t *testing.T) {
 		t.Errorf("seller menu %q", got)
 	}
 	vi := h.fake.MyCommandsFor(telegramtest.CommandScope{Type: "default", LanguageCode: "vi"})
-	if len(vi) != 7 || vi[4].Description != h.text("vi", "cmd.help") {
+	if len(vi) != 8 || vi[4].Description != h.text("vi", "cmd.help") {
 		t.Errorf("Vietnamese customer menu %+v", vi)
 	}
 	noErrors(t, h)
@@ -283,9 +283,10 @@ func TestCustomersCannotUseSellerCommands(t *testing.T) {
 			t.Errorf("%s by a customer: %q", cmd, m.Text)
 		}
 	}
-	// Nothing was started: free text is not taken as a setting.
+	// Nothing was started: free text is not taken as a setting (it is offered to the
+	// sellers as a message).
 	u.SendText("Pay to my account instead")
-	if m := u.Next(t); m.Text != h.text("ar", "unknown.text") {
+	if m := u.Next(t); m.Text != h.text("ar", "ask.offer") {
 		t.Errorf("free text after a refused command: %q", m.Text)
 	}
 	var n int
@@ -309,11 +310,13 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	if m := u.Next(t); m.Text != h.text("en", "unknown.command") {
 		t.Errorf("unknown command: %q", m.Text)
 	}
+	// Free text is offered to the shop's sellers (TestCustomersWriteToTheShopAndSellersAnswer).
 	u.SendText("hello?")
 	m := u.Next(t)
-	if m.Text != h.text("en", "unknown.text") {
+	if m.Text != h.text("en", "ask.offer") {
 		t.Errorf("free text: %q", m.Text)
 	}
+	m.InlineKeyboard = m.InlineKeyboard[1:] // the offer's button, then the menu
 	wantMenu(t, h, "en", m)
 	u.SendSticker()
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
@@ -344,6 +347,7 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 		{"menu.orders", "orders.none"},
 		{"menu.language", "language.choose"},
 		{"menu.help", "help.customer"},
+		{"menu.ask", "ask.prompt"},
 	} {
 		u.Press(t, menu, h.text("en", tt.button))
 		if m := u.Next(t); !strings.HasPrefix(m.Text, h.text("en", tt.want)) {

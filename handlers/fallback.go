@@ -47,6 +47,8 @@ func (h *Handlers) Text(c tele.Context) error {
 			return h.deskNote(c)
 		case StepBroadcast:
 			return h.broadcastMessage(c)
+		case StepAnswer:
+			return h.answerText(c)
 		}
 	}
 	switch s.Step {
@@ -61,12 +63,20 @@ func (h *Handlers) Text(c tele.Context) error {
 			return unknownCommand()
 		}
 		return h.checkoutText(c)
+	case StepAsk:
+		if isCommand(c.Text()) {
+			return unknownCommand()
+		}
+		return h.askText(c)
 	}
 	if isCommand(c.Text()) {
 		return c.Send(h.t(c, "unknown.command"))
 	}
 	if h.req(c).restarted {
 		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
+	}
+	if !h.IsAdmin(c.Sender().ID) {
+		return h.offerToSend(c)
 	}
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
 }
@@ -84,7 +94,7 @@ func sellerStep(s Step) bool {
 	}
 	switch s {
 	case StepEditPrice, StepEditTitle, StepEditDescription, StepEditStock, StepEditVariants,
-		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup, StepDeskNote, StepBroadcast:
+		StepWeekSchedule, StepWeekTitle, StepRule, StepSetPayment, StepSetPickup, StepDeskNote, StepBroadcast, StepAnswer:
 		return true
 	}
 	return false
@@ -92,12 +102,21 @@ func sellerStep(s Step) bool {
 
 // Media takes photos and files where a step wants them, and answers them elsewhere.
 func (h *Handlers) Media(c tele.Context) error {
+	if relayed, err := h.relayedAlbum(c); relayed {
+		return err
+	}
 	s := h.session(c)
 	if s.Step == StepItemPhotos && h.IsAdmin(c.Sender().ID) {
 		return h.itemPhoto(c)
 	}
 	if s.Step == StepBroadcast && h.IsAdmin(c.Sender().ID) {
 		return h.broadcastMessage(c)
+	}
+	if s.Step == StepAnswer && h.IsAdmin(c.Sender().ID) {
+		return h.answerMedia(c)
+	}
+	if s.Step == StepAsk {
+		return h.askMedia(c)
 	}
 	return h.receipt(c)
 }
@@ -149,6 +168,8 @@ func stepHint(step Step) string {
 		return "cart.quantity_invalid"
 	case step == StepCheckoutPhone:
 		return "checkout.phone_invalid"
+	case step == StepAsk, step == StepAnswer:
+		return "ask.expected"
 	case sellerStep(step) && step != StepItemPreview,
 		step == StepCheckoutName, step == StepCheckoutAddress, step == StepCheckoutNote:
 		return "expect.text"

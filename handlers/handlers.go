@@ -84,6 +84,7 @@ type Orders interface {
 	QueueExport(ctx context.Context, key string, chats []int64, r orders.Range, archive bool) error
 	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)
 	Reachable(ctx context.Context, exclude []int64) (int, error)
+	AddMessage(ctx context.Context, n orders.NewMessage) (orders.Message, bool, error)
 }
 
 // Outbox is what the handlers read of delivered messages: the sellers' copies of an
@@ -138,6 +139,8 @@ type Deps struct {
 	Notify   func()
 	Outbox   Outbox
 	Exporter Exporter
+	// MessagesPerHour caps what one customer writes to the shop in an hour.
+	MessagesPerHour int
 }
 
 // Handlers serves every conversation and command.

@@ -25,18 +25,24 @@ const (
 	menuOrders   = "orders"
 	menuLanguage = "language"
 	menuHelp     = "help"
+	menuAsk      = "ask"
 )
 
-func (h *Handlers) mainMenu(c tele.Context) *tele.ReplyMarkup {
+// mainMenu is the main menu's buttons, after first when given.
+func (h *Handlers) mainMenu(c tele.Context, first ...tele.Btn) *tele.ReplyMarkup {
 	m := &tele.ReplyMarkup{}
 	btn := func(textID, data string) tele.Btn {
 		return m.Data(h.t(c, textID), UniqueMenu, data)
 	}
-	m.Inline(
+	var rows []tele.Row
+	if len(first) > 0 {
+		rows = append(rows, m.Row(first...))
+	}
+	m.Inline(append(rows,
 		m.Row(btn("menu.browse", menuBrowse), btn("menu.cart", menuCart)),
 		m.Row(btn("menu.orders", menuOrders), btn("menu.language", menuLanguage)),
-		m.Row(btn("menu.help", menuHelp)),
-	)
+		m.Row(btn("menu.ask", menuAsk), btn("menu.help", menuHelp)),
+	)...)
 	return m
 }
 
@@ -86,6 +92,7 @@ func (h *Handlers) Menu(c tele.Context) error {
 		menuOrders:   h.MyOrders,
 		menuLanguage: h.sendLanguagePicker,
 		menuHelp:     h.Help,
+		menuAsk:      h.Ask,
 	}[c.Callback().Data]
 	if open == nil {
 		return h.Stale(c)
@@ -121,6 +128,7 @@ func (h *Handlers) Help(c tele.Context) error {
 // Cancel leaves whatever conversation the person is in.
 func (h *Handlers) Cancel(c tele.Context) error {
 	s := h.session(c)
+	s.Unsent = nil
 	if s.Step == StepNone && s.Checkout == nil && s.Pick == nil && len(s.PendingReceipts) == 0 && s.Broadcast == nil {
 		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
 	}

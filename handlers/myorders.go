@@ -75,9 +75,12 @@ func (h *Handlers) OrderButton(c tele.Context) error {
 		h.orderLines(lang, o) + "\n" + h.deliveryText(lang, o.Delivery, o.RecipientName, o.Phone, o.Address, o.Note) +
 		"\n\n" + h.t(c, "order_next."+string(o.Status), locale.Args{"Deadline": h.renderer(lang).When(o.ExpiresAt)})
 	m := &tele.ReplyMarkup{}
+	id := strconv.FormatInt(o.ID, 10)
+	rows := []tele.Row{m.Row(m.Data(h.t(c, "orders.ask_button"), UniqueAsk, id))}
 	if o.Cancellable() {
-		m.Inline(m.Row(m.Data(h.t(c, "orders.cancel_button"), UniqueCancelAsk, strconv.FormatInt(o.ID, 10))))
+		rows = append(rows, m.Row(m.Data(h.t(c, "orders.cancel_button"), UniqueCancelAsk, id)))
 	}
+	m.Inline(rows...)
 	return c.Send(text, m)
 }
 

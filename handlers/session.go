@@ -50,6 +50,11 @@ const (
 	StepDeskNote Step = "desk.note"
 	// A broadcast being written.
 	StepBroadcast Step = "desk.broadcast"
+	// A seller's answer to Session.AnswerTo, about Session.AskOrder.
+	StepAnswer Step = "desk.answer"
+
+	// A customer's message to the shop, about Session.AskOrder.
+	StepAsk Step = "ask.message"
 
 	// Booking: a quantity typed for Session.Pick, then the checkout questions.
 	StepQuantity        Step = "cart.quantity"
@@ -81,6 +86,14 @@ type Session struct {
 	// DeskChanges is how many changes (status changes, receipts) the order had then:
 	// one with another receipt since is another order to act on.
 	DeskChanges int `json:"desk_changes,omitempty"`
+	// AskOrder is the order a message to or from the shop is about, 0 for none.
+	AskOrder int64 `json:"ask_order,omitempty"`
+	// AnswerTo is the customer a seller answers.
+	AnswerTo int64 `json:"answer_to,omitempty"`
+	// Unsent is text a customer typed outside any conversation, offered to the shop.
+	Unsent *UnsentMessage `json:"unsent,omitempty"`
+	// Album is the album whose first photo was passed on, to or from the shop.
+	Album *RelayedAlbum `json:"album,omitempty"`
 	// IgnoredAlbum is an album already answered as unexpected, so its other photos are not.
 	IgnoredAlbum string `json:"ignored_album,omitempty"`
 

@@ -65,6 +65,7 @@ var (
 		"quantity", "unit_price", "amount", "currency"}
 	customersHeader = []string{"id", "name", "username", "phone", "language", "blocked", "first_seen", "last_seen",
 		"first_order", "last_order", "order_count", "total_spent"}
+	messagesHeader = []string{"sent_at", "customer_id", "customer_name", "seller_id", "order_code", "text", "photo"}
 )
 
 const exportOrdersQuery = `
@@ -289,6 +290,73 @@ func writeCustomersCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, 
 	return n, nil
 }
 
+const exportMessagesQuery = `
+SELECT m.created_at, m.customer_id, c.first_name, c.last_name, c.username, m.seller_id,
+    COALESCE(o.code, '') AS order_code, m.text, m.photo_file_id <> '' AS photo
+FROM messages m
+JOIN customers c ON c.id = m.customer_id
+LEFT JOIN orders o ON o.id = m.order_id
+WHERE ($1::timestamptz IS NULL OR m.created_at >= $1) AND ($2::timestamptz IS NULL OR m.created_at < $2)
+ORDER BY m.created_at, m.id`
+
+type exportMessage struct {
+	CreatedAt  time.Time `db:"created_at"`
+	CustomerID int64     `db:"customer_id"`
+	FirstName  string    `db:"first_name"`
+	LastName   string    `db:"last_name"`
+	Username   string    `db:"username"`
+	SellerID   *int64    `db:"seller_id"`
+	OrderCode  string    `db:"order_code"`
+	Text       string    `db:"text"`
+	Photo      bool      `db:"photo"`
+}
+
+// WriteMessagesCSV writes what customers wrote to the shop and what its sellers answered
+// (AddMessage), sent in r, oldest first, with the columns of messagesHeader: seller_id is
+// empty for the customer's own words, order_code for a message about no order, and photo
+// tells a photo came with the text (the photo stays in Telegram). It returns the number
+// of messages written.
+func (s *Store) WriteMessagesCSV(ctx context.Context, w io.Writer, r Range, loc *time.Location) (int, error) {
+	return writeMessagesCSV(ctx, s.db, w, r, loc)
+}
+
+func writeMessagesCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, r Range, loc *time.Location) (int, error) {
+	loc = orUTC(loc)
+	from, to := r.args()
+	rows, err := q.QueryxContext(ctx, exportMessagesQuery, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("orders: export messages: %w", err)
+	}
+	defer rows.Close()
+	cw, err := newCSV(w, messagesHeader)
+	if err != nil {
+		return 0, fmt.Errorf("orders: export messages: %w", err)
+	}
+	n := 0
+	for rows.Next() {
+		var m exportMessage
+		if err := rows.StructScan(&m); err != nil {
+			return n, fmt.Errorf("orders: export messages: %w", err)
+		}
+		seller := ""
+		if m.SellerID != nil {
+			seller = strconv.FormatInt(*m.SellerID, 10)
+		}
+		name := Customer{FirstName: m.FirstName, LastName: m.LastName, Username: m.Username}.Name()
+		if err := cw.Write([]string{
+			stamp(m.CreatedAt, loc), strconv.FormatInt(m.CustomerID, 10), cell(name), seller, m.OrderCode, cell(m.Text),
+			strconv.FormatBool(m.Photo),
+		}); err != nil {
+			return n, fmt.Errorf("orders: export messages: %w", err)
+		}
+		n++
+	}
+	if err := endCSV(cw, rows); err != nil {
+		return n, fmt.Errorf("orders: export messages: %w", err)
+	}
+	return n, nil
+}
+
 // exportContactsQuery takes $1 and $2 (the range) and $3 (whether it is bounded).
 const exportContactsQuery = `
 SELECT c.id, c.first_name, c.last_name, c.username, c.delivery_name, p.phone
@@ -405,9 +473,9 @@ func writeFolded(bw *bufio.Writer, line string) {
 }
 
 // WriteBackupZip writes a zip of everything the shop would need to start again: the CSVs
-// and vCard above for r (orders.csv, order_lines.csv, customers.csv, customers.vcf), every
-// item photo as photos/item_<item id>_<position>.<ext>, and the receipts of the orders in r
-// as receipts/<order code>_<receipt id>.<ext>. The zip is written as it is made, and
+// and vCard above for r (orders.csv, order_lines.csv, customers.csv, customers.vcf,
+// messages.csv), every item photo as photos/item_<item id>_<position>.<ext>, and the
+// receipts of the orders in r as receipts/<order code>_<receipt id>.<ext>. The zip is written as it is made, and
 // photos and receipts are read one at a time. Everything is read in one read-only
 // repeatable-read transaction, so the files agree with each other even while orders come in.
 func (s *Store) WriteBackupZip(ctx context.Context, w io.Writer, r Range, loc *time.Location) error {
@@ -433,6 +501,7 @@ func (s *Store) WriteBackupZip(ctx context.Context, w io.Writer, r Range, loc *t
 		{"order_lines.csv", func(f io.Writer) error { _, err := writeOrderLinesCSV(ctx, tx, f, r, loc); return err }},
 		{"customers.csv", func(f io.Writer) error { _, err := writeCustomersCSV(ctx, tx, f, r, loc); return err }},
 		{"customers.vcf", func(f io.Writer) error { _, err := writeCustomersVCF(ctx, tx, f, r); return err }},
+		{"messages.csv", func(f io.Writer) error { _, err := writeMessagesCSV(ctx, tx, f, r, loc); return err }},
 	}
 	for _, file := range files {
 		f, err := zw.CreateHeader(&zip.FileHeader{Name: file.name, Method: zip.Deflate, Modified: at})

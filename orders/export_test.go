@@ -137,6 +137,20 @@ var exportSeedReceipts = []exportSeedFile{
 	{"C1D2E", 0, "application/pdf", "pdf", 1_500},
 }
 
+var exportSeedMessages = []struct {
+	customer    int64
+	seller      *int64
+	order       string
+	text, photo string
+	at          time.Time
+}{
+	{101, nil, "", "Còn áo size M không shop?", "", on2025(2, 28, 23, 59)},
+	{101, new(int64(9001)), "", "Dạ còn ạ", "AgAD1", on2025(3, 1, 0, 0)},
+	{102, nil, "B1C2D", "=1+1 متى يصل الطلب؟", "", on2025(3, 5, 9, 0)},
+	{102, nil, "B1C2D", "", "AgAD2", on2025(3, 5, 9, 0)},
+	{103, new(int64(9002)), "C2D3E", "Shipped today,\n\"tracking\" 123", "", on2025(3, 11, 0, 0)},
+}
+
 type exportShop struct {
 	store    *orders.Store
 	db       *sqlx.DB
@@ -201,6 +215,14 @@ SELECT $1, i.id, $3, i.title, $4, i.price, $5 FROM items i WHERE i.id = $2`, id,
 		data := exportRandomBytes(rng, p.size)
 		exportExec(t, db, `INSERT INTO item_photos (item_id, position, data, mime) VALUES ($1, $2, $3, $4)`, item, p.position, data, p.mime)
 		s.photos[fmt.Sprintf("photos/item_%d_%d.%s", item, p.position, p.ext)] = data
+	}
+	for _, m := range exportSeedMessages {
+		var order any
+		if m.order != "" {
+			order = orderIDs[m.order]
+		}
+		exportExec(t, db, `INSERT INTO messages (customer_id, seller_id, order_id, text, photo_file_id, chat_message_id, created_at)
+VALUES ($1, $2, $3, $4, $5, (SELECT count(*) + 1 FROM messages), $6)`, m.customer, m.seller, order, m.text, m.photo, m.at)
 	}
 	for i, r := range exportSeedReceipts {
 		data := exportRandomBytes(rng, r.size)
@@ -573,6 +595,41 @@ func TestExportOrderLinesCSV(t *testing.T) {
 	}
 }
 
+func TestExportMessagesCSV(t *testing.T) {
+	t.Parallel()
+	s := seedExportShop(t)
+	ctx := context.Background()
+	loc := saigonZone(t)
+	header := []string{"sent_at", "customer_id", "customer_name", "seller_id", "order_code", "text", "photo"}
+	all := [][]string{
+		{"2025-03-01T06:59:00+07:00", "101", "Nguyễn Thị Bích", "", "", "Còn áo size M không shop?", "false"},
+		{"2025-03-01T07:00:00+07:00", "101", "Nguyễn Thị Bích", "9001", "", "Dạ còn ạ", "true"},
+		{"2025-03-05T16:00:00+07:00", "102", "محمد عبد الله", "", "B1C2D", "'=1+1 متى يصل الطلب؟", "false"},
+		{"2025-03-05T16:00:00+07:00", "102", "محمد عبد الله", "", "B1C2D", "", "true"},
+		{"2025-03-11T07:00:00+07:00", "103", `Jo "JJ", Smith Doe;\Ltd` + "\nHQ", "9002", "C2D3E", "Shipped today,\n\"tracking\" 123", "false"},
+	}
+	for _, tc := range []struct {
+		name string
+		r    orders.Range
+		want [][]string
+	}{
+		{"all", orders.Range{}, all},
+		// From is in, To is out.
+		{"march", marchRange, all[1:4]},
+	} {
+		var buf bytes.Buffer
+		n, err := s.store.WriteMessagesCSV(ctx, &buf, tc.r, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := readExportCSV(t, buf.Bytes(), header...)
+		if n != len(rows) {
+			t.Errorf("%s: returned %d, wrote %d rows", tc.name, n, len(rows))
+		}
+		sameExportRows(t, tc.name, rows, tc.want)
+	}
+}
+
 func TestExportCustomersCSV(t *testing.T) {
 	t.Parallel()
 	s := seedExportShop(t)
@@ -826,6 +883,7 @@ func TestExportBackupZip(t *testing.T) {
 			{"order_lines.csv", func(w io.Writer) (int, error) { return s.store.WriteOrderLinesCSV(ctx, w, tc.r, loc) }},
 			{"customers.csv", func(w io.Writer) (int, error) { return s.store.WriteCustomersCSV(ctx, w, tc.r, loc) }},
 			{"customers.vcf", func(w io.Writer) (int, error) { return s.store.WriteCustomersVCF(ctx, w, tc.r) }},
+			{"messages.csv", func(w io.Writer) (int, error) { return s.store.WriteMessagesCSV(ctx, w, tc.r, loc) }},
 		} {
 			var buf bytes.Buffer
 			if _, err := f.write(&buf); err != nil {
@@ -869,7 +927,7 @@ func TestExportBackupZip(t *testing.T) {
 				t.Errorf("%s: %s missing from %q", tc.name, name, names)
 			}
 		}
-		if len(names) < 4 || !slices.Equal(names[:4], []string{"orders.csv", "order_lines.csv", "customers.csv", "customers.vcf"}) {
+		if len(names) < 5 || !slices.Equal(names[:5], []string{"orders.csv", "order_lines.csv", "customers.csv", "customers.vcf", "messages.csv"}) {
 			t.Errorf("%s: files %q", tc.name, names)
 		}
 		if len(want["orders.csv"]) < 100 || len(want["customers.vcf"]) < 100 {

@@ -1,0 +1,206 @@
+package bot_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopbot/shopbot/bot"
+	"github.com/shopbot/shopbot/bot/telegramtest"
+	"github.com/shopbot/shopbot/locale"
+)
+
+// A customer writes to the shop from the menu, from the text they typed, and from one of
+// their orders; every seller gets it with an Answer button, in their own language; a
+// seller's answer (a photo here) reaches the customer with a Reply button and the other
+// seller as a copy. Every message is kept in Postgres. Bad input is refused with the
+// reason and writes nothing; a customer writing too often is told to wait.
+func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"M": 5}, func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.MessagesPerHour = 4 })
+	})
+	u := h.fake.User(7301, "Ana", "ana_k", "en")
+	sellers := []*telegramtest.User{s1, s2}
+	// reaches waits for every seller to get the customer's words under head.
+	reaches := func(head string, args locale.Args, words string) []telegramtest.Message {
+		t.Helper()
+		var got []telegramtest.Message
+		for _, s := range sellers {
+			want := h.text(s.LanguageCode, head, args) + "\n" + words
+			got = append(got, s.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want || m.Caption == want }))
+		}
+		return got
+	}
+	rows := func() (n int) {
+		t.Helper()
+		if err := h.db.Get(&n, `SELECT count(*) FROM messages`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ana := locale.Args{"Customer": "Ana (@ana_k)"}
+
+	// From the main menu.
+	u.SendText("/start")
+	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return len(m.Buttons()) > 0 })
+	u.Press(t, menu, h.text("en", "menu.ask"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.prompt") })
+	// Nothing that can't be passed on is: a command, a sticker, a text too long.
+	for _, bad := range []struct {
+		send func()
+		want string
+	}{
+		{func() { u.SendText("/frobnicate") }, h.text("en", "unknown.command_in_step")},
+		{func() { u.SendSticker() }, h.text("en", "ask.expected")},
+		{func() { u.SendText(strings.Repeat("ب", 3501)) }, h.text("en", "ask.too_long", locale.Args{"Max": 3500})},
+	} {
+		from := lastID(u)
+		bad.send()
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == bad.want })
+	}
+	if n := rows(); n != 0 {
+		t.Fatalf("%d messages kept after refusals", n)
+	}
+	u.SendText("Do you have the <b>dress</b> in blue?")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.sent") })
+	question := reaches("notice.question", ana, "Do you have the <b>dress</b> in blue?")
+
+	// The first seller answers with a photo; the customer can reply to it.
+	s1.Press(t, question[0], h.text("vi", "ask.answer_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "ask.answer_prompt", ana) })
+	s1.SendPhoto(photo(t, 7), "Có ạ, màu xanh còn size M")
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "ask.answer_sent", ana) })
+	answer := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Photo != nil && m.Caption == h.text("en", "notice.answer")+"\nCó ạ, màu xanh còn size M"
+	})
+	copyWant := h.text("en", "notice.answered", locale.Args{"Who": "Lan", "Customer": "Ana (@ana_k)"}) + "\nCó ạ, màu xanh còn size M"
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && m.Caption == copyWant })
+	u.Press(t, answer, h.text("en", "ask.reply_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > answer.ID && m.Text == h.text("en", "ask.prompt") })
+	u.SendText("Thanks! I'll book it.")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > answer.ID && m.Text == h.text("en", "ask.sent") })
+	reaches("notice.question", ana, "Thanks! I'll book it.")
+
+	// Text typed outside any conversation is offered to the shop, and goes once.
+	u.SendText("hello? anyone there")
+	offer := u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.offer") })
+	u.Press(t, offer, h.text("en", "ask.send_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > offer.ID && m.Text == h.text("en", "ask.sent") })
+	reaches("notice.question", ana, "hello? anyone there")
+	before := len(u.CallbackAnswers())
+	u.Press(t, offer, h.text("en", "ask.send_button"))
+	for deadline := time.Now().Add(5 * time.Second); len(u.CallbackAnswers()) == before && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a := u.CallbackAnswers(); len(a) == before || a[len(a)-1].Text != h.text("en", "callback.stale") {
+		t.Errorf("a second press of the offer: %+v", a[before:])
+	}
+
+	// About an order, from its card: the sellers can open the order from the message. The
+	// customer sends an album, whose photos all reach the sellers as one message (the
+	// order waits for payment, but these are no receipts).
+	o := placePickup(t, h, u, dress, "M", 1)
+	list := replyTo(t, u, func() { u.SendText("/orders") })
+	u.Press(t, list, o.Code)
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && strings.Contains(m.Text, o.Code) })
+	u.Press(t, card, h.text("en", "orders.ask_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > card.ID && m.Text == h.text("en", "ask.prompt_order", locale.Args{"Code": o.Code})
+	})
+	u.SendAlbum([][]byte{photo(t, 8), photo(t, 9), photo(t, 10)}, "Can my sister pick it up on Saturday?")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && m.Text == h.text("en", "ask.sent") })
+	about := reaches("notice.question_order", locale.Args{"Customer": "Ana (@ana_k)", "Code": o.Code}, "Can my sister pick it up on Saturday?")
+	for i, s := range sellers {
+		head := h.text(s.LanguageCode, "notice.question_order", locale.Args{"Customer": "Ana (@ana_k)", "Code": o.Code})
+		s.WaitFor(t, func(telegramtest.Message) bool {
+			n := 0
+			for _, m := range s.Messages() {
+				if m.Photo != nil && strings.HasPrefix(m.Caption, head) {
+					n++
+				}
+			}
+			return n == 3
+		})
+		if about[i].Photo == nil {
+			t.Errorf("the customer's photo did not reach seller %d: %+v", s.ID, about[i])
+		}
+	}
+	var receipts int
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts`); err != nil || receipts != 0 {
+		t.Errorf("%d receipts kept from an album sent to the shop (%v)", receipts, err)
+	}
+	pressed := lastID(s2)
+	s2.Press(t, about[1], h.text("en", "ask.order_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && strings.Contains(m.Text, o.Code) })
+	s2.Press(t, about[1], h.text("en", "ask.answer_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.answer_prompt", ana) })
+	s2.SendText("Of course, any time after 10:00.")
+	reply := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "notice.answer_order", locale.Args{"Code": o.Code})+"\nOf course, any time after 10:00."
+	})
+	s1.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("vi", "notice.answered", locale.Args{"Who": "Minh", "Customer": "Ana (@ana_k)"})+"\nOf course, any time after 10:00."
+	})
+
+	// A fifth message within the hour (the album counts as one) is one too many: the customer is told, nothing kept.
+	u.Press(t, reply, h.text("en", "ask.reply_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > reply.ID && m.Text == h.text("en", "ask.prompt_order", locale.Args{"Code": o.Code})
+	})
+	u.SendText("And one more thing")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "ask.too_many") })
+
+	type row struct {
+		Seller  int64  `db:"seller"`
+		Order   int64  `db:"order_id"`
+		Text    string `db:"text"`
+		Photo   bool   `db:"photo"`
+		Message int64  `db:"chat_message_id"`
+	}
+	var kept []row
+	if err := h.db.Select(&kept, `SELECT COALESCE(seller_id, 0) AS seller, COALESCE(order_id, 0) AS order_id, text,
+    photo_file_id <> '' AS photo, chat_message_id FROM messages WHERE customer_id = $1 ORDER BY id`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{0, 0, "Do you have the <b>dress</b> in blue?", false, 0},
+		{admin1, 0, "Có ạ, màu xanh còn size M", true, 0},
+		{0, 0, "Thanks! I'll book it.", false, 0},
+		{0, 0, "hello? anyone there", false, 0},
+		{0, o.ID, "Can my sister pick it up on Saturday?", true, 0},
+		{0, o.ID, "", true, 0},
+		{0, o.ID, "", true, 0},
+		{admin2, o.ID, "Of course, any time after 10:00.", false, 0},
+	}
+	for i := range kept {
+		if kept[i].Message == 0 {
+			t.Errorf("message %d kept without its chat message", i)
+		}
+		kept[i].Message = 0
+	}
+	// The album's photos are kept in the order they were handled.
+	byText := func(a, b row) int { return strings.Compare(a.Text, b.Text) }
+	if len(kept) == len(want) {
+		slices.SortFunc(kept[4:7], byText)
+		slices.SortFunc(want[4:7], byText)
+	}
+	if !slices.Equal(kept, want) {
+		t.Errorf("kept %+v\nwant %+v", kept, want)
+	}
+	// Nothing else reached the sellers: one copy of each message (each photo of the album)
+	// each.
+	for _, s := range sellers {
+		n := 0
+		for _, m := range s.Messages() {
+			if m.FromBot && (strings.HasPrefix(m.Text, "💬") || strings.HasPrefix(m.Caption, "💬")) {
+				n++
+			}
+		}
+		if n != 6 {
+			t.Errorf("seller %d got %d customer messages, want 6", s.ID, n)
+		}
+	}
+	noErrors(t, h)
+}

@@ -1,0 +1,374 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"html"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
+	"github.com/shopbot/shopbot/outbox"
+)
+
+// Customers write to the shop through the bot, and its sellers answer them there: the
+// customer never needs a seller's own account, and the conversation is kept with the
+// orders (orders.Store.AddMessage).
+const (
+	UniqueAsk       = "ak" // data: orderID, 0 for none — write to the shop
+	UniqueAskUnsent = "au" // data: messageID — send the text just typed to the shop
+	UniqueAnswer    = "aw" // data: customerID|orderID — a seller answers the customer
+)
+
+// Kinds of outbox messages of the conversations.
+const (
+	KindQuestion = "question" // a customer's message to the sellers
+	KindAnswer   = "answer"   // a seller's answer, to the customer and the other sellers
+)
+
+// maxPassedOn is how long a message passed on may be, in characters: with the line that
+// says who wrote it, it fits in one Telegram message.
+const maxPassedOn = 3500
+
+// UnsentMessage is a customer's text typed outside any conversation, which they may send
+// to the shop with one tap.
+type UnsentMessage struct {
+	Text      string `json:"text"`
+	MessageID int    `json:"message_id"`
+}
+
+// RelayedAlbum is an album whose first photo was passed on: its other photos, which
+// Telegram sends as messages of their own, follow it there.
+type RelayedAlbum struct {
+	ID         string `json:"id"`
+	CustomerID int64  `json:"customer"` // whose conversation it is
+	OrderID    int64  `json:"order,omitempty"`
+	Answer     bool   `json:"answer,omitempty"` // a seller's, to the customer
+}
+
+// passedOn is a message to pass on: its words, or a photo and its caption.
+type passedOn struct {
+	text, photo string
+	messageID   int
+	album       string
+	// more is another photo of an album passed on already: it follows quietly.
+	more bool
+}
+
+func textMessage(c tele.Context) passedOn {
+	return passedOn{text: c.Text(), messageID: c.Message().ID}
+}
+
+// photoMessage is the photo and caption sent, or false for a message of another kind.
+func photoMessage(c tele.Context) (passedOn, bool) {
+	m := c.Message()
+	if m.Photo == nil {
+		return passedOn{}, false
+	}
+	return passedOn{text: m.Caption, photo: m.Photo.FileID, messageID: m.ID, album: m.AlbumID}, true
+}
+
+// Ask starts a message to the shop: /ask, or the main menu's button.
+func (h *Handlers) Ask(c tele.Context) error { return h.askShop(c, orders.Order{}) }
+
+// AskButton starts a message to the shop, about one of the customer's orders when the
+// button is on it.
+func (h *Handlers) AskButton(c tele.Context) error {
+	o := orders.Order{}
+	if c.Callback().Data != "0" {
+		var ok bool
+		var err error
+		if o, ok, err = h.customerOrder(c); err != nil {
+			return err
+		} else if !ok {
+			return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "orders.not_found"), ShowAlert: true})
+		}
+	}
+	if err := h.respond(c); err != nil {
+		return err
+	}
+	return h.askShop(c, o)
+}
+
+func (h *Handlers) askShop(c tele.Context, o orders.Order) error {
+	s := h.session(c)
+	s.Reset()
+	s.Step, s.AskOrder = StepAsk, o.ID
+	if o.ID != 0 {
+		return c.Send(h.t(c, "ask.prompt_order", locale.Args{"Code": o.Code}))
+	}
+	return c.Send(h.t(c, "ask.prompt"))
+}
+
+// offerToSend answers a customer's text that no conversation reads: the bot can't answer
+// it, but the shop's sellers can, with one tap.
+func (h *Handlers) offerToSend(c tele.Context) error {
+	s := h.session(c)
+	s.Unsent = &UnsentMessage{Text: c.Text(), MessageID: c.Message().ID}
+	send := tele.Btn{Unique: UniqueAskUnsent, Text: h.t(c, "ask.send_button"), Data: strconv.Itoa(c.Message().ID)}
+	return c.Send(h.t(c, "ask.offer"), h.mainMenu(c, send))
+}
+
+// AskUnsentButton sends the text the customer typed, as offered.
+func (h *Handlers) AskUnsentButton(c tele.Context) error {
+	s := h.session(c)
+	id, err := strconv.Atoi(c.Callback().Data)
+	if err != nil || s.Unsent == nil || s.Unsent.MessageID != id {
+		return h.Stale(c)
+	}
+	if err := h.respond(c); err != nil {
+		return err
+	}
+	msg := passedOn{text: s.Unsent.Text, messageID: id}
+	s.Step, s.AskOrder = StepAsk, 0 // as if asked: a refusal (too long) asks again
+	return h.toShop(c, msg, 0)
+}
+
+// askText takes the customer's message to the shop.
+func (h *Handlers) askText(c tele.Context) error {
+	return h.toShop(c, textMessage(c), h.session(c).AskOrder)
+}
+
+// askMedia takes a photo, with its caption, as the customer's message to the shop.
+func (h *Handlers) askMedia(c tele.Context) error {
+	msg, ok := photoMessage(c)
+	if !ok {
+		return c.Send(h.t(c, "ask.expected"))
+	}
+	return h.toShop(c, msg, h.session(c).AskOrder)
+}
+
+// relayedAlbum reports whether the message is another photo of an album passed on, and
+// passes it on as the first one was.
+func (h *Handlers) relayedAlbum(c tele.Context) (bool, error) {
+	a := h.session(c).Album
+	msg, ok := photoMessage(c)
+	if a == nil || !ok || msg.album != a.ID {
+		return false, nil
+	}
+	msg.more = true
+	if !a.Answer {
+		return true, h.toShop(c, msg, a.OrderID)
+	}
+	if !h.IsAdmin(c.Sender().ID) {
+		return true, c.Send(h.t(c, "admin.only"))
+	}
+	return true, h.toCustomer(c, msg, a.CustomerID, a.OrderID)
+}
+
+// toShop keeps the customer's message and passes it on to every seller.
+func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
+	ctx := h.req(c).ctx
+	text, photo := strings.TrimSpace(msg.text), msg.photo
+	if ok, err := h.checkMessage(c, text, photo); !ok || err != nil {
+		return err
+	}
+	s := h.session(c)
+	var o orders.Order
+	if orderID != 0 {
+		var err error
+		if o, err = h.Orders.Order(ctx, orderID); err != nil {
+			return err
+		}
+	}
+	perHour := h.MessagesPerHour
+	if msg.more {
+		perHour = 0 // an album counts as one message
+	}
+	admins, err := h.adminLangs(c)
+	if err != nil {
+		return err
+	}
+	u := c.Sender()
+	who := writer(orders.Customer{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username})
+	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
+		CustomerID: u.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, ChatMessageID: int64(msg.messageID),
+		PerHour: perHour,
+		Notices: func(m orders.Message) []outbox.Message {
+			var msgs []outbox.Message
+			for _, id := range h.AdminIDs {
+				lang := admins[id]
+				head := h.Texts.T(lang, "notice.question", locale.Args{"Customer": who})
+				if o.ID != 0 {
+					head = h.Texts.T(lang, "notice.question_order", locale.Args{"Customer": who, "Code": o.Code})
+				}
+				msgs = append(msgs, relay(id, KindQuestion, head, m, h.answerMarkup(lang, u.ID, o.ID))...)
+			}
+			return msgs
+		},
+	})
+	if errors.Is(err, orders.ErrTooManyMessages) {
+		s.Reset()
+		return c.Send(h.t(c, "ask.too_many"), h.mainMenu(c))
+	}
+	if err != nil {
+		return err
+	}
+	h.committed(c)
+	h.notify()
+	if msg.more {
+		return nil
+	}
+	s.Reset()
+	if msg.album != "" {
+		s.Album = &RelayedAlbum{ID: msg.album, CustomerID: u.ID, OrderID: o.ID}
+	}
+	return c.Send(h.t(c, "ask.sent"), h.mainMenu(c))
+}
+
+// checkMessage refuses, with the reason, a message that is empty or too long to pass on.
+func (h *Handlers) checkMessage(c tele.Context, text, photo string) (bool, error) {
+	switch {
+	case text == "" && photo == "":
+		return false, c.Send(h.t(c, "ask.expected"))
+	case utf8.RuneCountInString(text) > maxPassedOn:
+		return false, c.Send(h.t(c, "ask.too_long", locale.Args{"Max": maxPassedOn}))
+	}
+	return true, nil
+}
+
+// writer names a customer for the sellers: their name, and their @username if they have one.
+func writer(cust orders.Customer) string {
+	name := cust.Name()
+	if cust.Username != "" && name != cust.Username {
+		name += " (@" + cust.Username + ")"
+	}
+	return name
+}
+
+// answerMarkup is the sellers' buttons under a customer's message: answer it, and see the
+// order it is about.
+func (h *Handlers) answerMarkup(lang string, customerID, orderID int64) json.RawMessage {
+	m := &tele.ReplyMarkup{}
+	row := tele.Row{m.Data(h.Texts.T(lang, "ask.answer_button"), UniqueAnswer, strconv.FormatInt(customerID, 10)+"|"+strconv.FormatInt(orderID, 10))}
+	if orderID != 0 {
+		row = append(row, m.Data(h.Texts.T(lang, "ask.order_button"), UniqueDeskOrder, strconv.FormatInt(orderID, 10)))
+	}
+	m.Inline(row)
+	return markupJSON(m)
+}
+
+// relay is a message passed on to chatID: head, then the writer's words, or their photo
+// with both as its caption. A caption too long for Telegram's 1024 characters goes as
+// the photo with head, then the words.
+func relay(chatID int64, kind, head string, m orders.Message, markup json.RawMessage) []outbox.Message {
+	body := head
+	if m.Text != "" {
+		body += "\n" + html.EscapeString(m.Text)
+	}
+	switch {
+	case m.PhotoFileID == "":
+		return []outbox.Message{{ChatID: chatID, Kind: kind, Text: body, Markup: markup}}
+	case channel.VisibleLen(body) <= 1024:
+		return []outbox.Message{{ChatID: chatID, Kind: kind, Text: body, PhotoFileID: m.PhotoFileID, Markup: markup}}
+	}
+	return []outbox.Message{
+		{ChatID: chatID, Kind: kind, Text: head, PhotoFileID: m.PhotoFileID},
+		{ChatID: chatID, Kind: kind, Text: html.EscapeString(m.Text), Markup: markup},
+	}
+}
+
+// AnswerButton starts a seller's answer to a customer's message.
+func (h *Handlers) AnswerButton(c tele.Context) error {
+	custID, orderID, ok := twoInts(c.Callback().Data)
+	if !ok {
+		return h.Stale(c)
+	}
+	cust, err := h.Orders.Customer(h.req(c).ctx, custID)
+	if errors.Is(err, orders.ErrNotFound) {
+		return h.Stale(c)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.respond(c); err != nil {
+		return err
+	}
+	s := h.session(c)
+	s.Reset()
+	s.Step, s.AnswerTo, s.AskOrder = StepAnswer, custID, orderID
+	return c.Send(h.t(c, "ask.answer_prompt", locale.Args{"Customer": writer(cust)}))
+}
+
+// answerText takes a seller's answer.
+func (h *Handlers) answerText(c tele.Context) error {
+	s := h.session(c)
+	return h.toCustomer(c, textMessage(c), s.AnswerTo, s.AskOrder)
+}
+
+// answerMedia takes a photo, with its caption, as a seller's answer.
+func (h *Handlers) answerMedia(c tele.Context) error {
+	msg, ok := photoMessage(c)
+	if !ok {
+		return c.Send(h.t(c, "ask.expected"))
+	}
+	s := h.session(c)
+	return h.toCustomer(c, msg, s.AnswerTo, s.AskOrder)
+}
+
+// toCustomer keeps a seller's answer and passes it on to the customer, with a copy to
+// the other sellers, so that they know it is answered.
+func (h *Handlers) toCustomer(c tele.Context, msg passedOn, customerID, orderID int64) error {
+	ctx := h.req(c).ctx
+	text, photo := strings.TrimSpace(msg.text), msg.photo
+	if ok, err := h.checkMessage(c, text, photo); !ok || err != nil {
+		return err
+	}
+	s := h.session(c)
+	cust, err := h.Orders.Customer(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	var o orders.Order
+	if orderID != 0 {
+		if o, err = h.Orders.Order(ctx, orderID); err != nil {
+			return err
+		}
+	}
+	admins, err := h.adminLangs(c)
+	if err != nil {
+		return err
+	}
+	seller := c.Sender()
+	sellerName := orders.Customer{FirstName: seller.FirstName, LastName: seller.LastName, Username: seller.Username}.Name()
+	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
+		CustomerID: cust.ID, SellerID: seller.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, ChatMessageID: int64(msg.messageID),
+		Notices: func(m orders.Message) []outbox.Message {
+			lang := customerLang(cust, h.DefaultLanguage)
+			head := h.Texts.T(lang, "notice.answer")
+			if o.ID != 0 {
+				head = h.Texts.T(lang, "notice.answer_order", locale.Args{"Code": o.Code})
+			}
+			reply := &tele.ReplyMarkup{}
+			reply.Inline(reply.Row(reply.Data(h.Texts.T(lang, "ask.reply_button"), UniqueAsk, strconv.FormatInt(o.ID, 10))))
+			msgs := relay(cust.ID, KindAnswer, head, m, markupJSON(reply))
+			for _, id := range h.AdminIDs {
+				if id == seller.ID {
+					continue
+				}
+				lang := admins[id]
+				head := h.Texts.T(lang, "notice.answered", locale.Args{"Who": sellerName, "Customer": writer(cust)})
+				msgs = append(msgs, relay(id, KindAnswer, head, m, h.answerMarkup(lang, cust.ID, o.ID))...)
+			}
+			return msgs
+		},
+	})
+	if err != nil {
+		return err
+	}
+	h.committed(c)
+	h.notify()
+	if msg.more {
+		return nil
+	}
+	s.Reset()
+	if msg.album != "" {
+		s.Album = &RelayedAlbum{ID: msg.album, CustomerID: cust.ID, OrderID: o.ID, Answer: true}
+	}
+	return c.Send(h.t(c, "ask.answer_sent", locale.Args{"Customer": writer(cust)}))
+}
