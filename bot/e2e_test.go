@@ -322,6 +322,11 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("sticker: %q", m.Text)
 	}
+	// A photo, with no order to pay, is for the shop: the customer is told how.
+	u.SendPhoto(photo(t, 3), "this one in blue?")
+	if m := u.Next(t); m.Text != h.text("en", "ask.photo_hint") {
+		t.Errorf("photo: %q", m.Text)
+	}
 	shared := u.SendLocation(10.77, 106.70)
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("location: %q", m.Text)

@@ -49,6 +49,13 @@ func (h *Handlers) receipt(c tele.Context) error {
 		}
 	}
 	if len(waiting) == 0 {
+		if m.Photo != nil && !h.IsAdmin(c.Sender().ID) {
+			// A photo for the shop, likely ("do you have this?"): the way to send it.
+			if h.albumAnswered(c) {
+				return nil
+			}
+			return c.Send(h.t(c, "ask.photo_hint"), h.mainMenu(c))
+		}
 		return h.Unexpected(c)
 	}
 	if r.FileID == "" {
@@ -62,7 +69,8 @@ func (h *Handlers) receipt(c tele.Context) error {
 		return c.Send(h.t(c, "receipt.too_big"))
 	}
 	caption := strings.TrimSpace(m.Caption)
-	if len(waiting) == 1 {
+	late := waiting[0].Status == orders.Expired // then every one is
+	if len(waiting) == 1 && !late {
 		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
 	}
@@ -84,6 +92,11 @@ func (h *Handlers) receipt(c tele.Context) error {
 		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10)+"|"+token)))
 	}
 	mk.Inline(rows...)
+	if late {
+		// Nothing waits for payment: the picture may be no receipt at all, so the
+		// customer says it is one by picking its order.
+		return c.Send(h.t(c, "receipt.which_late"), mk)
+	}
 	return c.Send(h.t(c, "receipt.which"), mk)
 }
 
