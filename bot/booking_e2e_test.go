@@ -496,7 +496,7 @@ func TestCustomersSeeOnlyTheirOwnOrders(t *testing.T) {
 	}
 	// Their receipt does not attach to someone else's order.
 	other.SendPhoto(photo(t, 9), "")
-	other.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "unexpected.message") })
+	other.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.photo_hint") })
 	if status := statusOf(t, h, o.ID); status != orders.AwaitingPayment || stockOf(t, h, dress, "S") != 4 {
 		t.Errorf("order %s, stock %d", status, stockOf(t, h, dress, "S"))
 	}
@@ -546,7 +546,7 @@ func TestReceiptsForSeveralOrdersAndTwice(t *testing.T) {
 
 	// No order: a receipt is answered, not lost in silence.
 	u.SendPhoto(photo(t, 3), "")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "unexpected.message") })
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.photo_hint") })
 
 	o1 := placePickup(t, h, u, dress, "S", 1)
 	o2 := placePickup(t, h, u, bag, "", 1)
