@@ -15,11 +15,14 @@ import (
 // their orders; every seller gets it with an Answer button, in their own language; a
 // seller's answer (a photo here) reaches the customer with a Reply button and the other
 // seller as a copy. Every message is kept in Postgres. Bad input is refused with the
-// reason and writes nothing; a customer writing too often is told to wait.
+// reason and writes nothing; a customer writing too often is told to wait. A question
+// or an answer asked for half an hour ago is no longer waited for.
 func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 	t.Parallel()
-	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"M": 5}, func(h *harness) {
-		h.tune = append(h.tune, func(o *bot.Options) { o.MessagesPerHour = 4 })
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"M": 5}, withClock(clock), func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.MessagesPerHour = 5 })
 	})
 	u := h.fake.User(7301, "Ana", "ana_k", "en")
 	sellers := []*telegramtest.User{s1, s2}
@@ -54,7 +57,6 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 	}{
 		{func() { u.SendText("/frobnicate") }, h.text("en", "unknown.command_in_step")},
 		{func() { u.SendSticker() }, h.text("en", "ask.expected")},
-		{func() { u.SendText(strings.Repeat("ب", 3501)) }, h.text("en", "ask.too_long", locale.Args{"Max": 3500})},
 	} {
 		from := lastID(u)
 		bad.send()
@@ -131,7 +133,8 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts`); err != nil || receipts != 0 {
 		t.Errorf("%d receipts kept from an album sent to the shop (%v)", receipts, err)
 	}
-	pressed := lastID(s2)
+	var pressed int
+	pressed = lastID(s2)
 	s2.Press(t, about[1], h.text("en", "ask.order_button"))
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && strings.Contains(m.Text, o.Code) })
 	s2.Press(t, about[1], h.text("en", "ask.answer_button"))
@@ -144,13 +147,44 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 		return m.Text == h.text("vi", "notice.answered", locale.Args{"Who": "Minh", "Customer": "Ana (@ana_k)"})+"\nOf course, any time after 10:00."
 	})
 
-	// A fifth message within the hour (the album counts as one) is one too many: the customer is told, nothing kept.
+	// The album counted as one message: a fifth within the hour goes, a sixth is one too
+	// many, and the customer is told, nothing kept; the rest of an album refused so goes
+	// nowhere (the order waits for payment: its photos are no receipts either).
 	u.Press(t, reply, h.text("en", "ask.reply_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > reply.ID && m.Text == h.text("en", "ask.prompt_order", locale.Args{"Code": o.Code})
 	})
 	u.SendText("And one more thing")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "ask.too_many") })
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "ask.sent") })
+	reaches("notice.question_order", locale.Args{"Customer": "Ana (@ana_k)", "Code": o.Code}, "And one more thing")
+	u.Press(t, menu, h.text("en", "menu.ask"))
+	asked := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "ask.prompt") })
+	u.SendAlbum([][]byte{photo(t, 11), photo(t, 12)}, "")
+	tooMany := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > asked.ID && m.Text == h.text("en", "ask.too_many") })
+	time.Sleep(300 * time.Millisecond)
+	if last := lastID(u); last != tooMany.ID {
+		t.Errorf("the rest of a refused album was answered: %+v", u.Messages()[len(u.Messages())-1])
+	}
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts`); err != nil || receipts != 0 {
+		t.Errorf("%d receipts kept from an album refused (%v)", receipts, err)
+	}
+
+	// Half an hour after a seller asked to answer, their words are not taken for the
+	// answer; nor a customer's photo for a question, when an order waits for payment: it
+	// is the order's receipt.
+	pressed = lastID(s1)
+	s1.Press(t, about[0], h.text("vi", "ask.answer_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && m.Text == h.text("vi", "ask.answer_prompt", ana) })
+	u.Press(t, menu, h.text("en", "menu.ask"))
+	asked = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > asked.ID && m.Text == h.text("en", "ask.prompt") })
+	clock.Set(clock.Now().Add(31 * time.Minute))
+	s1.SendText("Dạ vâng")
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "step.expired") })
+	u.SendPhoto(photo(t, 13), "")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > asked.ID && strings.HasPrefix(m.Text, "🧾") })
+	if err := h.db.Get(&receipts, `SELECT count(*) FROM receipts WHERE order_id = $1`, o.ID); err != nil || receipts != 1 {
+		t.Errorf("%d receipts kept from a photo sent long after asking (%v)", receipts, err)
+	}
 
 	type row struct {
 		Seller  int64  `db:"seller"`
@@ -173,6 +207,7 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 		{0, o.ID, "", true, 0},
 		{0, o.ID, "", true, 0},
 		{admin2, o.ID, "Of course, any time after 10:00.", false, 0},
+		{0, o.ID, "And one more thing", false, 0},
 	}
 	for i := range kept {
 		if kept[i].Message == 0 {
@@ -198,8 +233,8 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 				n++
 			}
 		}
-		if n != 6 {
-			t.Errorf("seller %d got %d customer messages, want 6", s.ID, n)
+		if n != 7 {
+			t.Errorf("seller %d got %d customer messages, want 7", s.ID, n)
 		}
 	}
 	noErrors(t, h)

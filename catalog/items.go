@@ -425,6 +425,11 @@ func (s *Store) DeleteItem(ctx context.Context, id int64, wd Withdrawal) error {
 		return fmt.Errorf("catalog: delete item: %w", err)
 	}
 	defer tx.Rollback()
+	// The item first: a post being recorded for it (AddPost) is then either in, and
+	// withdrawn below, or refused as the item's once it is gone; never cascaded away.
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM items WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return fmt.Errorf("catalog: delete item: %w", err)
+	}
 	if err := markItemWeekDirty(ctx, tx, id); err != nil {
 		return err
 	}

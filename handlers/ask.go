@@ -6,7 +6,6 @@ import (
 	"html"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -31,10 +30,6 @@ const (
 	KindAnswer   = "answer"   // a seller's answer, to the customer and the other sellers
 )
 
-// maxPassedOn is how long a message passed on may be, in characters: with the line that
-// says who wrote it, it fits in one Telegram message.
-const maxPassedOn = 3500
-
 // UnsentMessage is a customer's text typed outside any conversation, which they may send
 // to the shop with one tap.
 type UnsentMessage struct {
@@ -49,6 +44,8 @@ type RelayedAlbum struct {
 	CustomerID int64  `json:"customer"` // whose conversation it is
 	OrderID    int64  `json:"order,omitempty"`
 	Answer     bool   `json:"answer,omitempty"` // a seller's, to the customer
+	// Refused is an album whose first photo was refused: the others go nowhere either.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // passedOn is a message to pass on: its words, or a photo and its caption.
@@ -114,6 +111,17 @@ func (h *Handlers) offerToSend(c tele.Context) error {
 	return c.Send(h.t(c, "ask.offer"), h.mainMenu(c, send))
 }
 
+// askLapsed ends a message to or from the shop asked for overwriteWait ago or more, and
+// reports whether it did: what comes so much later is not that message (a receipt, say,
+// or a seller's words for another customer).
+func (h *Handlers) askLapsed(s *Session) bool {
+	if (s.Step == StepAsk || s.Step == StepAnswer) && h.Now().Sub(s.askedAt()) > overwriteWait {
+		s.Reset()
+		return true
+	}
+	return false
+}
+
 // AskUnsentButton sends the text the customer typed, as offered.
 func (h *Handlers) AskUnsentButton(c tele.Context) error {
 	s := h.session(c)
@@ -152,10 +160,12 @@ func (h *Handlers) relayedAlbum(c tele.Context) (bool, error) {
 		return false, nil
 	}
 	msg.more = true
-	if !a.Answer {
+	switch {
+	case a.Refused:
+		return true, nil
+	case !a.Answer:
 		return true, h.toShop(c, msg, a.OrderID)
-	}
-	if !h.IsAdmin(c.Sender().ID) {
+	case !h.IsAdmin(c.Sender().ID):
 		return true, c.Send(h.t(c, "admin.only"))
 	}
 	return true, h.toCustomer(c, msg, a.CustomerID, a.OrderID)
@@ -187,7 +197,7 @@ func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
 	u := c.Sender()
 	who := writer(orders.Customer{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username})
 	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
-		CustomerID: u.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, ChatMessageID: int64(msg.messageID),
+		CustomerID: u.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, AlbumID: msg.album, ChatMessageID: int64(msg.messageID),
 		PerHour: perHour,
 		Notices: func(m orders.Message) []outbox.Message {
 			var msgs []outbox.Message
@@ -204,6 +214,9 @@ func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
 	})
 	if errors.Is(err, orders.ErrTooManyMessages) {
 		s.Reset()
+		if msg.album != "" {
+			s.Album = &RelayedAlbum{ID: msg.album, CustomerID: u.ID, Refused: true}
+		}
 		return c.Send(h.t(c, "ask.too_many"), h.mainMenu(c))
 	}
 	if err != nil {
@@ -221,13 +234,11 @@ func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
 	return c.Send(h.t(c, "ask.sent"), h.mainMenu(c))
 }
 
-// checkMessage refuses, with the reason, a message that is empty or too long to pass on.
+// checkMessage refuses, with the reason, a message with nothing to pass on. Whatever
+// Telegram took from its writer can be passed on (relay).
 func (h *Handlers) checkMessage(c tele.Context, text, photo string) (bool, error) {
-	switch {
-	case text == "" && photo == "":
+	if text == "" && photo == "" {
 		return false, c.Send(h.t(c, "ask.expected"))
-	case utf8.RuneCountInString(text) > maxPassedOn:
-		return false, c.Send(h.t(c, "ask.too_long", locale.Args{"Max": maxPassedOn}))
 	}
 	return true, nil
 }
@@ -254,24 +265,34 @@ func (h *Handlers) answerMarkup(lang string, customerID, orderID int64) json.Raw
 }
 
 // relay is a message passed on to chatID: head, then the writer's words, or their photo
-// with both as its caption. A caption too long for Telegram's 1024 characters goes as
-// the photo with head, then the words.
+// with both as its caption. Words that fit Telegram's limit (4096 characters, 1024 for a
+// caption) only without head go after it, as a message of their own: what Telegram took
+// from the writer always fits.
 func relay(chatID int64, kind, head string, m orders.Message, markup json.RawMessage) []outbox.Message {
+	words := html.EscapeString(m.Text)
 	body := head
-	if m.Text != "" {
-		body += "\n" + html.EscapeString(m.Text)
+	if words != "" {
+		body += "\n" + words
 	}
 	switch {
-	case m.PhotoFileID == "":
+	case m.PhotoFileID == "" && channel.VisibleLen(body) <= maxMessage:
 		return []outbox.Message{{ChatID: chatID, Kind: kind, Text: body, Markup: markup}}
-	case channel.VisibleLen(body) <= 1024:
+	case m.PhotoFileID == "":
+		return []outbox.Message{
+			{ChatID: chatID, Kind: kind, Text: head},
+			{ChatID: chatID, Kind: kind, Text: words, Markup: markup},
+		}
+	case channel.VisibleLen(body) <= maxCaption:
 		return []outbox.Message{{ChatID: chatID, Kind: kind, Text: body, PhotoFileID: m.PhotoFileID, Markup: markup}}
 	}
 	return []outbox.Message{
 		{ChatID: chatID, Kind: kind, Text: head, PhotoFileID: m.PhotoFileID},
-		{ChatID: chatID, Kind: kind, Text: html.EscapeString(m.Text), Markup: markup},
+		{ChatID: chatID, Kind: kind, Text: words, Markup: markup},
 	}
 }
+
+// maxCaption is the most characters Telegram takes in a caption.
+const maxCaption = 1024
 
 // AnswerButton starts a seller's answer to a customer's message.
 func (h *Handlers) AnswerButton(c tele.Context) error {
@@ -337,7 +358,7 @@ func (h *Handlers) toCustomer(c tele.Context, msg passedOn, customerID, orderID 
 	seller := c.Sender()
 	sellerName := orders.Customer{FirstName: seller.FirstName, LastName: seller.LastName, Username: seller.Username}.Name()
 	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
-		CustomerID: cust.ID, SellerID: seller.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, ChatMessageID: int64(msg.messageID),
+		CustomerID: cust.ID, SellerID: seller.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, AlbumID: msg.album, ChatMessageID: int64(msg.messageID),
 		Notices: func(m orders.Message) []outbox.Message {
 			lang := customerLang(cust, h.DefaultLanguage)
 			head := h.Texts.T(lang, "notice.answer")

@@ -51,6 +51,7 @@ func (h *Handlers) Text(c tele.Context) error {
 			return h.answerText(c)
 		}
 	}
+	h.askLapsed(s)
 	switch s.Step {
 	case StepQuantity:
 		if s.Pick != nil && strings.IndexFunc(c.Text(), unicode.IsDigit) >= 0 {
@@ -113,9 +114,12 @@ func (h *Handlers) Media(c tele.Context) error {
 		return h.broadcastMessage(c)
 	}
 	if s.Step == StepAnswer && h.IsAdmin(c.Sender().ID) {
+		if h.askLapsed(s) {
+			return c.Send(h.t(c, "step.expired"))
+		}
 		return h.answerMedia(c)
 	}
-	if s.Step == StepAsk {
+	if s.Step == StepAsk && !h.askLapsed(s) {
 		return h.askMedia(c)
 	}
 	return h.receipt(c)

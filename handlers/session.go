@@ -155,12 +155,12 @@ type ShelvedItem struct {
 }
 
 // overwriteSteps replace what customers see (payment instructions, a price, the weekly
-// rule…) or what a customer is told (a rejection's reason) with the next text: they
+// rule…) or what a customer is told (a rejection's reason, an answer) with the next text: they
 // wait for it only so long, lest a stray message days later be taken for the answer.
 var overwriteSteps = map[Step]bool{
 	StepSetPayment: true, StepSetPickup: true, StepDeskNote: true, StepRule: true,
 	StepWeekSchedule: true, StepWeekTitle: true, StepEditPrice: true, StepEditTitle: true,
-	StepEditDescription: true, StepEditStock: true, StepEditVariants: true,
+	StepEditDescription: true, StepEditStock: true, StepEditVariants: true, StepAnswer: true,
 }
 
 // overwriteWait is how long an overwriting step waits for its text.

@@ -9,6 +9,8 @@ CREATE TABLE messages (
     order_id        BIGINT REFERENCES orders (id) ON DELETE SET NULL,
     text            TEXT NOT NULL,
     photo_file_id   TEXT NOT NULL DEFAULT '',
+    -- the album the photo came in: an album counts as one message
+    album_id        TEXT NOT NULL DEFAULT '',
     -- the message in its writer's chat: a message delivered twice is kept once
     chat_message_id BIGINT NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now()

@@ -31,9 +31,10 @@ type NewMessage struct {
 	OrderID       int64 // 0: about no order in particular
 	Text          string
 	PhotoFileID   string
-	ChatMessageID int64 // the message in its writer's chat
-	// PerHour caps a customer's own messages in the last hour (0: no cap); sellers'
-	// answers have none.
+	AlbumID       string // the album the photo came in, if it did
+	ChatMessageID int64  // the message in its writer's chat
+	// PerHour caps a customer's own messages in the last hour (0: no cap), an album
+	// counting as one; sellers' answers have none.
 	PerHour int
 	// Notices pass it on (to the sellers, or to the customer and the other sellers),
 	// written in the same transaction.
@@ -51,19 +52,19 @@ func (s *Store) AddMessage(ctx context.Context, n NewMessage) (m Message, added 
 	defer tx.Rollback()
 	if n.SellerID == 0 && n.PerHour > 0 {
 		var recent int
-		if err := tx.GetContext(ctx, &recent, `SELECT count(*) FROM messages
-WHERE customer_id = $1 AND seller_id IS NULL AND created_at > now() - interval '1 hour'`, n.CustomerID); err != nil {
+		if err := tx.GetContext(ctx, &recent, `SELECT count(DISTINCT CASE WHEN album_id = '' THEN id::text ELSE album_id END)
+FROM messages WHERE customer_id = $1 AND seller_id IS NULL AND created_at > now() - interval '1 hour'`, n.CustomerID); err != nil {
 			return Message{}, false, fmt.Errorf("orders: add message: %w", err)
 		}
 		if recent >= n.PerHour {
 			return Message{}, false, ErrTooManyMessages
 		}
 	}
-	err = tx.GetContext(ctx, &m, `INSERT INTO messages (customer_id, seller_id, order_id, text, photo_file_id, chat_message_id)
-VALUES ($1, NULLIF($2, 0), NULLIF($3, 0), $4, $5, $6)
+	err = tx.GetContext(ctx, &m, `INSERT INTO messages (customer_id, seller_id, order_id, text, photo_file_id, album_id, chat_message_id)
+VALUES ($1, NULLIF($2, 0), NULLIF($3, 0), $4, $5, $6, $7)
 ON CONFLICT (COALESCE(seller_id, customer_id), chat_message_id) DO NOTHING
 RETURNING id, customer_id, COALESCE(seller_id, 0) AS seller_id, COALESCE(order_id, 0) AS order_id, text, photo_file_id, created_at`,
-		n.CustomerID, n.SellerID, n.OrderID, n.Text, n.PhotoFileID, n.ChatMessageID)
+		n.CustomerID, n.SellerID, n.OrderID, n.Text, n.PhotoFileID, n.AlbumID, n.ChatMessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		writer := n.CustomerID
 		if n.SellerID != 0 {

@@ -76,6 +76,17 @@ func TestAddMessage(t *testing.T) {
 	if _, added, err := ask(12, "Alo?"); err != nil || !added {
 		t.Errorf("a message an hour later: %v, %v", added, err)
 	}
+	// An album counts as one message: its other photos come uncapped, and with the one
+	// before it the customer has written twice, under a cap of three.
+	for i, perHour := range []int{3, 0} {
+		if _, added, err := s.AddMessage(ctx, orders.NewMessage{CustomerID: 42, PhotoFileID: "AgAD", AlbumID: "g1",
+			ChatMessageID: int64(20 + i), PerHour: perHour}); err != nil || !added {
+			t.Fatalf("album photo %d: %v, %v", i+1, added, err)
+		}
+	}
+	if _, added, err := s.AddMessage(ctx, orders.NewMessage{CustomerID: 42, Text: "?", ChatMessageID: 22, PerHour: 3}); err != nil || !added {
+		t.Errorf("the third message, after an album: %v, %v", added, err)
+	}
 	// A message whose notices can't be written is not kept either.
 	_, _, err = s.AddMessage(ctx, orders.NewMessage{CustomerID: 42, Text: "x", ChatMessageID: 13,
 		Notices: func(orders.Message) []outbox.Message {
