@@ -174,7 +174,9 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 	// is the order's receipt.
 	pressed = lastID(s1)
 	s1.Press(t, about[0], h.text("vi", "ask.answer_button"))
-	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > pressed && m.Text == h.text("vi", "ask.answer_prompt", ana) })
+	s1.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > pressed && m.Text == h.text("vi", "ask.answer_prompt", ana)
+	})
 	u.Press(t, menu, h.text("en", "menu.ask"))
 	asked = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > asked.ID && m.Text == h.text("en", "ask.prompt") })
 	clock.Set(clock.Now().Add(31 * time.Minute))
