@@ -241,3 +241,39 @@ func TestCustomersWriteToTheShopAndSellersAnswer(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// With every update delivered twice, a message to the shop and its answer are each kept
+// and passed on once. The customer writes in Arabic: their answer comes in Arabic.
+func TestAMessageToTheShopDeliveredTwiceGoesOnce(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, _, _ := sellersShop(t, map[string]int{"M": 5}, redelivered())
+	u := h.fake.User(7302, "ليلى", "", "ar")
+	u.SendText("/ask")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("ar", "ask.prompt") })
+	u.SendText("هل يتوفر الفستان باللون الأزرق؟")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("ar", "ask.sent") })
+	who := locale.Args{"Customer": "ليلى"}
+	q := s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "notice.question", who)+"\nهل يتوفر الفستان باللون الأزرق؟"
+	})
+	s2.Press(t, q, h.text("en", "ask.answer_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.answer_prompt", who) })
+	s2.SendText("Yes, size M")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("ar", "notice.answer")+"\nYes, size M" })
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasSuffix(m.Text, "\nYes, size M") })
+	time.Sleep(300 * time.Millisecond) // a second delivery would be handled by now
+	var rows int
+	if err := h.db.Get(&rows, `SELECT count(*) FROM messages`); err != nil || rows != 2 {
+		t.Errorf("%d messages kept (%v), want 2", rows, err)
+	}
+	for _, c := range []struct {
+		u      *telegramtest.User
+		prefix string
+		want   int
+	}{{s1, "💬", 1}, {s2, "💬", 1}, {u, "💬", 1}, {s1, "↩️", 1}, {s2, "↩️", 0}} {
+		if n := countStarting(c.u.Messages(), c.prefix); n != c.want {
+			t.Errorf("%d got %d messages starting %q, want %d", c.u.ID, n, c.prefix, c.want)
+		}
+	}
+	noErrors(t, h)
+}

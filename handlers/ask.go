@@ -133,7 +133,7 @@ func (h *Handlers) AskUnsentButton(c tele.Context) error {
 		return err
 	}
 	msg := passedOn{text: s.Unsent.Text, messageID: id}
-	s.Step, s.AskOrder = StepAsk, 0 // as if asked: a refusal (too long) asks again
+	s.Step, s.AskOrder = StepAsk, 0 // as if asked: a refusal asks again
 	return h.toShop(c, msg, 0)
 }
 
@@ -173,12 +173,32 @@ func (h *Handlers) relayedAlbum(c tele.Context) (bool, error) {
 
 // toShop keeps the customer's message and passes it on to every seller.
 func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
-	ctx := h.req(c).ctx
-	text, photo := strings.TrimSpace(msg.text), msg.photo
-	if ok, err := h.checkMessage(c, text, photo); !ok || err != nil {
+	u := c.Sender()
+	cust := orders.Customer{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Username: u.Username}
+	return h.pass(c, msg, cust, 0, orderID)
+}
+
+// toCustomer keeps a seller's answer and passes it on to the customer, with a copy to
+// the other sellers, so that they know it is answered.
+func (h *Handlers) toCustomer(c tele.Context, msg passedOn, customerID, orderID int64) error {
+	cust, err := h.Orders.Customer(h.req(c).ctx, customerID)
+	if err != nil {
 		return err
 	}
-	s := h.session(c)
+	return h.pass(c, msg, cust, c.Sender().ID, orderID)
+}
+
+// pass keeps a message of the customer's conversation with the shop, about orderID (0
+// for none), and writes its notices with it: the customer's own words (sellerID 0) to
+// every seller, a seller's answer to the customer and the other sellers. A message with
+// nothing to pass on is refused with the reason, and a customer past their hourly cap is
+// told to wait; the rest of an album so refused goes nowhere.
+func (h *Handlers) pass(c tele.Context, msg passedOn, cust orders.Customer, sellerID, orderID int64) error {
+	ctx := h.req(c).ctx
+	text := strings.TrimSpace(msg.text)
+	if text == "" && msg.photo == "" {
+		return c.Send(h.t(c, "ask.expected"))
+	}
 	var o orders.Order
 	if orderID != 0 {
 		var err error
@@ -186,36 +206,33 @@ func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
 			return err
 		}
 	}
-	perHour := h.MessagesPerHour
-	if msg.more {
-		perHour = 0 // an album counts as one message
-	}
 	admins, err := h.adminLangs(c)
 	if err != nil {
 		return err
 	}
-	u := c.Sender()
-	who := writer(orders.Customer{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username})
+	perHour := h.MessagesPerHour
+	if msg.more {
+		perHour = 0 // an album counts as one message
+	}
+	sender := c.Sender()
 	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
-		CustomerID: u.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, AlbumID: msg.album, ChatMessageID: int64(msg.messageID),
-		PerHour: perHour,
+		CustomerID: cust.ID, SellerID: sellerID, OrderID: o.ID, Text: text, PhotoFileID: msg.photo, AlbumID: msg.album,
+		ChatMessageID: int64(msg.messageID), PerHour: perHour,
 		Notices: func(m orders.Message) []outbox.Message {
-			var msgs []outbox.Message
-			for _, id := range h.AdminIDs {
-				lang := admins[id]
-				head := h.Texts.T(lang, "notice.question", locale.Args{"Customer": who})
-				if o.ID != 0 {
-					head = h.Texts.T(lang, "notice.question_order", locale.Args{"Customer": who, "Code": o.Code})
-				}
-				msgs = append(msgs, relay(id, KindQuestion, head, m, h.answerMarkup(lang, u.ID, o.ID))...)
+			if sellerID == 0 {
+				return h.questionNotices(m, cust, o, admins)
 			}
-			return msgs
+			seller := orders.Customer{FirstName: sender.FirstName, LastName: sender.LastName, Username: sender.Username}
+			return h.answerNotices(m, cust, o, sellerID, seller.Name(), admins)
 		},
 	})
+	s := h.session(c)
+	album := &RelayedAlbum{ID: msg.album, CustomerID: cust.ID, OrderID: o.ID, Answer: sellerID != 0}
 	if errors.Is(err, orders.ErrTooManyMessages) {
 		s.Reset()
 		if msg.album != "" {
-			s.Album = &RelayedAlbum{ID: msg.album, CustomerID: u.ID, Refused: true}
+			album.Refused = true
+			s.Album = album
 		}
 		return c.Send(h.t(c, "ask.too_many"), h.mainMenu(c))
 	}
@@ -229,18 +246,48 @@ func (h *Handlers) toShop(c tele.Context, msg passedOn, orderID int64) error {
 	}
 	s.Reset()
 	if msg.album != "" {
-		s.Album = &RelayedAlbum{ID: msg.album, CustomerID: u.ID, OrderID: o.ID}
+		s.Album = album
+	}
+	if sellerID != 0 {
+		return c.Send(h.t(c, "ask.answer_sent", locale.Args{"Customer": writer(cust)}))
 	}
 	return c.Send(h.t(c, "ask.sent"), h.mainMenu(c))
 }
 
-// checkMessage refuses, with the reason, a message with nothing to pass on. Whatever
-// Telegram took from its writer can be passed on (relay).
-func (h *Handlers) checkMessage(c tele.Context, text, photo string) (bool, error) {
-	if text == "" && photo == "" {
-		return false, c.Send(h.t(c, "ask.expected"))
+// questionNotices pass a customer's words on to every seller, with their Answer button.
+func (h *Handlers) questionNotices(m orders.Message, cust orders.Customer, o orders.Order, admins map[int64]string) []outbox.Message {
+	var msgs []outbox.Message
+	for _, id := range h.AdminIDs {
+		lang := admins[id]
+		head := h.Texts.T(lang, "notice.question", locale.Args{"Customer": writer(cust)})
+		if o.ID != 0 {
+			head = h.Texts.T(lang, "notice.question_order", locale.Args{"Customer": writer(cust), "Code": o.Code})
+		}
+		msgs = append(msgs, relay(id, KindQuestion, head, m, h.answerMarkup(lang, cust.ID, o.ID))...)
 	}
-	return true, nil
+	return msgs
+}
+
+// answerNotices pass a seller's answer on to the customer, with a Reply button, and to
+// the other sellers, with an Answer button to go on.
+func (h *Handlers) answerNotices(m orders.Message, cust orders.Customer, o orders.Order, sellerID int64, sellerName string, admins map[int64]string) []outbox.Message {
+	lang := customerLang(cust, h.DefaultLanguage)
+	head := h.Texts.T(lang, "notice.answer")
+	if o.ID != 0 {
+		head = h.Texts.T(lang, "notice.answer_order", locale.Args{"Code": o.Code})
+	}
+	reply := &tele.ReplyMarkup{}
+	reply.Inline(reply.Row(reply.Data(h.Texts.T(lang, "ask.reply_button"), UniqueAsk, strconv.FormatInt(o.ID, 10))))
+	msgs := relay(cust.ID, KindAnswer, head, m, markupJSON(reply))
+	for _, id := range h.AdminIDs {
+		if id == sellerID {
+			continue
+		}
+		lang := admins[id]
+		head := h.Texts.T(lang, "notice.answered", locale.Args{"Who": sellerName, "Customer": writer(cust)})
+		msgs = append(msgs, relay(id, KindAnswer, head, m, h.answerMarkup(lang, cust.ID, o.ID))...)
+	}
+	return msgs
 }
 
 // writer names a customer for the sellers: their name, and their @username if they have one.
@@ -330,66 +377,4 @@ func (h *Handlers) answerMedia(c tele.Context) error {
 	}
 	s := h.session(c)
 	return h.toCustomer(c, msg, s.AnswerTo, s.AskOrder)
-}
-
-// toCustomer keeps a seller's answer and passes it on to the customer, with a copy to
-// the other sellers, so that they know it is answered.
-func (h *Handlers) toCustomer(c tele.Context, msg passedOn, customerID, orderID int64) error {
-	ctx := h.req(c).ctx
-	text, photo := strings.TrimSpace(msg.text), msg.photo
-	if ok, err := h.checkMessage(c, text, photo); !ok || err != nil {
-		return err
-	}
-	s := h.session(c)
-	cust, err := h.Orders.Customer(ctx, customerID)
-	if err != nil {
-		return err
-	}
-	var o orders.Order
-	if orderID != 0 {
-		if o, err = h.Orders.Order(ctx, orderID); err != nil {
-			return err
-		}
-	}
-	admins, err := h.adminLangs(c)
-	if err != nil {
-		return err
-	}
-	seller := c.Sender()
-	sellerName := orders.Customer{FirstName: seller.FirstName, LastName: seller.LastName, Username: seller.Username}.Name()
-	_, _, err = h.Orders.AddMessage(ctx, orders.NewMessage{
-		CustomerID: cust.ID, SellerID: seller.ID, OrderID: o.ID, Text: text, PhotoFileID: photo, AlbumID: msg.album, ChatMessageID: int64(msg.messageID),
-		Notices: func(m orders.Message) []outbox.Message {
-			lang := customerLang(cust, h.DefaultLanguage)
-			head := h.Texts.T(lang, "notice.answer")
-			if o.ID != 0 {
-				head = h.Texts.T(lang, "notice.answer_order", locale.Args{"Code": o.Code})
-			}
-			reply := &tele.ReplyMarkup{}
-			reply.Inline(reply.Row(reply.Data(h.Texts.T(lang, "ask.reply_button"), UniqueAsk, strconv.FormatInt(o.ID, 10))))
-			msgs := relay(cust.ID, KindAnswer, head, m, markupJSON(reply))
-			for _, id := range h.AdminIDs {
-				if id == seller.ID {
-					continue
-				}
-				lang := admins[id]
-				head := h.Texts.T(lang, "notice.answered", locale.Args{"Who": sellerName, "Customer": writer(cust)})
-				msgs = append(msgs, relay(id, KindAnswer, head, m, h.answerMarkup(lang, cust.ID, o.ID))...)
-			}
-			return msgs
-		},
-	})
-	if err != nil {
-		return err
-	}
-	h.committed(c)
-	h.notify()
-	if msg.more {
-		return nil
-	}
-	s.Reset()
-	if msg.album != "" {
-		s.Album = &RelayedAlbum{ID: msg.album, CustomerID: cust.ID, OrderID: o.ID, Answer: true}
-	}
-	return c.Send(h.t(c, "ask.answer_sent", locale.Args{"Customer": writer(cust)}))
 }
