@@ -115,7 +115,7 @@ func (h *Handlers) offerToSend(c tele.Context) error {
 // reports whether it did: what comes so much later is not that message (a receipt, say,
 // or a seller's words for another customer).
 func (h *Handlers) askLapsed(s *Session) bool {
-	if (s.Step == StepAsk || s.Step == StepAnswer) && h.Now().Sub(s.askedAt()) > overwriteWait {
+	if (s.Step == StepAsk || s.Step == StepAnswer) && s.lapsed(h.Now()) {
 		s.Reset()
 		return true
 	}

@@ -24,7 +24,7 @@ func (h *Handlers) Text(c tele.Context) error {
 			s.Shelved = nil
 			return c.Send(h.t(c, "admin.only"))
 		}
-		if overwriteSteps[s.Step] && h.Now().Sub(s.askedAt()) > overwriteWait {
+		if overwriteSteps[s.Step] && s.lapsed(h.Now()) {
 			s.Reset()
 			return c.Send(h.t(c, "step.expired"))
 		}

@@ -166,6 +166,9 @@ var overwriteSteps = map[Step]bool{
 // overwriteWait is how long an overwriting step waits for its text.
 const overwriteWait = 30 * time.Minute
 
+// lapsed reports whether the step's question was asked overwriteWait ago or more.
+func (s *Session) lapsed(now time.Time) bool { return now.Sub(s.askedAt()) > overwriteWait }
+
 // CartLine is an item and size in the cart. Titles and prices are read fresh from the
 // catalog whenever the cart is shown, so a changed price is never hidden.
 type CartLine struct {
