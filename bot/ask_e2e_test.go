@@ -277,3 +277,111 @@ func TestAMessageToTheShopDeliveredTwiceGoesOnce(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A seller's answer to a customer who blocked the bot is kept, but the seller is told it
+// never reached them, in their language; the other seller, answering later, is warned
+// before they write.
+func TestASellerIsToldTheirAnswerNeverReachedTheCustomer(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, _, _ := sellersShop(t, map[string]int{"M": 5})
+	u := h.fake.User(7311, "Ana", "ana_k", "en")
+	ana := locale.Args{"Customer": "Ana (@ana_k)"}
+	u.SendText("/ask")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.prompt") })
+	u.SendText("Is the dress lined?")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.sent") })
+	questions := map[*telegramtest.User]telegramtest.Message{}
+	for _, s := range []*telegramtest.User{s1, s2} {
+		want := h.text(s.LanguageCode, "notice.question", ana) + "\nIs the dress lined?"
+		questions[s] = s.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	}
+
+	u.Block()
+	s1.Press(t, questions[s1], h.text("vi", "ask.answer_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "ask.answer_prompt", ana) })
+	s1.SendText("Có ạ, lót lụa")
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "ask.answer_sent", ana) })
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "notice.undelivered_answer", ana) })
+	var kept int
+	if err := h.db.Get(&kept, `SELECT count(*) FROM messages WHERE customer_id = $1 AND seller_id = $2`, u.ID, admin1); err != nil || kept != 1 {
+		t.Errorf("%d answers kept, want 1 (%v)", kept, err)
+	}
+	var failed int
+	if err := h.db.Get(&failed, `SELECT count(*) FROM outbox WHERE chat_id = $1 AND kind = 'answer' AND status = 'failed'`, u.ID); err != nil || failed != 1 {
+		t.Errorf("%d answers to the customer given up, want 1 (%v)", failed, err)
+	}
+
+	// Known now to have blocked the bot: the other seller is warned before answering.
+	s2.Press(t, questions[s2], h.text("en", "ask.answer_button"))
+	s2.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "ask.blocked_warning", ana)+"\n"+h.text("en", "ask.answer_prompt", ana)
+	})
+	for _, m := range s2.Messages() {
+		if m.Text == h.text("en", "notice.undelivered_answer", ana) {
+			t.Errorf("the seller who did not answer was told the answer failed")
+		}
+	}
+	noErrors(t, h, 403)
+}
+
+// A customer who writes to the shop in the middle of a checkout goes on with it after:
+// with the Confirm of the summary shown before, or with the main menu's Continue checkout,
+// which asks again the question the checkout stood at.
+func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
+	t.Parallel()
+	h, s1, _, dress, _ := sellersShop(t, map[string]int{"M": 5})
+	u := h.user(7321, "Ana", "en")
+	ask := func(words string) telegramtest.Message {
+		t.Helper()
+		from := lastID(u)
+		u.SendText("/ask")
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "ask.prompt") })
+		u.SendText(words)
+		sent := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "ask.sent") })
+		if !slices.Contains(buttonTexts(sent), h.text("en", "checkout.resume_button")) {
+			t.Errorf("the menu after the message offers no way back to the checkout: %v", buttonTexts(sent))
+		}
+		want := h.text("vi", "notice.question", locale.Args{"Customer": "Ana"}) + "\n" + words
+		s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+		return sent
+	}
+	orderCount := func() (n int) {
+		t.Helper()
+		if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// At the summary: the summary's Confirm still places the order.
+	_, summary := pickupSummary(t, h, u, book(t, h, u, dress, "M", 1))
+	sent := ask("Can I pay cash at pickup?")
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent.ID && strings.HasPrefix(m.Text, "✅") })
+	if n := orderCount(); n != 1 {
+		t.Fatalf("%d orders after confirming the summary shown before the message, want 1", n)
+	}
+
+	// At the name of a shipping checkout: Continue checkout asks for the name again.
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "M", 1))
+	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
+	sent = ask("Do you ship to Huế?")
+	u.Press(t, sent, h.text("en", "checkout.resume_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > sent.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
+	u.SendText("Nguyễn Thị Ana")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > sent.ID && m.Text == h.text("en", "checkout.phone_prompt")
+	})
+	// Taken up again, it is no longer offered.
+	u.SendText("/start")
+	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent.ID && len(m.Buttons()) > 0 })
+	if slices.Contains(buttonTexts(menu), h.text("en", "checkout.resume_button")) {
+		t.Errorf("the menu offers a checkout taken up already")
+	}
+	noErrors(t, h)
+}

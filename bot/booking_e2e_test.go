@@ -274,7 +274,8 @@ func TestTypedArabicIndicQuantity(t *testing.T) {
 	})
 	u.SendText("/cart")
 	cart := u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🧺") })
-	if !strings.Contains(cart.Text, "Silk dress (S) × 3") {
+	// The line reads right to left, its name and figures each kept whole.
+	if !strings.Contains(cart.Text, "\n\u200f\u20681\u2069. \u2068Silk dress (S)\u2069 × \u20683\u2069 = \u2068") {
 		t.Errorf("cart %q", cart.Text)
 	}
 	// More than is left is refused with what is left.

@@ -723,3 +723,51 @@ func TestARejectReasonOvertakenByANewReceiptRejectsNothing(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A customer who blocked the bot can't be told what became of their order: the seller who
+// moved it is told instead, in their language, with the customer's phone to call them on;
+// the other seller is not.
+func TestTheSellerIsToldWhenACustomerCantBeToldOfTheirOrder(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"M": 5})
+	u := h.user(7401, "Mai", "en")
+	summary := checkoutShipping(t, h, u, book(t, h, u, dress, "M", 1))
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
+	var id int64
+	if err := h.db.Get(&id, `SELECT id FROM orders WHERE customer_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	o, err := orders.NewStore(h.db).Order(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notice := s1.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+
+	u.Block()
+	s1.Press(t, notice, h.text("vi", "desk.paid_button"))
+	want := h.text("vi", "notice.undelivered_status", locale.Args{"Code": o.Code, "Customer": "Mai", "Status": plain(h.texts.T("vi", "order_status.paid"))}) +
+		"\n" + h.text("vi", "notice.undelivered_phone", locale.Args{"Phone": "+84912345678"})
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	if statusOf(t, h, o.ID) != orders.Paid {
+		t.Errorf("the order is not paid")
+	}
+	var blocked bool
+	if err := h.db.Get(&blocked, `SELECT blocked FROM customers WHERE id = $1`, u.ID); err != nil || !blocked {
+		t.Errorf("the customer is not marked as having blocked the bot (%v)", err)
+	}
+	var bounces []int64
+	if err := h.db.Select(&bounces, `SELECT chat_id FROM outbox WHERE kind = $1 AND order_id = $2`, outbox.KindBounce, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(bounces, []int64{admin1}) {
+		t.Errorf("told of the undelivered news: %v, want only the seller who moved the order", bounces)
+	}
+	for _, m := range s2.Messages() {
+		if strings.Contains(m.Text, "⚠️") {
+			t.Errorf("the other seller was told %q", m.Text)
+		}
+	}
+	noErrors(t, h, 403)
+}

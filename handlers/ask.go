@@ -94,6 +94,7 @@ func (h *Handlers) AskButton(c tele.Context) error {
 
 func (h *Handlers) askShop(c tele.Context, o orders.Order) error {
 	s := h.session(c)
+	s.pauseCheckout()
 	s.Reset()
 	s.Step, s.AskOrder = StepAsk, o.ID
 	if o.ID != 0 {
@@ -133,6 +134,7 @@ func (h *Handlers) AskUnsentButton(c tele.Context) error {
 		return err
 	}
 	msg := passedOn{text: s.Unsent.Text, messageID: id}
+	s.pauseCheckout()
 	s.Step, s.AskOrder = StepAsk, 0 // as if asked: a refusal asks again
 	return h.toShop(c, msg, 0)
 }
@@ -279,6 +281,10 @@ func (h *Handlers) answerNotices(m orders.Message, cust orders.Customer, o order
 	reply := &tele.ReplyMarkup{}
 	reply.Inline(reply.Row(reply.Data(h.Texts.T(lang, "ask.reply_button"), UniqueAsk, strconv.FormatInt(o.ID, 10))))
 	msgs := relay(cust.ID, KindAnswer, head, m, markupJSON(reply))
+	bounce := &outbox.Bounce{ChatID: sellerID, Text: h.Texts.T(admins[sellerID], "notice.undelivered_answer", locale.Args{"Customer": writer(cust)})}
+	for i := range msgs {
+		msgs[i].Bounce = bounce
+	}
 	for _, id := range h.AdminIDs {
 		if id == sellerID {
 			continue
@@ -360,7 +366,11 @@ func (h *Handlers) AnswerButton(c tele.Context) error {
 	s := h.session(c)
 	s.Reset()
 	s.Step, s.AnswerTo, s.AskOrder = StepAnswer, custID, orderID
-	return c.Send(h.t(c, "ask.answer_prompt", locale.Args{"Customer": writer(cust)}))
+	prompt := h.t(c, "ask.answer_prompt", locale.Args{"Customer": writer(cust)})
+	if cust.Blocked {
+		prompt = h.t(c, "ask.blocked_warning", locale.Args{"Customer": writer(cust)}) + "\n" + prompt
+	}
+	return c.Send(prompt)
 }
 
 // answerText takes a seller's answer.

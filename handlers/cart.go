@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,7 +246,8 @@ func (h *Handlers) cartText(c tele.Context, lines []cartLine) string {
 	var b strings.Builder
 	var total int64
 	for i, l := range lines {
-		fmt.Fprintf(&b, "%d. %s × %d = %s\n", i+1, html.EscapeString(variantLabel(l.item, l.variant)), l.Quantity, money.Format(l.amount(), h.Currency))
+		b.WriteString(h.t(c, "cart.line", locale.Args{"N": i + 1, "Item": variantLabel(l.item, l.variant), "Quantity": l.Quantity,
+			"Amount": money.Format(l.amount(), h.Currency)}) + "\n")
 		total += l.amount()
 	}
 	b.WriteString(h.t(c, "cart.total", locale.Args{"Total": money.Format(total, h.Currency)}))

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"html"
 	"strings"
 	"unicode/utf8"
@@ -38,7 +37,7 @@ func (h *Handlers) startCheckout(c tele.Context) error {
 	}
 	s := h.session(c)
 	s.Step = StepNone
-	s.Pick = nil
+	s.Pick, s.Paused = nil, nil
 	s.Checkout = &Checkout{}
 	m := &tele.ReplyMarkup{}
 	m.Inline(m.Row(
@@ -55,6 +54,8 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if action == "confirm" {
 		return h.confirm(c, arg)
 	}
+	// A paused checkout's buttons take it up again, wherever they are pressed.
+	resumed := s.resumeCheckout()
 	co := s.Checkout
 	if co == nil {
 		return h.Stale(c)
@@ -109,6 +110,11 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 		}
 		co.Note = ""
 		return h.summary(c)
+	case "resume":
+		if !resumed {
+			return nil // going on already
+		}
+		return h.askCheckout(c)
 	case "edit":
 		return h.startCheckout(c)
 	case "cancel":
@@ -116,6 +122,23 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 		return c.Send(h.t(c, "checkout.cancelled"), h.mainMenu(c))
 	}
 	return nil
+}
+
+// askCheckout asks again the question the checkout stands at.
+func (h *Handlers) askCheckout(c tele.Context) error {
+	switch h.session(c).Step {
+	case StepCheckoutName:
+		return h.askName(c)
+	case StepCheckoutPhone:
+		return h.askPhone(c)
+	case StepCheckoutAddress:
+		return h.askAddress(c)
+	case StepCheckoutNote:
+		return h.askNote(c, "")
+	case StepCheckoutSummary:
+		return h.summary(c)
+	}
+	return h.startCheckout(c)
 }
 
 func (h *Handlers) askName(c tele.Context) error {
@@ -268,6 +291,9 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 		return h.Stale(c)
 	}
 	s := h.session(c)
+	if s.Paused != nil && s.Paused.Checkout.Key == key {
+		s.resumeCheckout() // the summary shown before the customer wrote to the shop
+	}
 	co := s.Checkout
 	var wants []orders.Want
 	if co != nil && co.Key == key {
@@ -402,7 +428,7 @@ func (h *Handlers) orderLines(lang string, o orders.Order) string {
 		if l.VariantName != "" {
 			label += " (" + l.VariantName + ")"
 		}
-		fmt.Fprintf(&b, "• %s × %d = %s\n", html.EscapeString(label), l.Quantity, money.Format(l.Amount(), o.Currency))
+		b.WriteString(h.Texts.T(lang, "orders.line", locale.Args{"Item": label, "Quantity": l.Quantity, "Amount": money.Format(l.Amount(), o.Currency)}) + "\n")
 	}
 	b.WriteString(h.Texts.T(lang, "cart.total", locale.Args{"Total": money.Format(o.Total, o.Currency)}))
 	return b.String()

@@ -213,7 +213,7 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 	}
 	moved, err := h.Orders.Move(ctx, orders.Move{
 		OrderID: o.ID, From: from, To: a.to, Actor: c.Sender().ID, Note: note, ExpiresAt: h.Now().Add(h.UnpaidTTL), Changes: changes,
-		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(o, note, pickup) },
+		Notices: func(o orders.Order) []outbox.Message { return h.statusNotices(c, o, note, pickup) },
 	})
 	answer := func(text string, alert bool) error {
 		if c.Callback() != nil {
@@ -241,14 +241,20 @@ func (h *Handlers) deskMove(c tele.Context, o orders.Order, name, note string, c
 	return answer(h.t(c, "desk.moved", locale.Args{"Code": moved.Code, "Status": h.t(c, "order_status."+string(moved.Status))}), false)
 }
 
-// statusNotices tell the customer what became of their order.
-func (h *Handlers) statusNotices(o orders.Order, note, pickup string) []outbox.Message {
+// statusNotices tell the customer what became of their order; the seller who moved it is
+// told if the news can't reach them.
+func (h *Handlers) statusNotices(c tele.Context, o orders.Order, note, pickup string) []outbox.Message {
 	lang := customerLang(o.Customer, h.DefaultLanguage)
 	text := h.Texts.T(lang, "status_notice."+string(o.Status), locale.Args{"Code": o.Code, "Note": note, "Pickup": pickup})
 	if note != "" && o.Status != orders.AwaitingPayment && o.Status != orders.Cancelled {
 		text += "\n" + h.Texts.T(lang, "delivery.note", locale.Args{"Note": note})
 	}
-	return []outbox.Message{{ChatID: o.CustomerID, Kind: "status_" + string(o.Status), OrderID: orderRef(o), Text: text}}
+	bounce := h.t(c, "notice.undelivered_status", locale.Args{"Code": o.Code, "Customer": writer(o.Customer), "Status": h.t(c, "order_status."+string(o.Status))})
+	if o.Phone != "" {
+		bounce += "\n" + h.t(c, "notice.undelivered_phone", locale.Args{"Phone": o.Phone})
+	}
+	return []outbox.Message{{ChatID: o.CustomerID, Kind: "status_" + string(o.Status), OrderID: orderRef(o), Text: text,
+		Bounce: &outbox.Bounce{ChatID: c.Sender().ID, Text: bounce}}}
 }
 
 // statusLine says where the order is, and who moved it there, when.

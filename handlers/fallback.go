@@ -196,17 +196,10 @@ func (h *Handlers) Edited(c tele.Context) error {
 		if err := c.Send(h.t(c, "edited.checkout", locale.Args{"Button": button})); err != nil {
 			return err
 		}
-		switch s.Step {
-		case StepCheckoutName:
-			return h.askName(c)
-		case StepCheckoutPhone:
-			return h.askPhone(c)
-		case StepCheckoutAddress:
-			return h.askAddress(c)
-		case StepCheckoutNote:
-			return h.askNote(c, "")
+		if s.Step == StepCheckoutSummary {
+			return nil // the summary stands, with its button to change the details
 		}
-		return nil
+		return h.askCheckout(c)
 	}
 	return c.Send(h.t(c, "edited.not_read"))
 }

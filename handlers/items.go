@@ -82,7 +82,8 @@ func (h *Handlers) sendItemList(c tele.Context, w catalog.Week, page int, edit b
 	}
 	lines := make([]string, len(items))
 	for i, it := range items {
-		lines[i] = fmt.Sprintf("\n%d. %s — %s — %s", i+1, html.EscapeString(it.Title), money.Format(it.Price, it.Currency), h.stockSummary(c, it))
+		lines[i] = "\n" + h.t(c, "items.line", locale.Args{"N": i + 1, "Title": it.Title, "Price": money.Format(it.Price, it.Currency),
+			"Stock": locale.HTML(h.stockSummary(c, it))})
 		if it.Hidden {
 			lines[i] += " " + h.t(c, "items.hidden_mark")
 		}

@@ -38,6 +38,9 @@ func (h *Handlers) mainMenu(c tele.Context, first ...tele.Btn) *tele.ReplyMarkup
 	if len(first) > 0 {
 		rows = append(rows, m.Row(first...))
 	}
+	if h.session(c).Paused != nil {
+		rows = append(rows, m.Row(m.Data(h.t(c, "checkout.resume_button"), UniqueCheckout, "resume")))
+	}
 	m.Inline(append(rows,
 		m.Row(btn("menu.browse", menuBrowse), btn("menu.cart", menuCart)),
 		m.Row(btn("menu.orders", menuOrders), btn("menu.language", menuLanguage)),

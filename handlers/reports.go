@@ -116,13 +116,13 @@ func (h *Handlers) statsText(c tele.Context, titleID string, st orders.Stats) st
 	for _, s := range []orders.Status{orders.AwaitingPayment, orders.ReceiptSubmitted, orders.Paid, orders.ReadyForPickup,
 		orders.Shipped, orders.Completed, orders.Cancelled, orders.Expired} {
 		if n := st.ByStatus[s]; n > 0 {
-			fmt.Fprintf(&b, "\n%s: %d", h.t(c, "order_status."+string(s)), n)
+			b.WriteString("\n" + h.t(c, "stats.status_line", locale.Args{"Status": locale.HTML(h.t(c, "order_status."+string(s))), "Orders": n}))
 		}
 	}
 	if len(st.Top) > 0 {
 		b.WriteString("\n" + h.t(c, "stats.top"))
 		for i, t := range st.Top {
-			fmt.Fprintf(&b, "\n%d. %s — %d", i+1, html.EscapeString(t.Title), t.Units)
+			b.WriteString("\n" + h.t(c, "stats.top_line", locale.Args{"N": i + 1, "Title": t.Title, "Units": t.Units}))
 		}
 	}
 	return b.String()

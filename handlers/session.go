@@ -108,6 +108,9 @@ type Session struct {
 	// Shelved is an item the seller was adding when something else took them away: a
 	// notice's button, another command. /newitem offers to go on with it.
 	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
+	// Paused is a checkout the customer left to write to the shop: the main menu offers
+	// to go on with it, and its buttons still work.
+	Paused *PausedCheckout `json:"paused_checkout,omitempty"`
 	// Seen is when the person's last update came in.
 	Seen time.Time `json:"seen,omitzero"`
 	// StepAt is when the conversation came to Step: when its question was asked.
@@ -194,10 +197,39 @@ type Checkout struct {
 // leaveCheckout ends a checkout after the cart changed: a summary shown no longer stands,
 // and the customer checks out again from the cart.
 func (s *Session) leaveCheckout() {
-	s.Checkout = nil
-	if strings.HasPrefix(string(s.Step), "checkout.") {
+	s.Checkout, s.Paused = nil, nil
+	if checkoutStep(s.Step) {
 		s.Step = StepNone
 	}
+}
+
+// checkoutStep reports whether a step asks for a detail of the checkout.
+func checkoutStep(step Step) bool { return strings.HasPrefix(string(step), "checkout.") }
+
+// PausedCheckout is a checkout and the step it stood at.
+type PausedCheckout struct {
+	Step     Step      `json:"step,omitempty"`
+	Checkout *Checkout `json:"checkout"`
+}
+
+// pauseCheckout puts a checkout under way aside, to be taken up again after a message to
+// the shop. Its delivery choice (Step none) counts.
+func (s *Session) pauseCheckout() {
+	if s.Checkout != nil && (s.Step == StepNone || checkoutStep(s.Step)) {
+		s.Paused = &PausedCheckout{Step: s.Step, Checkout: s.Checkout}
+		s.Checkout, s.Step = nil, StepNone
+	}
+}
+
+// resumeCheckout takes up the paused checkout again, and reports whether there was one.
+func (s *Session) resumeCheckout() bool {
+	p := s.Paused
+	if p == nil || s.Checkout != nil {
+		return false
+	}
+	s.Reset()
+	s.Checkout, s.Step, s.Paused = p.Checkout, p.Step, nil
+	return true
 }
 
 // ItemDraft is an item being added, until the seller saves it.
@@ -228,11 +260,11 @@ type DraftPhoto struct {
 }
 
 // Reset ends the current conversation, keeping what outlives it: the language, the cart,
-// receipts waiting for their order to be picked, and an item the seller was adding,
-// shelved for /newitem to take up again.
+// receipts waiting for their order to be picked, an item the seller was adding, shelved
+// for /newitem to take up again, and a checkout paused to write to the shop.
 func (s *Session) Reset() {
 	s.shelveItem(s.Step)
-	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved}
+	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved, Paused: s.Paused}
 }
 
 // dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.

@@ -62,12 +62,19 @@ func TestArabicTextsStartRightToLeft(t *testing.T) {
 	for _, id := range b.IDs() {
 		text := b.N("ar", id, 3, allArgs())
 		for _, line := range strings.Split(text, "\n") {
-			if first := firstStrong(line); first != 0 && !unicode.Is(unicode.Arabic, first) {
+			switch first := firstStrong(line); {
+			case first == 0 && strings.Contains(line, fsi):
+				// Values alone: without a mark the line would read left to right.
+				t.Errorf("ar/%s: line %q has values and no letter: start it with U+200F", id, line)
+			case first != 0 && first != rlm && !unicode.Is(unicode.Arabic, first):
 				t.Errorf("ar/%s: line %q starts with %q, not an Arabic letter", id, line, first)
 			}
 		}
 	}
 }
+
+// rlm is the right-to-left mark: a line starting with it reads right to left.
+const rlm = '\u200f'
 
 func firstStrong(s string) rune {
 	inTag, isolated := false, 0
@@ -82,6 +89,8 @@ func firstStrong(s string) rune {
 		case r == '\u2069':
 			isolated--
 		case inTag || isolated > 0:
+		case r == rlm:
+			return r
 		case unicode.IsLetter(r):
 			return r
 		}
@@ -120,7 +129,8 @@ func allArgs() Args {
 	for _, k := range []string{"Name", "Shop", "Max", "Price", "List", "Title", "When", "N", "Total", "Currency",
 		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule",
 		"Item", "Left", "Code", "Amount", "Deadline", "Phone", "Address", "Note", "Wanted", "Customer", "Other",
-		"Filter", "Text", "Who", "Pickup", "Paid", "Awaiting", "Orders", "Revenue", "Average", "New", "Returning", "Sent", "Blocked", "Failed", "Languages", "Rows", "Channel", "Reason", "Button"} {
+		"Filter", "Text", "Who", "Pickup", "Paid", "Awaiting", "Orders", "Revenue", "Average", "New", "Returning", "Sent", "Blocked", "Failed", "Languages", "Rows", "Channel", "Reason", "Button",
+		"Quantity", "Units"} {
 		a[k] = "x"
 	}
 	return a

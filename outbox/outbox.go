@@ -34,7 +34,20 @@ type Message struct {
 	BroadcastID *int64    `db:"broadcast_id"`
 	Attempts    int       `db:"attempts"`
 	CreatedAt   time.Time `db:"created_at"`
+	// Bounce is who is told, and what, if the message can't be delivered: a seller whose
+	// answer, or whose news of an order, the customer never got. Enqueue writes it; Claim
+	// leaves it in the store.
+	Bounce *Bounce `db:"-"`
 }
+
+// Bounce is a message to write when another can't be delivered.
+type Bounce struct {
+	ChatID int64
+	Text   string // Telegram HTML, in the reader's language
+}
+
+// KindBounce is the kind of a message telling that another was not delivered.
+const KindBounce = "undelivered"
 
 // Execer runs statements: a *sqlx.Tx of the change the messages belong to.
 type Execer interface {
@@ -44,12 +57,12 @@ type Execer interface {
 // Enqueue writes messages in the caller's transaction, in one statement for up to
 // enqueueBatch of them.
 func Enqueue(ctx context.Context, tx Execer, msgs ...Message) error {
-	const columns = 8
+	const columns = 10
 	for len(msgs) > 0 {
 		batch := msgs[:min(len(msgs), enqueueBatch)]
 		msgs = msgs[len(batch):]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id) VALUES `)
+		q.WriteString(`INSERT INTO outbox (chat_id, kind, order_id, text, markup, receipt_id, photo_file_id, broadcast_id, bounce_chat_id, bounce_text) VALUES `)
 		args := make([]any, 0, columns*len(batch))
 		for i, m := range batch {
 			if i > 0 {
@@ -68,7 +81,12 @@ func Enqueue(ctx context.Context, tx Execer, msgs ...Message) error {
 			if len(m.Markup) > 0 {
 				markup = string(m.Markup)
 			}
-			args = append(args, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID, m.PhotoFileID, m.BroadcastID)
+			var bounceTo any
+			bounceText := ""
+			if m.Bounce != nil {
+				bounceTo, bounceText = m.Bounce.ChatID, m.Bounce.Text
+			}
+			args = append(args, m.ChatID, m.Kind, m.OrderID, m.Text, markup, m.ReceiptID, m.PhotoFileID, m.BroadcastID, bounceTo, bounceText)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("outbox: enqueue: %w", err)
@@ -145,13 +163,23 @@ WHERE id = $1`, id, wait.Milliseconds(), reason); err != nil {
 	return nil
 }
 
-// Failed gives a message up for good (the chat is gone or refuses the bot).
+// Failed gives a message up for good (the chat is gone or refuses the bot), and writes
+// its bounce, if it has one, in the same statement.
 func (s *Store) Failed(ctx context.Context, id int64, reason string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1`, id, reason); err != nil {
+	if _, err := s.db.ExecContext(ctx, `WITH failed AS (
+    UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1 AND status = 'pending'
+    RETURNING order_id, bounce_chat_id, bounce_text)
+`+insertBounces, id, reason); err != nil {
 		return fmt.Errorf("outbox: mark failed: %w", err)
 	}
 	return nil
 }
+
+// insertBounces writes the bounces of the messages given up in the statement's CTE
+// failed: one to each chat for each text, though a message may have gone in two parts.
+const insertBounces = `INSERT INTO outbox (chat_id, kind, order_id, text)
+SELECT DISTINCT ON (bounce_chat_id, bounce_text) bounce_chat_id, '` + KindBounce + `', order_id, bounce_text
+FROM failed WHERE bounce_chat_id IS NOT NULL`
 
 // Receipt is a receipt's picture or file to send.
 type Receipt struct {
@@ -170,7 +198,8 @@ func (s *Store) Receipt(ctx context.Context, id int64) (Receipt, error) {
 	return r, nil
 }
 
-// BlockChat marks a customer who blocked the bot; nothing more is written to them.
+// BlockChat marks a customer who blocked the bot; nothing more is written to them, and the
+// bounces of what was waiting for them are written.
 func (s *Store) BlockChat(ctx context.Context, chatID int64) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -180,8 +209,11 @@ func (s *Store) BlockChat(ctx context.Context, chatID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE customers SET blocked = true WHERE id = $1`, chatID); err != nil {
 		return fmt.Errorf("outbox: block chat: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', last_error = 'blocked by the user'
-WHERE chat_id = $1 AND status = 'pending'`, chatID); err != nil {
+	if _, err := tx.ExecContext(ctx, `WITH failed AS (
+    UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = 'blocked by the user'
+    WHERE chat_id = $1 AND status = 'pending'
+    RETURNING order_id, bounce_chat_id, bounce_text)
+`+insertBounces, chatID); err != nil {
 		return fmt.Errorf("outbox: block chat: %w", err)
 	}
 	return tx.Commit()

@@ -211,3 +211,74 @@ func TestAlertsAreToldOnceEachWay(t *testing.T) {
 		t.Errorf("outbox holds %q, want %q", texts, want)
 	}
 }
+
+// A message that can't be delivered tells its bounce's reader, once, whether its chat
+// blocked the bot or Telegram refused it; messages without a bounce tell no one.
+func TestUndeliveredMessagesBounce(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	const seller, other = 9001, 9002
+	answer := &outbox.Bounce{ChatID: seller, Text: "answer not delivered"}
+	news := &outbox.Bounce{ChatID: other, Text: "news not delivered"}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Enqueue(ctx, tx,
+		// An answer in two parts, news of an order and a plain notice, to a customer who blocked the bot.
+		outbox.Message{ChatID: 501, Kind: "answer", Text: "head", Bounce: answer},
+		outbox.Message{ChatID: 501, Kind: "answer", Text: "words", Bounce: answer},
+		outbox.Message{ChatID: 501, Kind: "status_paid", Text: "paid", Bounce: news},
+		outbox.Message{ChatID: 501, Kind: "reminder", Text: "pay"},
+		// One Telegram refuses, and one without a bounce it refuses.
+		outbox.Message{ChatID: 502, Kind: "answer", Text: "hello", Bounce: answer},
+		outbox.Message{ChatID: 503, Kind: "reminder", Text: "pay"},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	msgs, err := s.Claim(ctx, 10, 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 3 {
+		t.Fatalf("claimed %d messages, want the first of each of the 3 chats", len(msgs))
+	}
+	if err := s.BlockChat(ctx, 501); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs[1:] {
+		for range 2 { // settled twice (a retry of the record): told once
+			if err := s.Failed(ctx, m.ID, "Bad Request: chat not found"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	type bounce struct {
+		ChatID int64  `db:"chat_id"`
+		Text   string `db:"text"`
+	}
+	var bounces []bounce
+	if err := db.Select(&bounces, `SELECT chat_id, text FROM outbox WHERE kind = $1 ORDER BY chat_id, text`, outbox.KindBounce); err != nil {
+		t.Fatal(err)
+	}
+	want := []bounce{
+		{seller, "answer not delivered"}, // the blocked chat's answer, once for its two parts
+		{seller, "answer not delivered"}, // the refused answer
+		{other, "news not delivered"},
+	}
+	if !reflect.DeepEqual(bounces, want) {
+		t.Errorf("bounces %+v, want %+v", bounces, want)
+	}
+	var pending int
+	if err := db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending' AND kind <> $1`, outbox.KindBounce); err != nil || pending != 0 {
+		t.Errorf("%d messages still pending, want none (%v)", pending, err)
+	}
+}
