@@ -398,6 +398,22 @@ func placePickup(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item
 	return o
 }
 
+// cancelOrder has an English-speaking customer cancel their order from /orders, and returns
+// the question whose button confirmed it.
+func cancelOrder(t *testing.T, h *harness, u *telegramtest.User, o orders.Order) telegramtest.Message {
+	t.Helper()
+	from := lastID(u)
+	u.SendText("/orders")
+	list := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.HasPrefix(m.Text, "📦") })
+	u.Press(t, list, o.Code)
+	detail := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && strings.Contains(m.Text, o.Code) })
+	u.Press(t, detail, h.text("en", "orders.cancel_button"))
+	ask := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > detail.ID && len(m.Buttons()) == 1 })
+	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > ask.ID && strings.Contains(m.Text, "is cancelled") })
+	return ask
+}
+
 func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{}
@@ -414,15 +430,7 @@ func TestCancelAndExpiryGiveStockBack(t *testing.T) {
 	}
 	// The seller has the order's notice, with its buttons, before the customer cancels.
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) && len(m.Buttons()) > 0 })
-	from := lastID(u)
-	u.SendText("/orders")
-	list := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.HasPrefix(m.Text, "📦") })
-	u.Press(t, list, o.Code)
-	detail := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > list.ID && strings.Contains(m.Text, o.Code) })
-	u.Press(t, detail, h.text("en", "orders.cancel_button"))
-	ask := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > detail.ID && len(m.Buttons()) == 1 })
-	u.Press(t, ask, h.text("en", "orders.cancel_confirm_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > ask.ID && strings.Contains(m.Text, "is cancelled") })
+	ask := cancelOrder(t, h, u, o)
 	if s := stockOf(t, h, dress, "S"); s != 5 {
 		t.Errorf("stock after cancel %d", s)
 	}

@@ -771,3 +771,31 @@ func TestTheSellerIsToldWhenACustomerCantBeToldOfTheirOrder(t *testing.T) {
 	}
 	noErrors(t, h, 403)
 }
+
+// A seller's copy of a new order that was on its way while the customer cancelled (the
+// edits of the cancel missed it) is brought up to the order's status once delivered: it
+// does not offer to confirm the payment of a cancelled order.
+func TestACopyDeliveredAfterTheOrderChangedFollowsIt(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	held, release := h.fake.HoldNext("sendMessage", admin1)
+	u := h.user(7601, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the new order's notice never went out")
+	}
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) && len(m.Buttons()) > 0 })
+	cancelOrder(t, h, u, o)
+	for _, s := range []*telegramtest.User{s1, s2} {
+		if s == s1 {
+			release()
+		}
+		s.WaitFor(t, func(m telegramtest.Message) bool {
+			return strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, o.Code) && len(m.Buttons()) == 0 &&
+				strings.Contains(m.Text, plain(h.texts.T(s.LanguageCode, "order_status.cancelled")))
+		})
+	}
+	noErrors(t, h)
+}

@@ -157,6 +157,9 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 	case err == nil:
 		s.settle(func(ctx context.Context) error { return s.store.Sent(ctx, m.ID, msg.ID) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "sent").Inc()
+		if m.OrderID != nil {
+			s.a.handlers.CopySent(ctx, s.a.bot, m.Kind, *m.OrderID, m.ChatID, msg.ID, m.Markup)
+		}
 		return true
 	case blocked(err):
 		s.a.log.Info("chat blocked the bot; not writing to it again", "chat_id", m.ChatID)

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -293,6 +295,40 @@ func (h *Handlers) refreshDesk(c tele.Context, o orders.Order, only int) (notice
 // refreshDesk does: after a change no seller made (the order expired).
 func (h *Handlers) RefreshCopies(ctx context.Context, b *tele.Bot, o orders.Order) {
 	h.refreshCopies(ctx, b, o, 0, 0)
+}
+
+// CopySent brings a seller's copy of an order's notice, just delivered with markup, up to
+// the order's status when the order moved on while the copy waited in the outbox (the
+// customer cancelled, another seller confirmed the payment): the edits of that change
+// missed it, and it would offer actions no longer there to take. Other messages are left
+// alone.
+func (h *Handlers) CopySent(ctx context.Context, b *tele.Bot, kind string, orderID, chatID int64, messageID int, markup json.RawMessage) {
+	if kind != KindNewOrder && kind != KindReceipt {
+		return
+	}
+	o, err := h.Orders.Order(ctx, orderID)
+	if err != nil {
+		h.Log.Warn("order of a copy sent", "order_id", orderID, "err", err)
+		return
+	}
+	if !slices.Equal(callbacks(markup), callbacks(markupJSON(h.deskMarkup(h.DefaultLanguage, o, false)))) {
+		h.refreshCopies(ctx, b, o, chatID, messageID)
+	}
+}
+
+// callbacks lists what the buttons of a markup the bot wrote do, whatever their language.
+func callbacks(markup json.RawMessage) []string {
+	var m tele.ReplyMarkup
+	if len(markup) > 0 {
+		_ = json.Unmarshal(markup, &m) // written by markupJSON; "null" for none
+	}
+	var data []string
+	for _, row := range m.InlineKeyboard {
+		for _, b := range row {
+			data = append(data, b.Data)
+		}
+	}
+	return data
 }
 
 func (h *Handlers) refreshCopies(ctx context.Context, b *tele.Bot, o orders.Order, chat int64, only int) (notices map[int]bool) {
