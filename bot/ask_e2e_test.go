@@ -385,3 +385,88 @@ func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A paused checkout ends as a checkout does: /cancel of the message to the shop keeps it,
+// a second /cancel ends it; booking something else ends it; a button of a step it is no
+// longer at is stale and takes nothing up, so the words that follow still go to the shop.
+func TestAPausedCheckoutEndsAsACheckoutDoes(t *testing.T) {
+	t.Parallel()
+	h, s1, _, dress, _ := sellersShop(t, map[string]int{"M": 9})
+	resume := h.text("en", "checkout.resume_button")
+	// Each way out is a customer of its own: the bot lets a person send 30 updates in 10 s.
+	var u *telegramtest.User
+	stale := func(m telegramtest.Message, button string) {
+		t.Helper()
+		before := len(u.CallbackAnswers())
+		u.Press(t, m, button)
+		if a := waitAnswers(t, u, before+1); a[before].Text != h.text("en", "callback.stale") {
+			t.Errorf("%q answered %q, want stale", button, a[before].Text)
+		}
+	}
+	pausedSummary := func(id int64) telegramtest.Message {
+		t.Helper()
+		u = h.user(id, "Ana", "en")
+		_, summary := pickupSummary(t, h, u, book(t, h, u, dress, "M", 1))
+		replyTo(t, u, func() { u.SendText("/ask") })
+		return summary
+	}
+	noOrders := func() {
+		t.Helper()
+		var n int
+		if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil || n != 0 {
+			t.Errorf("customer %d has %d orders, want none (%v)", u.ID, n, err)
+		}
+	}
+
+	// /cancel twice.
+	summary := pausedSummary(7331)
+	if m := replyTo(t, u, func() { u.SendText("/cancel") }); m.Text != h.text("en", "cancel.done") || !slices.Contains(buttonTexts(m), resume) {
+		t.Errorf("/cancel of the message: %q %v, want the checkout still offered", m.Text, buttonTexts(m))
+	}
+	if m := replyTo(t, u, func() { u.SendText("/cancel") }); m.Text != h.text("en", "cancel.done") || slices.Contains(buttonTexts(m), resume) {
+		t.Errorf("/cancel after it: %q %v, want the checkout ended", m.Text, buttonTexts(m))
+	}
+	stale(summary, h.text("en", "checkout.confirm_button"))
+	noOrders()
+
+	// Booking more.
+	summary = pausedSummary(7332)
+	book(t, h, u, dress, "M", 1)
+	stale(summary, h.text("en", "checkout.confirm_button"))
+	noOrders()
+
+	// An old button.
+	u = h.user(7333, "Ana", "en")
+	_, summary = pickupSummary(t, h, u, book(t, h, u, dress, "M", 1))
+	note := lastBefore(t, u, summary.ID, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.note_prompt") })
+	u.Press(t, summary, h.text("en", "checkout.edit_button"))
+	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > summary.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	})
+	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
+	replyTo(t, u, func() { u.SendText("/ask") })
+	stale(note, h.text("en", "checkout.no_note_button"))
+	if m := replyTo(t, u, func() { u.SendText("Do you ship to Huế?") }); m.Text != h.text("en", "ask.sent") {
+		t.Errorf("the words after an old button: %q, want them sent to the shop", m.Text)
+	}
+	want := h.text("vi", "notice.question", locale.Args{"Customer": "Ana"}) + "\nDo you ship to Huế?"
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	noOrders()
+	noErrors(t, h)
+}
+
+// lastBefore is the newest message before id in the person's chat that meets pred.
+func lastBefore(t *testing.T, u *telegramtest.User, id int, pred func(telegramtest.Message) bool) telegramtest.Message {
+	t.Helper()
+	msgs := u.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].ID < id && pred(msgs[i]) {
+			return msgs[i]
+		}
+	}
+	t.Fatalf("no message before #%d meets the condition", id)
+	return telegramtest.Message{}
+}

@@ -191,6 +191,7 @@ func (h *Handlers) addToCart(c tele.Context, n int) error {
 	}
 	s.Pick = nil
 	s.Step = StepNone
+	s.leaveCheckout() // a checkout paused meanwhile was of another cart
 	m := &tele.ReplyMarkup{}
 	m.Inline(
 		m.Row(m.Data(h.t(c, "cart.view_button"), UniqueCart, "show"), m.Data(h.t(c, "cart.checkout_button"), UniqueCart, "co")),

@@ -54,8 +54,12 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if action == "confirm" {
 		return h.confirm(c, arg)
 	}
-	// A paused checkout's buttons take it up again, wherever they are pressed.
-	resumed := s.resumeCheckout()
+	switch action {
+	case "resume", "edit", "cancel":
+		// Continue checkout, and the buttons of a paused checkout's summary, take it up
+		// again; the others are of a step it is no longer at.
+		s.resumeCheckout()
+	}
 	co := s.Checkout
 	if co == nil {
 		return h.Stale(c)
@@ -111,9 +115,6 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 		co.Note = ""
 		return h.summary(c)
 	case "resume":
-		if !resumed {
-			return nil // going on already
-		}
 		return h.askCheckout(c)
 	case "edit":
 		return h.startCheckout(c)

@@ -426,8 +426,8 @@ func (h *Handlers) sendDeskList(c tele.Context, filter string, page int, edit bo
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range list {
-		fmt.Fprintf(&b, "\n<b>%s</b> — %s — %s — %s", o.Code, html.EscapeString(o.Customer.Name()),
-			money.Format(o.Total, o.Currency), h.t(c, "order_status."+string(o.Status)))
+		b.WriteString("\n" + h.t(c, "desk.list_line", locale.Args{"Code": o.Code, "Customer": o.Customer.Name(),
+			"Total": money.Format(o.Total, o.Currency), "Status": locale.HTML(h.t(c, "order_status."+string(o.Status)))}))
 		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
 	}
 	var nav tele.Row
@@ -507,7 +507,8 @@ func (h *Handlers) Find(c tele.Context) error {
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range list {
-		fmt.Fprintf(&b, "\n<b>%s</b> — %s — %s", o.Code, html.EscapeString(o.Customer.Name()), h.t(c, "order_status."+string(o.Status)))
+		b.WriteString("\n" + h.t(c, "desk.find_line", locale.Args{"Code": o.Code, "Customer": o.Customer.Name(),
+			"Status": locale.HTML(h.t(c, "order_status."+string(o.Status)))}))
 		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
 	}
 	m.Inline(rows...)
@@ -553,7 +554,8 @@ func (h *Handlers) orderCardText(c tele.Context, o orders.Order) (string, error)
 	b.WriteString("\n\n" + h.t(c, "desk.history"))
 	r := h.renderer(lang)
 	for _, e := range evs {
-		fmt.Fprintf(&b, "\n%s — %s — %s", r.When(e.At), h.t(c, "order_status."+string(e.To)), html.EscapeString(h.actorName(h.req(c).ctx, lang, e.Actor, o)))
+		b.WriteString("\n" + h.t(c, "desk.history_line", locale.Args{"When": r.When(e.At),
+			"Status": locale.HTML(h.t(c, "order_status."+string(e.To))), "Who": h.actorName(h.req(c).ctx, lang, e.Actor, o)}))
 		if e.Note != "" {
 			b.WriteString(": " + html.EscapeString(e.Note))
 		}

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"fmt"
-	"html"
 	"strings"
 
 	tele "gopkg.in/telebot.v3"
@@ -115,7 +113,7 @@ func (h *Handlers) Help(c tele.Context) error {
 		b.WriteString("\n")
 		for _, cmd := range h.commands {
 			if cmd.Admin == wantAdmin {
-				fmt.Fprintf(&b, "/%s — %s\n", cmd.Name, html.EscapeString(h.t(c, cmd.DescID)))
+				b.WriteString(h.t(c, "help.command_line", locale.Args{"Command": "/" + cmd.Name, "Description": locale.HTML(h.t(c, cmd.DescID))}) + "\n")
 			}
 		}
 		b.WriteString("\n")
@@ -128,12 +126,16 @@ func (h *Handlers) Help(c tele.Context) error {
 	return c.Send(b.String(), h.mainMenu(c))
 }
 
-// Cancel leaves whatever conversation the person is in.
+// Cancel leaves whatever conversation the person is in. A message to the shop cancelled
+// leaves the checkout it paused to go on with; cancelled then, the checkout ends too.
 func (h *Handlers) Cancel(c tele.Context) error {
 	s := h.session(c)
 	s.Unsent = nil
-	if s.Step == StepNone && s.Checkout == nil && s.Pick == nil && len(s.PendingReceipts) == 0 && s.Broadcast == nil {
+	if s.Step == StepNone && s.Checkout == nil && s.Paused == nil && s.Pick == nil && len(s.PendingReceipts) == 0 && s.Broadcast == nil {
 		return c.Send(h.t(c, "cancel.nothing"), h.mainMenu(c))
+	}
+	if s.Step != StepAsk {
+		s.Paused = nil
 	}
 	s.dropItem()
 	s.PendingReceipts = nil // receipts sent without saying for which order: not kept

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -37,7 +36,8 @@ func (h *Handlers) MyOrders(c tele.Context) error {
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range list {
-		fmt.Fprintf(&b, "\n%s — %s — %s", o.Code, money.Format(o.Total, o.Currency), h.t(c, "order_status."+string(o.Status)))
+		b.WriteString("\n" + h.t(c, "orders.list_line", locale.Args{"Code": o.Code, "Total": money.Format(o.Total, o.Currency),
+			"Status": locale.HTML(h.t(c, "order_status."+string(o.Status)))}))
 		rows = append(rows, m.Row(m.Data(o.Code, UniqueOrder, strconv.FormatInt(o.ID, 10))))
 	}
 	m.Inline(rows...)

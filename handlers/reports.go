@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
-	"html"
 	"strings"
 	"time"
 
@@ -57,8 +55,8 @@ func (h *Handlers) PurchaseList(ctx context.Context, lang string, w catalog.Week
 		if l.Variant != "" {
 			label += " (" + l.Variant + ")"
 		}
-		rows = append(rows, fmt.Sprintf("• %s: <b>%d</b> — %s", html.EscapeString(label), l.Paid+l.Awaiting,
-			h.Texts.T(lang, "purchases.split", locale.Args{"Paid": l.Paid, "Awaiting": l.Awaiting})))
+		rows = append(rows, h.Texts.T(lang, "purchases.line", locale.Args{"Item": label, "Units": l.Paid + l.Awaiting,
+			"Split": locale.HTML(h.Texts.T(lang, "purchases.split", locale.Args{"Paid": l.Paid, "Awaiting": l.Awaiting}))}))
 		paid += l.Paid
 		awaiting += l.Awaiting
 	}

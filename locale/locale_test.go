@@ -130,7 +130,7 @@ func allArgs() Args {
 		"Example", "Week", "Status", "Stock", "Items", "Publish", "Close", "Date", "Done", "Rule",
 		"Item", "Left", "Code", "Amount", "Deadline", "Phone", "Address", "Note", "Wanted", "Customer", "Other",
 		"Filter", "Text", "Who", "Pickup", "Paid", "Awaiting", "Orders", "Revenue", "Average", "New", "Returning", "Sent", "Blocked", "Failed", "Languages", "Rows", "Channel", "Reason", "Button",
-		"Quantity", "Units"} {
+		"Quantity", "Units", "Split", "Command", "Description"} {
 		a[k] = "x"
 	}
 	return a

@@ -176,10 +176,13 @@ func (s *Store) Failed(ctx context.Context, id int64, reason string) error {
 }
 
 // insertBounces writes the bounces of the messages given up in the statement's CTE
-// failed: one to each chat for each text, though a message may have gone in two parts.
+// failed: one to each chat for each text, though a message may have gone in parts given
+// up one by one (a bounce told in the last minute is not told again).
 const insertBounces = `INSERT INTO outbox (chat_id, kind, order_id, text)
-SELECT DISTINCT ON (bounce_chat_id, bounce_text) bounce_chat_id, '` + KindBounce + `', order_id, bounce_text
-FROM failed WHERE bounce_chat_id IS NOT NULL`
+SELECT DISTINCT ON (f.bounce_chat_id, f.bounce_text) f.bounce_chat_id, '` + KindBounce + `', f.order_id, f.bounce_text
+FROM failed f WHERE f.bounce_chat_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM outbox b WHERE b.chat_id = f.bounce_chat_id AND b.kind = '` + KindBounce + `' AND b.text = f.bounce_text
+    AND b.created_at > now() - interval '1 minute')`
 
 // Receipt is a receipt's picture or file to send.
 type Receipt struct {

@@ -224,6 +224,7 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 	const seller, other = 9001, 9002
 	answer := &outbox.Bounce{ChatID: seller, Text: "answer not delivered"}
 	news := &outbox.Bounce{ChatID: other, Text: "news not delivered"}
+	parts := &outbox.Bounce{ChatID: seller, Text: "answer in parts not delivered"}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -234,9 +235,12 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 		outbox.Message{ChatID: 501, Kind: "answer", Text: "words", Bounce: answer},
 		outbox.Message{ChatID: 501, Kind: "status_paid", Text: "paid", Bounce: news},
 		outbox.Message{ChatID: 501, Kind: "reminder", Text: "pay"},
-		// One Telegram refuses, and one without a bounce it refuses.
-		outbox.Message{ChatID: 502, Kind: "answer", Text: "hello", Bounce: answer},
+		// One Telegram refuses, one in two parts it refuses one by one, and one without a
+		// bounce it refuses.
+		outbox.Message{ChatID: 502, Kind: "answer", Text: "hello", Bounce: &outbox.Bounce{ChatID: seller, Text: "hello not delivered"}},
 		outbox.Message{ChatID: 503, Kind: "reminder", Text: "pay"},
+		outbox.Message{ChatID: 504, Kind: "answer", Text: "head", Bounce: parts},
+		outbox.Message{ChatID: 504, Kind: "answer", Text: "words", Bounce: parts},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -248,8 +252,8 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 3 {
-		t.Fatalf("claimed %d messages, want the first of each of the 3 chats", len(msgs))
+	if len(msgs) != 4 {
+		t.Fatalf("claimed %d messages, want the first of each of the 4 chats", len(msgs))
 	}
 	if err := s.BlockChat(ctx, 501); err != nil {
 		t.Fatal(err)
@@ -261,6 +265,18 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 			}
 		}
 	}
+	// The second part of the answer in two, refused in its turn.
+	rest, err := s.Claim(ctx, 10, 1, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rest, func(m outbox.Message) bool { return m.ChatID == 504 })
+	if i < 0 || rest[i].Text != "words" {
+		t.Fatalf("claimed %+v after the first parts, want the second part of the answer", rest)
+	}
+	if err := s.Failed(ctx, rest[i].ID, "Bad Request: chat not found"); err != nil {
+		t.Fatal(err)
+	}
 	type bounce struct {
 		ChatID int64  `db:"chat_id"`
 		Text   string `db:"text"`
@@ -270,8 +286,9 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []bounce{
-		{seller, "answer not delivered"}, // the blocked chat's answer, once for its two parts
-		{seller, "answer not delivered"}, // the refused answer
+		{seller, "answer in parts not delivered"}, // once for its two parts refused one by one
+		{seller, "answer not delivered"},          // the blocked chat's answer, once for its two parts
+		{seller, "hello not delivered"},           // the refused answer
 		{other, "news not delivered"},
 	}
 	if !reflect.DeepEqual(bounces, want) {
