@@ -797,5 +797,7 @@ func TestACopyDeliveredAfterTheOrderChangedFollowsIt(t *testing.T) {
 				strings.Contains(m.Text, plain(h.texts.T(s.LanguageCode, "order_status.cancelled")))
 		})
 	}
-	noErrors(t, h)
+	// The cancel's edits, which may still be going when the copy is delivered, and the
+	// delivery's may both reach the copy: the second changes nothing, and Telegram says so.
+	noErrorsBut(t, h, func(e telegramtest.ErrorAnswer) bool { return strings.Contains(e.Description, "message is not modified") })
 }
