@@ -799,5 +799,7 @@ func TestACopyDeliveredAfterTheOrderChangedFollowsIt(t *testing.T) {
 	}
 	// The cancel's edits, which may still be going when the copy is delivered, and the
 	// delivery's may both reach the copy: the second changes nothing, and Telegram says so.
-	noErrorsBut(t, h, func(e telegramtest.ErrorAnswer) bool { return strings.Contains(e.Description, "message is not modified") })
+	noErrorsBut(t, h, func(e telegramtest.ErrorAnswer) bool {
+		return strings.Contains(e.Description, "message is not modified")
+	})
 }
