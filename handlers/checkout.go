@@ -292,7 +292,7 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 		return h.Stale(c)
 	}
 	s := h.session(c)
-	if s.Paused != nil && s.Paused.Checkout.Key == key {
+	if s.Paused != nil && s.Paused.Checkout != nil && s.Paused.Checkout.Key == key {
 		s.resumeCheckout() // the summary shown before the customer wrote to the shop
 	}
 	co := s.Checkout

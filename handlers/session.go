@@ -109,7 +109,7 @@ type Session struct {
 	// notice's button, another command. /newitem offers to go on with it.
 	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
 	// Paused is a checkout the customer left to write to the shop: the main menu offers
-	// to go on with it, and its buttons still work.
+	// to go on with it, and its summary's buttons still work.
 	Paused *PausedCheckout `json:"paused_checkout,omitempty"`
 	// Seen is when the person's last update came in.
 	Seen time.Time `json:"seen,omitzero"`
@@ -221,15 +221,14 @@ func (s *Session) pauseCheckout() {
 	}
 }
 
-// resumeCheckout takes up the paused checkout again, and reports whether there was one.
-func (s *Session) resumeCheckout() bool {
+// resumeCheckout takes up the paused checkout again, if there is one and no other.
+func (s *Session) resumeCheckout() {
 	p := s.Paused
-	if p == nil || s.Checkout != nil {
-		return false
+	if p == nil || p.Checkout == nil || s.Checkout != nil {
+		return
 	}
 	s.Reset()
 	s.Checkout, s.Step, s.Paused = p.Checkout, p.Step, nil
-	return true
 }
 
 // ItemDraft is an item being added, until the seller saves it.
