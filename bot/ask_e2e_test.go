@@ -449,6 +449,7 @@ func TestAPausedCheckoutEndsAsACheckoutDoes(t *testing.T) {
 	})
 	replyTo(t, u, func() { u.SendText("/ask") })
 	stale(note, h.text("en", "checkout.no_note_button"))
+	stale(summary, h.text("en", "checkout.edit_button"))
 	if m := replyTo(t, u, func() { u.SendText("Do you ship to Huế?") }); m.Text != h.text("en", "ask.sent") {
 		t.Errorf("the words after an old button: %q, want them sent to the shop", m.Text)
 	}

@@ -803,3 +803,59 @@ func TestACopyDeliveredAfterTheOrderChangedFollowsIt(t *testing.T) {
 		return strings.Contains(e.Description, "message is not modified")
 	})
 }
+
+// A seller's copy of a receipt that was on its way while another seller rejected it and the
+// customer sent another is brought up to the order once delivered, though the order is
+// back at the same status: its status line tells what happened meanwhile.
+func TestACopyOfAReceiptDeliveredAfterItWasRejectedFollowsTheOrder(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(7611, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
+	held, release := h.fake.HoldNext("sendPhoto", admin2)
+	u.SendPhoto(photo(t, 21), "")
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the receipt's copy never went out")
+	}
+	first := s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
+	s1.Press(t, first, h.text("vi", "desk.reject_button"))
+	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > first.ID && len(m.Buttons()) == 0 && m.Photo == nil })
+	s1.SendText("Thiếu 50.000")
+	// The outbox waits for the copy held (its rounds go together), so the customer is not
+	// told yet; the order is rejected all the same, and takes another receipt.
+	for deadline := time.Now().Add(10 * time.Second); statusOf(t, h, o.ID) != orders.AwaitingPayment; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the receipt was not rejected")
+		}
+	}
+	thanks := replyTo(t, u, func() { u.SendPhoto(photo(t, 22), "") })
+	if !strings.HasPrefix(thanks.Text, "🧾") {
+		t.Fatalf("the second receipt was answered %q", thanks.Text)
+	}
+	release()
+	status := plain(h.texts.T("en", "order_status.receipt_submitted"))
+	copies := func() (n int) {
+		for _, m := range s2.Messages() {
+			if m.Photo != nil && strings.Contains(m.Caption, o.Code) {
+				n++
+			}
+		}
+		return n
+	}
+	s2.WaitFor(t, func(telegramtest.Message) bool { return copies() == 2 })
+	// The first copy, late, says where the order is now.
+	s2.WaitFor(t, func(telegramtest.Message) bool {
+		for _, m := range s2.Messages() {
+			if m.Photo != nil && strings.Contains(m.Caption, o.Code) {
+				return m.Edits > 0 && strings.Contains(m.Caption, status)
+			}
+		}
+		return false
+	})
+	noErrorsBut(t, h, func(e telegramtest.ErrorAnswer) bool {
+		return strings.Contains(e.Description, "message is not modified")
+	})
+}

@@ -158,7 +158,7 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 		s.settle(func(ctx context.Context) error { return s.store.Sent(ctx, m.ID, msg.ID) })
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "sent").Inc()
 		if m.OrderID != nil {
-			s.a.handlers.CopySent(ctx, s.a.bot, m.Kind, *m.OrderID, m.ChatID, msg.ID, m.Markup)
+			s.correct(ctx, m, msg.ID)
 		}
 		return true
 	case blocked(err):
@@ -183,6 +183,23 @@ func (s *sender) deliver(ctx context.Context, m outbox.Message) bool {
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "retry").Inc()
 		return false
 	}
+}
+
+// correct brings a seller's copy of an order's notice, just delivered as messageID, up to
+// the order if the order changed while the copy waited (handlers.CopyOutdated), paced as
+// a message to the chat. It finishes while the process stops, as settle does.
+func (s *sender) correct(ctx context.Context, m outbox.Message, messageID int) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	outdated, err := s.a.handlers.CopyOutdated(ctx, m.Kind, *m.OrderID, m.CreatedAt)
+	if err != nil {
+		s.a.log.Warn("is a copy sent outdated", "order_id", *m.OrderID, "err", err)
+		return
+	}
+	if !outdated || s.chatLimiter(m.ChatID).Wait(ctx) != nil || s.global.Wait(ctx) != nil {
+		return
+	}
+	s.a.handlers.RefreshCopy(ctx, s.a.bot, *m.OrderID, m.ChatID, messageID)
 }
 
 // blocked reports a chat that turned the bot away: the person blocked it or deleted

@@ -54,10 +54,12 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if action == "confirm" {
 		return h.confirm(c, arg)
 	}
-	switch action {
-	case "resume", "edit", "cancel":
-		// Continue checkout, and the buttons of a paused checkout's summary, take it up
-		// again; the others are of a step it is no longer at.
+	switch p := s.Paused; {
+	case action == "resume":
+		s.resumeCheckout()
+	case (action == "edit" || action == "cancel") && p != nil && p.Checkout != nil && arg != "" && arg == p.Checkout.Key:
+		// The buttons of the summary it was paused at; those of other summaries, and of
+		// steps, are of a checkout no longer there.
 		s.resumeCheckout()
 	}
 	co := s.Checkout
@@ -264,7 +266,7 @@ func (h *Handlers) summary(c tele.Context) error {
 	m := &tele.ReplyMarkup{}
 	m.Inline(
 		m.Row(m.Data(h.t(c, "checkout.confirm_button"), UniqueCheckout, "confirm|"+co.Key)),
-		m.Row(m.Data(h.t(c, "checkout.edit_button"), UniqueCheckout, "edit"), m.Data(h.t(c, "checkout.cancel_button"), UniqueCheckout, "cancel")),
+		m.Row(m.Data(h.t(c, "checkout.edit_button"), UniqueCheckout, "edit|"+co.Key), m.Data(h.t(c, "checkout.cancel_button"), UniqueCheckout, "cancel|"+co.Key)),
 	)
 	return c.Send(text, m)
 }

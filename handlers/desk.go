@@ -2,13 +2,12 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tele "gopkg.in/telebot.v3"
@@ -297,38 +296,25 @@ func (h *Handlers) RefreshCopies(ctx context.Context, b *tele.Bot, o orders.Orde
 	h.refreshCopies(ctx, b, o, 0, 0)
 }
 
-// CopySent brings a seller's copy of an order's notice, just delivered with markup, up to
-// the order's status when the order moved on while the copy waited in the outbox (the
-// customer cancelled, another seller confirmed the payment): the edits of that change
-// missed it, and it would offer actions no longer there to take. Other messages are left
-// alone.
-func (h *Handlers) CopySent(ctx context.Context, b *tele.Bot, kind string, orderID, chatID int64, messageID int, markup json.RawMessage) {
+// CopyOutdated reports whether a seller's copy of an order's notice, written to the outbox
+// at written and just delivered, missed a change of the order while it waited there (the
+// customer cancelled, another seller rejected the receipt): the edits of that change did
+// not find it. Other messages are never outdated.
+func (h *Handlers) CopyOutdated(ctx context.Context, kind string, orderID int64, written time.Time) (bool, error) {
 	if kind != KindNewOrder && kind != KindReceipt {
-		return
+		return false, nil
 	}
-	o, err := h.Orders.Order(ctx, orderID)
-	if err != nil {
-		h.Log.Warn("order of a copy sent", "order_id", orderID, "err", err)
-		return
-	}
-	if !slices.Equal(callbacks(markup), callbacks(markupJSON(h.deskMarkup(h.DefaultLanguage, o, false)))) {
-		h.refreshCopies(ctx, b, o, chatID, messageID)
-	}
+	return h.Orders.ChangedSince(ctx, orderID, written)
 }
 
-// callbacks lists what the buttons of a markup the bot wrote do, whatever their language.
-func callbacks(markup json.RawMessage) []string {
-	var m tele.ReplyMarkup
-	if len(markup) > 0 {
-		_ = json.Unmarshal(markup, &m) // written by markupJSON; "null" for none
+// RefreshCopy edits one seller's copy of the order's notice to the order's status now.
+func (h *Handlers) RefreshCopy(ctx context.Context, b *tele.Bot, orderID, chatID int64, messageID int) {
+	o, err := h.Orders.Order(ctx, orderID)
+	if err != nil {
+		h.Log.Warn("order of a copy to refresh", "order_id", orderID, "err", err)
+		return
 	}
-	var data []string
-	for _, row := range m.InlineKeyboard {
-		for _, b := range row {
-			data = append(data, b.Data)
-		}
-	}
-	return data
+	h.refreshCopies(ctx, b, o, chatID, messageID)
 }
 
 func (h *Handlers) refreshCopies(ctx context.Context, b *tele.Bot, o orders.Order, chat int64, only int) (notices map[int]bool) {

@@ -80,6 +80,7 @@ type Orders interface {
 	Receipts(ctx context.Context, orderID int64) ([]orders.ReceiptInfo, error)
 	History(ctx context.Context, orderID int64) ([]orders.Event, error)
 	Changes(ctx context.Context, orderID int64) (int, error)
+	ChangedSince(ctx context.Context, orderID int64, since time.Time) (bool, error)
 	Purchases(ctx context.Context, weekID int64) ([]orders.PurchaseLine, error)
 	QueueExport(ctx context.Context, key string, chats []int64, r orders.Range, archive bool) error
 	Stats(ctx context.Context, from, to time.Time) (orders.Stats, error)

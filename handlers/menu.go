@@ -113,7 +113,7 @@ func (h *Handlers) Help(c tele.Context) error {
 		b.WriteString("\n")
 		for _, cmd := range h.commands {
 			if cmd.Admin == wantAdmin {
-				b.WriteString(h.t(c, "help.command_line", locale.Args{"Command": "/" + cmd.Name, "Description": locale.HTML(h.t(c, cmd.DescID))}) + "\n")
+				b.WriteString(h.t(c, "help.command_line", locale.Args{"Command": "/" + cmd.Name, "Description": h.t(c, cmd.DescID)}) + "\n")
 			}
 		}
 		b.WriteString("\n")

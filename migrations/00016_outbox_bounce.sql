@@ -5,9 +5,6 @@
 ALTER TABLE outbox
     ADD COLUMN bounce_chat_id BIGINT,
     ADD COLUMN bounce_text    TEXT NOT NULL DEFAULT '';
--- A seller is told once of an answer in parts given up one by one.
-CREATE INDEX outbox_bounces ON outbox (chat_id, created_at) WHERE kind = 'undelivered';
 
 -- +goose Down
-DROP INDEX outbox_bounces;
 ALTER TABLE outbox DROP COLUMN bounce_text, DROP COLUMN bounce_chat_id;

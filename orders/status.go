@@ -219,6 +219,17 @@ WHERE order_id = $1 ORDER BY id`, orderID); err != nil {
 	return evs, nil
 }
 
+// ChangedSince reports whether the order's status changed after since, a time Postgres
+// gave (an outbox message's, say: written with the change that caused it, it is not after
+// that change).
+func (s *Store) ChangedSince(ctx context.Context, orderID int64, since time.Time) (bool, error) {
+	var changed bool
+	if err := s.db.GetContext(ctx, &changed, `SELECT EXISTS (SELECT 1 FROM order_events WHERE order_id = $1 AND at > $2)`, orderID, since); err != nil {
+		return false, fmt.Errorf("orders: changed since: %w", err)
+	}
+	return changed, nil
+}
+
 // changesOf counts an order's ($1) status changes and receipts.
 const changesOf = `SELECT (SELECT count(*) FROM order_events WHERE order_id = $1) + (SELECT count(*) FROM receipts WHERE order_id = $1)`
 

@@ -163,12 +163,18 @@ WHERE id = $1`, id, wait.Milliseconds(), reason); err != nil {
 	return nil
 }
 
-// Failed gives a message up for good (the chat is gone or refuses the bot), and writes
-// its bounce, if it has one, in the same statement.
+// Failed gives a message up for good (the chat is gone or refuses the bot), with the other
+// parts of it still waiting (messages to the same chat with the same bounce), and writes
+// its bounce, if it has one, once, in the same statement.
 func (s *Store) Failed(ctx context.Context, id int64, reason string) error {
-	if _, err := s.db.ExecContext(ctx, `WITH failed AS (
-    UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1 AND status = 'pending'
-    RETURNING order_id, bounce_chat_id, bounce_text)
+	if _, err := s.db.ExecContext(ctx, `WITH given AS (
+    SELECT chat_id, bounce_chat_id, bounce_text FROM outbox WHERE id = $1 AND status = 'pending'
+), failed AS (
+    UPDATE outbox o SET status = 'failed', claimed_until = NULL, last_error = $2
+    FROM given g
+    WHERE o.status = 'pending' AND (o.id = $1 OR
+        o.chat_id = g.chat_id AND o.bounce_chat_id = g.bounce_chat_id AND o.bounce_text = g.bounce_text)
+    RETURNING o.order_id, o.bounce_chat_id, o.bounce_text)
 `+insertBounces, id, reason); err != nil {
 		return fmt.Errorf("outbox: mark failed: %w", err)
 	}
@@ -176,13 +182,10 @@ func (s *Store) Failed(ctx context.Context, id int64, reason string) error {
 }
 
 // insertBounces writes the bounces of the messages given up in the statement's CTE
-// failed: one to each chat for each text, though a message may have gone in parts given
-// up one by one (a bounce told in the last minute is not told again).
+// failed: one to each chat for each text, though a message may have gone in parts.
 const insertBounces = `INSERT INTO outbox (chat_id, kind, order_id, text)
-SELECT DISTINCT ON (f.bounce_chat_id, f.bounce_text) f.bounce_chat_id, '` + KindBounce + `', f.order_id, f.bounce_text
-FROM failed f WHERE f.bounce_chat_id IS NOT NULL AND NOT EXISTS (
-    SELECT 1 FROM outbox b WHERE b.chat_id = f.bounce_chat_id AND b.kind = '` + KindBounce + `' AND b.text = f.bounce_text
-    AND b.created_at > now() - interval '1 minute')`
+SELECT DISTINCT ON (bounce_chat_id, bounce_text) bounce_chat_id, '` + KindBounce + `', order_id, bounce_text
+FROM failed WHERE bounce_chat_id IS NOT NULL`
 
 // Receipt is a receipt's picture or file to send.
 type Receipt struct {
