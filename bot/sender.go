@@ -35,7 +35,8 @@ type sender struct {
 
 const (
 	senderBatch   = 50
-	senderPerChat = 5 // at about one a second, well within the claim
+	senderChats   = 100 // chats being delivered at once, at most
+	senderPerChat = 5   // at about one a second, well within the claim
 	senderClaim   = 15 * time.Second
 	maxBackoff    = 5 * time.Minute
 	// giveUpAfter: Telegram or the network failing for a day. Until then a message is
@@ -60,30 +61,53 @@ func (s *sender) Kick() {
 func (s *sender) run(ctx context.Context) {
 	t := time.NewTicker(s.a.opts.Tick)
 	defer t.Stop()
-	for {
-		for s.round(ctx) {
-			s.reportBroadcasts(ctx)
+	// Each chat's messages go in order, in a goroutine of their own; chats go in parallel,
+	// and a chat slow to deliver (a long upload, Telegram slow to answer) holds up no other:
+	// more are claimed as soon as there is room, the chats being delivered left out.
+	busy := map[int64]bool{}
+	done := make(chan int64)
+	defer func() {
+		for len(busy) > 0 {
+			delete(busy, <-done)
 		}
-		s.reportBroadcasts(ctx)
+	}()
+	var reported time.Time
+	for {
+		for len(busy) < senderChats && s.dispatch(ctx, busy, done) {
+		}
+		if time.Since(reported) >= time.Second {
+			// Broadcasts' progress, as deliveries go on (a query: not at every one).
+			s.reportBroadcasts(ctx)
+			reported = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case chat := <-done:
+			delete(busy, chat)
 		case <-t.C:
 		case <-s.kick:
 		}
 	}
 }
 
-// round delivers one claimed batch: one chat's messages in order, chats in parallel.
-// It reports whether it found work, so the caller goes on at once.
-func (s *sender) round(ctx context.Context) bool {
+// dispatch claims a batch of messages of chats not busy and starts delivering each chat's,
+// marking it busy until it reports on done. It reports whether it found work, so the
+// caller claims again at once.
+func (s *sender) dispatch(ctx context.Context, busy map[int64]bool, done chan<- int64) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	msgs, err := s.store.Claim(ctx, senderBatch, senderPerChat, senderClaim)
+	out := make([]int64, 0, len(busy))
+	for chat := range busy {
+		out = append(out, chat)
+	}
+	msgs, err := s.store.Claim(ctx, senderBatch, senderPerChat, senderClaim, out...)
 	if err != nil {
-		s.a.metrics.errors.WithLabelValues("sender").Inc()
-		s.a.log.Error("outbox claim", "err", err)
+		if ctx.Err() == nil {
+			s.a.metrics.errors.WithLabelValues("sender").Inc()
+			s.a.log.Error("outbox claim", "err", err)
+		}
 		return false
 	}
 	if len(msgs) == 0 {
@@ -97,14 +121,13 @@ func (s *sender) round(ctx context.Context) bool {
 		}
 		byChat[m.ChatID] = append(byChat[m.ChatID], m)
 	}
-	var wg sync.WaitGroup
 	for _, chat := range order {
-		wg.Add(1)
+		busy[chat] = true
 		go func(msgs []outbox.Message) {
-			defer wg.Done()
+			defer func() { done <- chat }()
 			for i, m := range msgs {
 				if !s.deliver(ctx, m) {
-					// Keep the chat's order: what follows waits for the next round.
+					// Keep the chat's order: what follows waits for the next claim.
 					for _, rest := range msgs[i+1:] {
 						s.settle(func(ctx context.Context) error {
 							return s.store.Retry(ctx, rest.ID, time.Second, "waiting for an earlier message")
@@ -115,7 +138,6 @@ func (s *sender) round(ctx context.Context) bool {
 			}
 		}(byChat[chat])
 	}
-	wg.Wait()
 	return true
 }
 

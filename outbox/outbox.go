@@ -109,10 +109,11 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // Claim takes up to limit pending messages that are due, oldest first and at most
 // perChat of any one chat (delivered at about one a second, they must all fit in d), for
-// d. Several senders may claim at once: each message goes to one of them (the update checks
-// the claim again once it holds the row), and one a sender claimed but never settled (it
-// died) is due again when d runs out.
-func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration) ([]Message, error) {
+// d, none of the chats in busy (the caller's, still being delivered). Several senders may
+// claim at once: each message goes to one of them (the update checks the claim again once
+// it holds the row), and one a sender claimed but never settled (it died) is due again
+// when d runs out.
+func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration, busy ...int64) ([]Message, error) {
 	var msgs []Message
 	// The chats with pending messages are walked through their index one by one (a loose
 	// index scan), and of each only its first perChat pending messages are read: a claim
@@ -131,11 +132,11 @@ WHERE id IN (
             OVER (ORDER BY o.id) AS ready
         FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending' ORDER BY o.id LIMIT $2
     ) f
-    WHERE c.chat_id IS NOT NULL AND f.ready
+    WHERE c.chat_id IS NOT NULL AND NOT c.chat_id = ANY(COALESCE($4::bigint[], '{}')) AND f.ready
     ORDER BY f.id LIMIT $1)
 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
 RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id,
-    broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds())
+    broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds(), pq.Array(busy))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}

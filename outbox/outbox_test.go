@@ -295,3 +295,34 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 		t.Errorf("%d messages still pending, want none (%v)", pending, err)
 	}
 }
+
+// A claim leaves out the chats the caller is still delivering.
+func TestClaimLeavesOutBusyChats(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Enqueue(ctx, tx,
+		outbox.Message{ChatID: 1, Kind: "notice", Text: "a"},
+		outbox.Message{ChatID: 2, Kind: "notice", Text: "b"},
+		outbox.Message{ChatID: 3, Kind: "notice", Text: "c"},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := outbox.NewStore(db).Claim(ctx, 10, 5, time.Minute, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].ChatID != 2 {
+		t.Errorf("claimed %+v, want chat 2's message alone", msgs)
+	}
+}
