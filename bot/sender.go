@@ -34,11 +34,13 @@ type sender struct {
 }
 
 const (
-	senderBatch   = 50
-	senderChats   = 100 // chats being delivered at once, at most
-	senderPerChat = 5   // at about one a second, well within the claim
-	senderClaim   = 15 * time.Second
-	maxBackoff    = 5 * time.Minute
+	senderBatch = 50
+	senderChats = 100 // chats being delivered at once, at most
+	// senderClaimGap is the least time between claims.
+	senderClaimGap = 250 * time.Millisecond
+	senderPerChat  = 5 // at about one a second, well within the claim
+	senderClaim    = 15 * time.Second
+	maxBackoff     = 5 * time.Minute
 	// giveUpAfter: Telegram or the network failing for a day. Until then a message is
 	// retried, at most every maxBackoff.
 	giveUpAfter = 24 * time.Hour
@@ -65,7 +67,7 @@ func (s *sender) run(ctx context.Context) {
 	// and a chat slow to deliver (a long upload, Telegram slow to answer) holds up no other:
 	// more are claimed as soon as there is room, the chats being delivered left out.
 	busy := map[int64]bool{}
-	done := make(chan int64)
+	done := make(chan int64, senderChats+senderBatch) // never holds a delivery up
 	defer func() {
 		for len(busy) > 0 {
 			delete(busy, <-done)
@@ -75,6 +77,7 @@ func (s *sender) run(ctx context.Context) {
 	for {
 		for len(busy) < senderChats && s.dispatch(ctx, busy, done) {
 		}
+		claimed := time.Now()
 		if time.Since(reported) >= time.Second {
 			// Broadcasts' progress, as deliveries go on (a query: not at every one).
 			s.reportBroadcasts(ctx)
@@ -87,6 +90,21 @@ func (s *sender) run(ctx context.Context) {
 			delete(busy, chat)
 		case <-t.C:
 		case <-s.kick:
+		}
+		// A claim walks every chat with messages waiting: one each senderClaimGap at most,
+		// however often orders kick the sender and chats finish.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(claimed.Add(senderClaimGap))):
+		}
+		for finished := true; finished; {
+			select {
+			case chat := <-done:
+				delete(busy, chat)
+			default:
+				finished = false
+			}
 		}
 	}
 }
