@@ -52,7 +52,7 @@ func newSender(a *App, store *outbox.Store) *sender {
 		perChat: map[int64]*rate.Limiter{}}
 }
 
-// Kick asks for a delivery round now.
+// Kick asks for a claim now, or as soon as the last one is senderClaimGap old.
 func (s *sender) Kick() {
 	select {
 	case s.kick <- struct{}{}:
