@@ -876,3 +876,46 @@ func TestASlowChatHoldsUpNoOther(t *testing.T) {
 	})
 	noErrors(t, h)
 }
+
+// Two processes share the outbox: each sends what it claimed well within the claim, so
+// neither takes back what the other is still sending, and every message of every chat
+// arrives once, in order.
+func TestTwoSendersDeliverEveryMessageOnceInOrder(t *testing.T) {
+	t.Parallel()
+	const chats, each = 150, 4
+	h := newHarness(t, func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.SendRate = 12 }) // 24 a second together
+	})
+	h.start()
+	h.start()
+	people := seedCustomers(t, h, 9500, chats)
+	var msgs []outbox.Message
+	for _, u := range people {
+		for i := range each {
+			msgs = append(msgs, outbox.Message{ChatID: u.ID, Kind: "notice", Text: fmt.Sprintf("m%d", i+1)})
+		}
+	}
+	tx := h.db.MustBegin()
+	if err := outbox.Enqueue(context.Background(), tx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for pending := 1; pending > 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err := h.db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"m1", "m2", "m3", "m4"}
+	for _, u := range people {
+		var got []string
+		for _, m := range u.Messages() {
+			got = append(got, m.Text)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("customer %d got %q, want %q", u.ID, got, want)
+		}
+	}
+}

@@ -34,8 +34,7 @@ type sender struct {
 }
 
 const (
-	senderBatch = 50
-	senderChats = 100 // chats being delivered at once, at most
+	senderBatch = 50 // messages out at once, at most: two seconds at the overall pace
 	// senderClaimGap is the least time between claims.
 	senderClaimGap = 250 * time.Millisecond
 	senderPerChat  = 5 // at about one a second, well within the claim
@@ -65,21 +64,34 @@ func (s *sender) run(ctx context.Context) {
 	defer t.Stop()
 	// Each chat's messages go in order, in a goroutine of their own; chats go in parallel,
 	// and a chat slow to deliver (a long upload, Telegram slow to answer) holds up no other:
-	// more are claimed as soon as there is room, the chats being delivered left out.
-	busy := map[int64]bool{}
-	done := make(chan int64, senderChats+senderBatch) // never holds a delivery up
+	// more are claimed as soon as there is room, the chats being delivered left out. No
+	// more than senderBatch messages are out at once, so that all of them go well within
+	// their claim at the overall pace: another process takes back only what this one let go.
+	busy := map[int64]int{} // chat: its messages out
+	out := 0
+	done := make(chan int64, senderBatch) // a chat has one message out at least: never full
+	finish := func(chat int64) {
+		out -= busy[chat]
+		delete(busy, chat)
+	}
 	defer func() {
 		for len(busy) > 0 {
-			delete(busy, <-done)
+			finish(<-done)
 		}
 	}()
 	var reported time.Time
 	for {
-		for len(busy) < senderChats && s.dispatch(ctx, busy, done) {
+		for out < senderBatch {
+			n := s.dispatch(ctx, senderBatch-out, busy, done)
+			if n == 0 {
+				break
+			}
+			out += n
 		}
 		claimed := time.Now()
-		if time.Since(reported) >= time.Second {
-			// Broadcasts' progress, as deliveries go on (a query: not at every one).
+		if len(busy) == 0 || time.Since(reported) >= time.Second {
+			// Broadcasts' progress, as deliveries go on (a query: not at every one), and
+			// as soon as they are all done.
 			s.reportBroadcasts(ctx)
 			reported = time.Now()
 		}
@@ -87,7 +99,7 @@ func (s *sender) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case chat := <-done:
-			delete(busy, chat)
+			finish(chat)
 		case <-t.C:
 		case <-s.kick:
 		}
@@ -101,7 +113,7 @@ func (s *sender) run(ctx context.Context) {
 		for finished := true; finished; {
 			select {
 			case chat := <-done:
-				delete(busy, chat)
+				finish(chat)
 			default:
 				finished = false
 			}
@@ -109,27 +121,27 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
-// dispatch claims a batch of messages of chats not busy and starts delivering each chat's,
-// marking it busy until it reports on done. It reports whether it found work, so the
-// caller claims again at once.
-func (s *sender) dispatch(ctx context.Context, busy map[int64]bool, done chan<- int64) bool {
+// dispatch claims up to limit messages of chats not busy and starts delivering each
+// chat's, marking it busy with its count of messages until it reports on done. It returns
+// how many it claimed, so the caller claims again at once while there is room.
+func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, done chan<- int64) int {
 	if ctx.Err() != nil {
-		return false
+		return 0
 	}
-	out := make([]int64, 0, len(busy))
+	skip := make([]int64, 0, len(busy))
 	for chat := range busy {
-		out = append(out, chat)
+		skip = append(skip, chat)
 	}
-	msgs, err := s.store.Claim(ctx, senderBatch, senderPerChat, senderClaim, out...)
+	msgs, err := s.store.Claim(ctx, limit, senderPerChat, senderClaim, skip...)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.a.metrics.errors.WithLabelValues("sender").Inc()
 			s.a.log.Error("outbox claim", "err", err)
 		}
-		return false
+		return 0
 	}
 	if len(msgs) == 0 {
-		return false
+		return 0
 	}
 	byChat := map[int64][]outbox.Message{}
 	var order []int64
@@ -140,7 +152,7 @@ func (s *sender) dispatch(ctx context.Context, busy map[int64]bool, done chan<- 
 		byChat[m.ChatID] = append(byChat[m.ChatID], m)
 	}
 	for _, chat := range order {
-		busy[chat] = true
+		busy[chat] = len(byChat[chat])
 		go func(msgs []outbox.Message) {
 			defer func() { done <- chat }()
 			for i, m := range msgs {
@@ -156,7 +168,7 @@ func (s *sender) dispatch(ctx context.Context, busy map[int64]bool, done chan<- 
 			}
 		}(byChat[chat])
 	}
-	return true
+	return len(msgs)
 }
 
 func (s *sender) chatLimiter(chatID int64) *rate.Limiter {
@@ -236,8 +248,14 @@ func (s *sender) correct(ctx context.Context, m outbox.Message, messageID int) {
 		s.a.log.Warn("is a copy sent outdated", "order_id", *m.OrderID, "err", err)
 		return
 	}
-	if !outdated || s.chatLimiter(m.ChatID).Wait(ctx) != nil || s.global.Wait(ctx) != nil {
+	if !outdated {
 		return
+	}
+	for _, pace := range []*rate.Limiter{s.chatLimiter(m.ChatID), s.global} {
+		if err := pace.Wait(ctx); err != nil {
+			s.a.log.Warn("a copy sent outdated is not brought up to its order", "order_id", *m.OrderID, "err", err)
+			return
+		}
 	}
 	s.a.handlers.RefreshCopy(ctx, s.a.bot, *m.OrderID, m.ChatID, messageID)
 }
