@@ -1297,11 +1297,7 @@ func TestAnItemDeletedWhileItsPostGoesOutIsTakenOut(t *testing.T) {
 		pos     int // in the list, once the items before it are gone
 		item    catalog.Item
 	}{{photoHeld, releasePhoto, 1, items[0]}, {albumHeld, releaseAlbum, 2, items[2]}} {
-		select {
-		case <-held.held:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s's post never went out", held.item.Title)
-		}
+		waitHeld(t, held.held, held.item.Title+"'s post")
 		h.deleteByHand(t, seller, held.pos, held.item.Title, func() {})
 		held.release()
 	}

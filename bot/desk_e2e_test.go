@@ -779,11 +779,7 @@ func orderHeldAtSeller(t *testing.T, h *harness, it catalog.Item, customerID int
 	held, release := h.fake.HoldNext("sendMessage", admin1)
 	u := h.user(customerID, "Hoa", "en")
 	o := placePickup(t, h, u, it, "S", 1)
-	select {
-	case <-held:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the new order's notice never went out")
-	}
+	waitHeld(t, held, "the new order's notice")
 	return u, o, release
 }
 
@@ -819,11 +815,7 @@ func TestACopyOfAReceiptDeliveredAfterItWasRejectedFollowsTheOrder(t *testing.T)
 	s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) })
 	held, release := h.fake.HoldNext("sendPhoto", admin2)
 	u.SendPhoto(photo(t, 21), "")
-	select {
-	case <-held:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the receipt's copy never went out")
-	}
+	waitHeld(t, held, "the receipt's copy")
 	first := s1.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, o.Code) })
 	s1.Press(t, first, h.text("vi", "desk.reject_button"))
 	s1.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > first.ID && len(m.Buttons()) == 0 && m.Photo == nil })

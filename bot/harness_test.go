@@ -216,6 +216,16 @@ func (b *syncBuffer) String() string {
 // what goes to the seller who has not opened the bot (admin2), the codes listed, and a
 // stopped process's long poll, which its successor's first poll ends with a 409 as on
 // Telegram (nobody is listening for that answer any more).
+// waitHeld waits for a call the fake holds (telegramtest.Server.HoldNext) to be made.
+func waitHeld(t *testing.T, held <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s never went out", what)
+	}
+}
+
 // copyEditedTwice is the second edit of a seller's copy of an order delivered as the order
 // changed: brought up to the order by the change and by its delivery, it was not modified.
 func copyEditedTwice(e telegramtest.ErrorAnswer) bool {
