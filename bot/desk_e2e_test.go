@@ -911,3 +911,46 @@ func TestTwoSendersDeliverEveryMessageOnceInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A broadcast to many customers takes minutes at Telegram's rate; the messages the shop
+// runs on (a new order to the sellers, an order's news to its customer) go before it
+// rather than after its last customer. Not parallel: it measures time, so it runs alone.
+func TestOrdersReachTheSellersDuringABroadcast(t *testing.T) {
+	const customers = 450 // fifteen seconds at thirty a second
+	h := shopHarness(t, func(h *harness) {
+		h.tune = append(h.tune, func(o *bot.Options) { o.SendRate = 30 })
+	})
+	h.start()
+	_, seller := sellers(t, h)
+	dress, _ := liveShop(t, h, map[string]int{"M": 5})
+	people := seedCustomers(t, h, 20000, customers)
+	if _, _, err := outbox.NewStore(h.db).Broadcast(context.Background(), admin2, []int64{admin1, admin2}, "drop", "New arrivals on Monday!", ""); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); delivered(people) < 60; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the broadcast reached %d customers in 10 s", delivered(people))
+		}
+	}
+
+	u := h.user(30001, "Hoa", "en")
+	from := lastID(seller)
+	o := placePickup(t, h, u, dress, "M", 1)
+	placed := time.Now()
+	copy := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && strings.Contains(m.Text, o.Code) })
+	took := time.Since(placed)
+	left := customers - delivered(people)
+	if took > 3*time.Second || left < 100 {
+		t.Errorf("the new order reached the seller %v after it was placed, with %d customers of the broadcast left; want within 3 s, well before its end", took, left)
+	}
+
+	// The order's news too.
+	from = lastID(u)
+	seller.Press(t, copy, h.text("en", "desk.paid_button"))
+	news := time.Now()
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from })
+	if took := time.Since(news); took > 3*time.Second || customers-delivered(people) < 50 {
+		t.Errorf("the customer heard of their order %v after the seller acted, with %d customers of the broadcast left", took, customers-delivered(people))
+	}
+	noErrors(t, h)
+}

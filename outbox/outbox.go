@@ -107,33 +107,52 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// Claim takes up to limit pending messages that are due, oldest first and at most
-// perChat of any one chat (delivered at about one a second, they must all fit in d), for
-// d, none of the chats in busy (the caller's, still being delivered). Several senders may
-// claim at once: each message goes to one of them (the update checks the claim again once
-// it holds the row), and one a sender claimed but never settled (it died) is due again
-// when d runs out.
+// Claim takes up to limit pending messages that are due for d, none of the chats in busy
+// (the caller's, still being delivered): first the shop's own (new orders to the sellers,
+// an order's news to its customer, answers), oldest first and at most perChat of any one
+// chat (delivered at about one a second, they must all fit in d); then broadcasts, which
+// take minutes at Telegram's rate and so go last, one a chat, oldest due first. Several
+// senders may claim at once: each message goes to one of them (the update checks the claim
+// again once it holds the row), and one a sender claimed but never settled (it died) is
+// due again when d runs out.
 func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration, busy ...int64) ([]Message, error) {
 	var msgs []Message
-	// The chats with pending messages are walked through their index one by one (a loose
-	// index scan), and of each only its first perChat pending messages are read: a claim
-	// costs the same whether a seller's chat has five messages waiting or five thousand.
+	// The chats with messages other than broadcasts waiting are walked through their index
+	// one by one (a loose index scan), and of each only its first perChat pending messages
+	// are read: a claim costs the same whether a seller's chat has five messages waiting or
+	// five thousand. Broadcasts are read in the order they are due and only until there are
+	// enough: a claim costs the same whether a broadcast goes to a hundred customers or to
+	// ten thousand.
 	err := s.db.SelectContext(ctx, &msgs, `WITH RECURSIVE chats AS (
-    (SELECT chat_id FROM outbox WHERE status = 'pending' ORDER BY chat_id LIMIT 1)
+    (SELECT chat_id FROM outbox WHERE status = 'pending' AND broadcast_id IS NULL ORDER BY chat_id LIMIT 1)
     UNION ALL
-    SELECT (SELECT o.chat_id FROM outbox o WHERE o.status = 'pending' AND o.chat_id > c.chat_id ORDER BY o.chat_id LIMIT 1)
+    SELECT (SELECT o.chat_id FROM outbox o WHERE o.status = 'pending' AND o.broadcast_id IS NULL AND o.chat_id > c.chat_id
+        ORDER BY o.chat_id LIMIT 1)
     FROM chats c WHERE c.chat_id IS NOT NULL
-)
-UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
-WHERE id IN (
+), shop AS (
     SELECT f.id FROM chats c, LATERAL (
         -- one chat's messages go in order: none while an earlier one waits or is out
         SELECT o.id, bool_and(o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until < now()))
             OVER (ORDER BY o.id) AS ready
-        FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending' ORDER BY o.id LIMIT $2
+        FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending' AND o.broadcast_id IS NULL ORDER BY o.id LIMIT $2
     ) f
     WHERE c.chat_id IS NOT NULL AND NOT c.chat_id = ANY(COALESCE($4::bigint[], '{}')) AND f.ready
-    ORDER BY f.id LIMIT $1)
+        -- nor while a broadcast to the chat is out (OFFSET 0: looked up chat by chat, not
+        -- joined with every broadcast message)
+        AND NOT EXISTS (SELECT FROM outbox b WHERE b.chat_id = c.chat_id AND b.status = 'pending'
+            AND b.broadcast_id IS NOT NULL AND b.claimed_until >= now() OFFSET 0)
+    ORDER BY f.id LIMIT $1
+), broadcasts AS (
+    SELECT o.id FROM outbox o
+    WHERE o.status = 'pending' AND o.broadcast_id IS NOT NULL AND o.next_attempt_at <= now()
+        AND (o.claimed_until IS NULL OR o.claimed_until < now()) AND NOT o.chat_id = ANY(COALESCE($4::bigint[], '{}'))
+        -- after the chat's other messages, and after the broadcasts before it
+        AND NOT EXISTS (SELECT FROM outbox p WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id <> o.id
+            AND (p.broadcast_id IS NULL OR p.id < o.id))
+    ORDER BY o.next_attempt_at, o.id LIMIT $1 - (SELECT count(*) FROM shop)
+)
+UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
+WHERE id = ANY(ARRAY(SELECT id FROM shop UNION ALL SELECT id FROM broadcasts))
 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
 RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id,
     broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds(), pq.Array(busy))

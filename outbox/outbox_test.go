@@ -326,3 +326,72 @@ func TestClaimLeavesOutBusyChats(t *testing.T) {
 		t.Errorf("claimed %+v, want chat 2's message alone", msgs)
 	}
 }
+
+// Broadcasts go after the shop's own messages, one a chat at a time: a chat's later notice
+// before its earlier broadcast, its second broadcast after its first, and nothing more to a
+// chat while its broadcast is out.
+func TestClaimTakesBroadcastsLast(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	broadcast := func(key string, chats ...int64) {
+		t.Helper()
+		var id int64
+		if err := db.GetContext(ctx, &id, `INSERT INTO broadcasts (admin_id, total, key) VALUES (1, $1, $2) RETURNING id`, len(chats), key); err != nil {
+			t.Fatal(err)
+		}
+		var msgs []outbox.Message
+		for _, c := range chats {
+			msgs = append(msgs, outbox.Message{ChatID: c, Kind: "broadcast", Text: key, BroadcastID: &id})
+		}
+		if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notice := func(chat int64, text string) {
+		t.Helper()
+		if err := outbox.Enqueue(ctx, db, outbox.Message{ChatID: chat, Kind: "notice", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broadcast("sale", 10, 11, 12, 13)
+	broadcast("news", 10, 11)
+	notice(11, "order 11")
+	notice(20, "order 20")
+	claimed := func(limit int, busy ...int64) []string {
+		t.Helper()
+		got, err := s.Claim(ctx, limit, 5, time.Minute, busy...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string // in the order they were queued
+		for _, m := range got {
+			texts = append(texts, strconv.FormatInt(m.ChatID, 10)+":"+m.Text)
+		}
+		return texts
+	}
+	// The notices first, though queued last; then the broadcasts in the order they were
+	// queued, each chat's first alone, none to chat 11 while its notice waits.
+	if got, want := claimed(3, 13), []string{"10:sale", "11:order 11", "20:order 20"}; !slices.Equal(got, want) {
+		t.Fatalf("claimed %v, want %v", got, want)
+	}
+	// Chat 10's broadcast is out: its next one waits, and so does a notice to it.
+	notice(10, "order 10")
+	if got, want := claimed(10), []string{"12:sale", "13:sale"}; !slices.Equal(got, want) {
+		t.Fatalf("claimed %v, want %v", got, want)
+	}
+	var ids []int64
+	db.SelectContext(ctx, &ids, `SELECT id FROM outbox WHERE status = 'pending' AND claimed_until IS NOT NULL ORDER BY id`)
+	for _, id := range ids {
+		if err := s.Sent(ctx, id, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := claimed(10), []string{"11:sale", "10:order 10"}; !slices.Equal(got, want) {
+		t.Fatalf("after the first were sent, claimed %v, want %v", got, want)
+	}
+}
