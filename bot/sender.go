@@ -103,8 +103,9 @@ func (s *sender) run(ctx context.Context) {
 		case <-t.C:
 		case <-s.kick:
 		}
-		// A claim walks every chat with messages waiting: one each senderClaimGap at most,
-		// however often orders kick the sender and chats finish.
+		// A claim walks every chat with the shop's messages waiting, one process at a time:
+		// one each senderClaimGap at most, however often orders kick the sender and chats
+		// finish.
 		select {
 		case <-ctx.Done():
 			return

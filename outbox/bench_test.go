@@ -14,11 +14,13 @@ import (
 )
 
 // BenchmarkClaim claims a sender's batch while a broadcast to many customers waits beside
-// a seller's chat five thousand new orders behind: what each claim costs Postgres, several
-// times a second while they are delivered.
+// a seller's chat five thousand new orders behind, and, last, with ten thousand customers
+// each waiting for a notice as well: what each claim costs Postgres, several times a second
+// while they are delivered.
 func BenchmarkClaim(b *testing.B) {
-	for _, customers := range []int{1000, 10000, 50000} {
-		b.Run(fmt.Sprintf("broadcast=%d", customers), func(b *testing.B) {
+	for _, c := range []struct{ customers, notices int }{{1000, 0}, {10000, 0}, {50000, 0}, {10000, 10000}} {
+		customers := c.customers
+		b.Run(fmt.Sprintf("broadcast=%d/notices=%d", customers, c.notices), func(b *testing.B) {
 			_, db := testenv.Postgres(b)
 			ctx := context.Background()
 			if _, err := migrations.Up(ctx, db.DB); err != nil {
@@ -34,6 +36,9 @@ func BenchmarkClaim(b *testing.B) {
 			}
 			for i := range customers {
 				msgs = append(msgs, outbox.Message{ChatID: int64(1000 + i), Kind: "broadcast", Text: "Sale!", BroadcastID: &id})
+			}
+			for i := range c.notices {
+				msgs = append(msgs, outbox.Message{ChatID: int64(1000 + i), Kind: "status_paid", Text: "✅ Paid"})
 			}
 			if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
 				b.Fatal(err)

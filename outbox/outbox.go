@@ -116,6 +116,17 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 // again once it holds the row), and one a sender claimed but never settled (it died) is
 // due again when d runs out.
 func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration, busy ...int64) ([]Message, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: claim: %w", err)
+	}
+	defer tx.Rollback()
+	// One claim at a time, of all processes on this shop's tables: what a chat may be sent
+	// depends on what of it is out, so each claim must see what the one before it took
+	// (else two processes could take two messages of one chat at once).
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('outbox claim'), hashtext(current_schema()))`); err != nil {
+		return nil, fmt.Errorf("outbox: claim: %w", err)
+	}
 	var msgs []Message
 	// The chats with messages other than broadcasts waiting are walked through their index
 	// one by one (a loose index scan), and of each only its first perChat pending messages
@@ -123,12 +134,15 @@ func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration, 
 	// five thousand. Broadcasts are read in the order they are due and only until there are
 	// enough: a claim costs the same whether a broadcast goes to a hundred customers or to
 	// ten thousand.
-	err := s.db.SelectContext(ctx, &msgs, `WITH RECURSIVE chats AS (
+	err = tx.SelectContext(ctx, &msgs, `WITH RECURSIVE chats AS (
     (SELECT chat_id FROM outbox WHERE status = 'pending' AND broadcast_id IS NULL ORDER BY chat_id LIMIT 1)
     UNION ALL
     SELECT (SELECT o.chat_id FROM outbox o WHERE o.status = 'pending' AND o.broadcast_id IS NULL AND o.chat_id > c.chat_id
         ORDER BY o.chat_id LIMIT 1)
     FROM chats c WHERE c.chat_id IS NOT NULL
+), out AS (
+    -- the chats with a broadcast out: a few, found through the broadcasts' claims
+    SELECT chat_id FROM outbox WHERE status = 'pending' AND broadcast_id IS NOT NULL AND claimed_until >= now()
 ), shop AS (
     SELECT f.id FROM chats c, LATERAL (
         -- one chat's messages go in order: none while an earlier one waits or is out
@@ -137,18 +151,17 @@ func (s *Store) Claim(ctx context.Context, limit, perChat int, d time.Duration, 
         FROM outbox o WHERE o.chat_id = c.chat_id AND o.status = 'pending' AND o.broadcast_id IS NULL ORDER BY o.id LIMIT $2
     ) f
     WHERE c.chat_id IS NOT NULL AND NOT c.chat_id = ANY(COALESCE($4::bigint[], '{}')) AND f.ready
-        -- nor while a broadcast to the chat is out (OFFSET 0: looked up chat by chat, not
-        -- joined with every broadcast message)
-        AND NOT EXISTS (SELECT FROM outbox b WHERE b.chat_id = c.chat_id AND b.status = 'pending'
-            AND b.broadcast_id IS NOT NULL AND b.claimed_until >= now() OFFSET 0)
+        -- nor while a broadcast to the chat is out
+        AND NOT EXISTS (SELECT FROM out WHERE out.chat_id = c.chat_id)
     ORDER BY f.id LIMIT $1
 ), broadcasts AS (
     SELECT o.id FROM outbox o
     WHERE o.status = 'pending' AND o.broadcast_id IS NOT NULL AND o.next_attempt_at <= now()
         AND (o.claimed_until IS NULL OR o.claimed_until < now()) AND NOT o.chat_id = ANY(COALESCE($4::bigint[], '{}'))
-        -- after the chat's other messages, and after the broadcasts before it
+        -- after the chat's other messages due or out (one waiting for a retry does not hold
+        -- it up), and after the broadcasts before it
         AND NOT EXISTS (SELECT FROM outbox p WHERE p.chat_id = o.chat_id AND p.status = 'pending' AND p.id <> o.id
-            AND (p.broadcast_id IS NULL OR p.id < o.id))
+            AND (p.broadcast_id IS NULL AND (p.next_attempt_at <= now() OR p.claimed_until >= now()) OR p.id < o.id))
     ORDER BY o.next_attempt_at, o.id LIMIT $1 - (SELECT count(*) FROM shop)
 )
 UPDATE outbox SET claimed_until = now() + $3 * interval '1 millisecond', attempts = attempts + 1
@@ -157,6 +170,9 @@ AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
 RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup, receipt_id, photo_file_id,
     broadcast_id, attempts, created_at`, limit, perChat, d.Milliseconds(), pq.Array(busy))
 	if err != nil {
+		return nil, fmt.Errorf("outbox: claim: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
 	// RETURNING keeps no order, whatever the subquery's: the sender delivers each chat's
@@ -174,10 +190,16 @@ WHERE id = $1`, id, messageID); err != nil {
 	return nil
 }
 
-// Retry puts a message back to be tried again after wait.
+// Retry puts a message back to be tried again after wait. A broadcast's later broadcasts to
+// the same chat, which wait for it, are not due before it either: a claim reads broadcasts
+// in the order they are due and would otherwise pass over every one of them.
 func (s *Store) Retry(ctx context.Context, id int64, wait time.Duration, reason string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond', claimed_until = NULL, last_error = $3
-WHERE id = $1`, id, wait.Milliseconds(), reason); err != nil {
+	if _, err := s.db.ExecContext(ctx, `WITH m AS (
+    UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond', claimed_until = NULL, last_error = $3
+    WHERE id = $1 RETURNING id, chat_id, broadcast_id, next_attempt_at)
+UPDATE outbox o SET next_attempt_at = m.next_attempt_at FROM m
+WHERE m.broadcast_id IS NOT NULL AND o.chat_id = m.chat_id AND o.status = 'pending' AND o.broadcast_id IS NOT NULL
+    AND o.id > m.id AND o.next_attempt_at < m.next_attempt_at`, id, wait.Milliseconds(), reason); err != nil {
 		return fmt.Errorf("outbox: retry: %w", err)
 	}
 	return nil

@@ -395,3 +395,133 @@ func TestClaimTakesBroadcastsLast(t *testing.T) {
 		t.Fatalf("after the first were sent, claimed %v, want %v", got, want)
 	}
 }
+
+// A broadcast is not held up by a later notice to its chat waiting for a retry; a later
+// broadcast to the chat waits for it, and is not due before it.
+func TestClaimPassesOverNoticesWaitingForARetry(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	var sale, news int64
+	db.GetContext(ctx, &sale, `INSERT INTO broadcasts (admin_id, total, key) VALUES (1, 1, 'sale') RETURNING id`)
+	db.GetContext(ctx, &news, `INSERT INTO broadcasts (admin_id, total, key) VALUES (1, 1, 'news') RETURNING id`)
+	if err := outbox.Enqueue(ctx, db,
+		outbox.Message{ChatID: 20, Kind: "broadcast", Text: "sale", BroadcastID: &sale},
+		outbox.Message{ChatID: 20, Kind: "notice", Text: "order"},
+		outbox.Message{ChatID: 20, Kind: "broadcast", Text: "news", BroadcastID: &news},
+	); err != nil {
+		t.Fatal(err)
+	}
+	texts := func(msgs []outbox.Message) []string {
+		var ts []string
+		for _, m := range msgs {
+			ts = append(ts, m.Text)
+		}
+		return ts
+	}
+	got, err := s.Claim(ctx, 10, 5, time.Minute)
+	if err != nil || !slices.Equal(texts(got), []string{"order"}) {
+		t.Fatalf("claimed %v, %v; want the notice", texts(got), err)
+	}
+	if err := s.Retry(ctx, got[0].ID, 5*time.Minute, "500"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Claim(ctx, 10, 5, time.Minute)
+	if err != nil || !slices.Equal(texts(got), []string{"sale"}) {
+		t.Fatalf("with the notice waiting for a retry, claimed %v, %v; want the first broadcast", texts(got), err)
+	}
+	if err := s.Retry(ctx, got[0].ID, 2*time.Minute, "500"); err != nil {
+		t.Fatal(err)
+	}
+	var due []time.Time
+	db.SelectContext(ctx, &due, `SELECT next_attempt_at FROM outbox WHERE broadcast_id IS NOT NULL ORDER BY id`)
+	if len(due) != 2 || due[1].Before(due[0]) {
+		t.Fatalf("the broadcasts are due at %v: the second before the first it waits for", due)
+	}
+	if got, err := s.Claim(ctx, 10, 5, time.Minute); err != nil || len(got) != 0 {
+		t.Fatalf("claimed %v, %v; want nothing while both wait", texts(got), err)
+	}
+}
+
+// Two processes claim at once: one's claim runs while a message to a chat whose message it
+// takes is queued, and the other's claim comes before it is done. The second must not take
+// the new message too: the chat would have two senders, its messages out of order.
+func TestClaimsOfTwoProcessesGiveAChatOneSender(t *testing.T) {
+	t.Parallel()
+	for _, first := range []string{"broadcast", "notice"} {
+		t.Run(first, func(t *testing.T) {
+			t.Parallel()
+			_, db := testenv.Postgres(t)
+			ctx := context.Background()
+			if _, err := migrations.Up(ctx, db.DB); err != nil {
+				t.Fatal(err)
+			}
+			s := outbox.NewStore(db)
+			m := outbox.Message{ChatID: 10, Kind: "notice", Text: "first"}
+			if first == "broadcast" {
+				var id int64
+				db.GetContext(ctx, &id, `INSERT INTO broadcasts (admin_id, total, key) VALUES (1, 1, 'sale') RETURNING id`)
+				m = outbox.Message{ChatID: 10, Kind: "broadcast", Text: "first", BroadcastID: &id}
+			}
+			if err := outbox.Enqueue(ctx, db, m); err != nil {
+				t.Fatal(err)
+			}
+			// The first process's claim is slow: a lock on the row it takes holds it.
+			hold, err := db.BeginTxx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer hold.Rollback()
+			if _, err := hold.ExecContext(ctx, `SELECT FROM outbox WHERE chat_id = 10 FOR UPDATE`); err != nil {
+				t.Fatal(err)
+			}
+			type claim struct {
+				msgs []outbox.Message
+				err  error
+			}
+			claimed := func() chan claim {
+				c := make(chan claim, 1)
+				go func() {
+					msgs, err := s.Claim(ctx, 50, 5, 15*time.Second)
+					c <- claim{msgs, err}
+				}()
+				return c
+			}
+			a := claimed()
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				var waiting int
+				db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
+WHERE wait_event_type = 'Lock' AND wait_event = 'transactionid' AND query LIKE 'WITH RECURSIVE chats%'`)
+				if waiting > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the first claim never waited for the row")
+				}
+			}
+			if err := outbox.Enqueue(ctx, db, outbox.Message{ChatID: 10, Kind: "notice", Text: "second"}); err != nil {
+				t.Fatal(err)
+			}
+			b := claimed()
+			time.Sleep(200 * time.Millisecond)
+			hold.Rollback()
+			ra, rb := <-a, <-b
+			if ra.err != nil || rb.err != nil {
+				t.Fatal(ra.err, rb.err)
+			}
+			texts := func(msgs []outbox.Message) (ts []string) {
+				for _, m := range msgs {
+					ts = append(ts, m.Text)
+				}
+				return ts
+			}
+			if !slices.Equal(texts(ra.msgs), []string{"first"}) || len(rb.msgs) != 0 {
+				t.Errorf("the first process claimed %q, the second %q; want the first message to the first and nothing to the second", texts(ra.msgs), texts(rb.msgs))
+			}
+		})
+	}
+}
