@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/shopbot/shopbot/bot"
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/locale"
+	"github.com/shopbot/shopbot/orders"
 	"github.com/shopbot/shopbot/outbox"
 )
 
@@ -385,6 +387,102 @@ func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
 	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent.ID && len(m.Buttons()) > 0 })
 	if slices.Contains(buttonTexts(menu), h.text("en", "checkout.resume_button")) {
 		t.Errorf("the menu offers a checkout taken up already")
+	}
+	noErrors(t, h)
+}
+
+// A summary shown again as it was keeps its Confirm: Continue checkout tapped twice at the
+// summary shows it twice more, and the summary shown before the message to the shop places
+// the order, once. Shown again after a price changed, the summary is new, and the one before
+// is stale.
+func TestASummaryShownAgainConfirmsAsItWas(t *testing.T) {
+	t.Parallel()
+	h, _, _, dress, _ := sellersShop(t, map[string]int{"M": 5})
+	resume := h.text("en", "checkout.resume_button")
+	atSummaryAsk := func(u *telegramtest.User) (summary, sent telegramtest.Message) {
+		t.Helper()
+		_, summary = pickupSummary(t, h, u, book(t, h, u, dress, "M", 1))
+		replyTo(t, u, func() { u.SendText("/ask") })
+		sent = replyTo(t, u, func() { u.SendText("Can I pay cash at pickup?") })
+		if !slices.Contains(buttonTexts(sent), resume) {
+			t.Fatalf("the menu after the message offers no way back to the checkout: %q %v", sent.Text, buttonTexts(sent))
+		}
+		return summary, sent
+	}
+	summaries := func(u *telegramtest.User, after, n int) []telegramtest.Message {
+		t.Helper()
+		var got []telegramtest.Message
+		for deadline := time.Now().Add(5 * time.Second); len(got) < n; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d summaries shown again, want %d", len(got), n)
+			}
+			got = got[:0]
+			for _, m := range u.Messages() {
+				if m.ID > after && strings.HasPrefix(m.Text, "📋") {
+					got = append(got, m)
+				}
+			}
+		}
+		return got
+	}
+	answer := func(u *telegramtest.User, m telegramtest.Message, button string) string {
+		t.Helper()
+		before := len(u.CallbackAnswers())
+		u.Press(t, m, button)
+		return waitAnswers(t, u, before+1)[before].Text
+	}
+	orderOf := func(u *telegramtest.User) []orders.Order {
+		t.Helper()
+		var os []orders.Order
+		if err := h.db.Select(&os, `SELECT id, code, total FROM orders WHERE customer_id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		return os
+	}
+
+	u := h.user(7331, "Ana", "en")
+	summary, sent := atSummaryAsk(u)
+	u.Press(t, sent, resume)
+	u.Press(t, sent, resume) // a double tap
+	again := summaries(u, sent.ID, 2)
+	for _, m := range again {
+		if m.Text != summary.Text {
+			t.Errorf("summary shown again as %q, was %q", m.Text, summary.Text)
+		}
+	}
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > again[1].ID && strings.HasPrefix(m.Text, "✅") })
+	placed := orderOf(u)
+	if len(placed) != 1 {
+		t.Fatalf("%d orders, want 1", len(placed))
+	}
+	want := h.text("en", "checkout.already_placed", locale.Args{"Code": placed[0].Code})
+	if got := answer(u, again[1], h.text("en", "checkout.confirm_button")); got != want {
+		t.Errorf("Confirm of a summary shown again after the order was placed answered %q, want %q", got, want)
+	}
+	if n := len(orderOf(u)); n != 1 {
+		t.Errorf("%d orders after the second Confirm, want 1", n)
+	}
+
+	// The price changes while the customer writes to the shop: the summary shown again says
+	// so, and only it confirms.
+	v := h.user(7332, "Bình", "en")
+	summary, sent = atSummaryAsk(v)
+	if err := h.catalog().UpdatePrice(context.Background(), dress.ID, 170000); err != nil {
+		t.Fatal(err)
+	}
+	v.Press(t, sent, resume)
+	fresh := summaries(v, sent.ID, 1)[0]
+	if fresh.Text == summary.Text || !strings.Contains(fresh.Text, "170") {
+		t.Fatalf("summary shown again after the price changed: %q", fresh.Text)
+	}
+	if got := answer(v, summary, h.text("en", "checkout.confirm_button")); got != h.text("en", "callback.stale") {
+		t.Errorf("Confirm of the summary at the old price answered %q, want stale", got)
+	}
+	v.Press(t, fresh, h.text("en", "checkout.confirm_button"))
+	v.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > fresh.ID && strings.HasPrefix(m.Text, "✅") })
+	if got := orderOf(v); len(got) != 1 || got[0].Total != 170000 {
+		t.Errorf("orders %+v, want one at the new price", got)
 	}
 	noErrors(t, h)
 }

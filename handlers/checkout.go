@@ -69,9 +69,10 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	if action != "skip" { // which only answers the note step, with a new summary
-		// The checkout changes: a summary shown before no longer stands, and its
-		// Confirm button is stale.
+	if action != "skip" && action != "resume" {
+		// The checkout changes: a summary shown before no longer stands, and its Confirm
+		// button is stale. (Skip only answers the note step, with a new summary; resume
+		// asks again the question the checkout stands at.)
 		co.Key, co.Total = "", 0
 	}
 	switch action {
@@ -252,15 +253,21 @@ func (h *Handlers) summary(c tele.Context) error {
 		return c.Send(h.t(c, "cart.empty"), h.mainMenu(c))
 	}
 	co := s.Checkout
-	var key [8]byte
-	if _, err := rand.Read(key[:]); err != nil {
-		return err
-	}
-	co.Key = hex.EncodeToString(key[:])
-	co.Total = 0
+	var total int64
 	for _, l := range lines {
-		co.Total += l.amount()
+		total += l.amount()
 	}
+	// A summary shown again as it was (Continue checkout, a message edited at the summary)
+	// keeps its key, so the one shown before confirms the order too; one that says anything
+	// else (a price changed meanwhile) gets a key of its own, and the one before is stale.
+	if co.Key == "" || s.Step != StepCheckoutSummary || total != co.Total {
+		var key [8]byte
+		if _, err := rand.Read(key[:]); err != nil {
+			return err
+		}
+		co.Key = hex.EncodeToString(key[:])
+	}
+	co.Total = total
 	s.Step = StepCheckoutSummary
 	text := h.t(c, "checkout.summary_title") + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
 	m := &tele.ReplyMarkup{}
