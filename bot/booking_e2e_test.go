@@ -1034,3 +1034,148 @@ func askedName(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item) 
 	u.Press(t, d, h.text("en", "checkout.shipping_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "checkout.name_prompt") })
 }
+
+// The phone question takes the customer's own number from the Share button, kept dialable
+// with its "+" (which Telegram often leaves out), and the recipient's contact card.
+func TestAContactAnswersThePhoneQuestion(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	toPhone := func(u *telegramtest.User) telegramtest.Message {
+		t.Helper()
+		delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
+		u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt") })
+		u.SendText("Trần Văn Hoa")
+		return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt") })
+	}
+	placedWith := func(u *telegramtest.User, after telegramtest.Message) string {
+		t.Helper()
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > after.ID && m.Text == h.text("en", "checkout.address_prompt") })
+		u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+		note := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt") })
+		u.Press(t, note, h.text("en", "checkout.no_note_button"))
+		summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
+		u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
+		var phone string
+		if err := h.db.Get(&phone, `SELECT phone FROM orders WHERE customer_id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		return phone
+	}
+
+	u := h.user(9103, "Mai", "en")
+	asked := toPhone(u)
+	u.SendContact("84912345678")
+	if phone := placedWith(u, asked); phone != "+84912345678" {
+		t.Errorf("own number shared as 84912345678 kept as %q, want +84912345678", phone)
+	}
+
+	v := h.user(9102, "Mai", "en")
+	asked = toPhone(v)
+	v.SendContactOf("84987654321", "Hoa", 424242) // the recipient, on Telegram
+	if phone := placedWith(v, asked); phone != "+84987654321" {
+		t.Errorf("the recipient's card kept as %q, want +84987654321", phone)
+	}
+	noErrors(t, h)
+}
+
+// A customer at the summary opens an item from the channel just to look: the checkout
+// waits, its summary still confirms the order, and the menu offers to continue it.
+func TestLookingAtAnItemKeepsTheCheckout(t *testing.T) {
+	t.Parallel()
+	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
+	u := h.user(9106, "Mai", "en")
+	_, summary := pickupSummary(t, h, u, book(t, h, u, dress, "S", 1))
+	from := lastID(u)
+	u.SendText("/start " + catalog.ItemPayload(bag.ID))
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Photo != nil })
+	u.Press(t, card, "🛒 Add to cart") // tapping it, then leaving it
+	from = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && slices.Contains(buttonTexts(m), "1") }).ID
+	u.SendText("/start")
+	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && len(m.Buttons()) > 0 })
+	if !slices.Contains(buttonTexts(menu), h.text("en", "checkout.resume_button")) {
+		t.Errorf("the menu after looking at an item offers no way back to the checkout: %v", buttonTexts(menu))
+	}
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > menu.ID && strings.HasPrefix(m.Text, "✅") })
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil || n != 1 {
+		t.Errorf("%d orders, want 1 (%v)", n, err)
+	}
+	noErrors(t, h)
+}
+
+// A picture sent where the checkout waits for words (a map for the address) is answered
+// as such, and not taken for the receipt of an order the customer still has to pay.
+func TestAPictureAtACheckoutQuestionIsNoReceipt(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	u := h.user(9107, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
+	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt") })
+	u.SendText("Mai")
+	p := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt") })
+	u.SendText("0912 345 678")
+	a := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt") })
+	u.SendPhoto(photo(t, 9), "")
+	reply := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > a.ID && m.FromBot })
+	if reply.Text != h.text("en", "expect.text") {
+		t.Errorf("a photo at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
+	}
+	u.SendVoice()
+	reply = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.FromBot })
+	if reply.Text != h.text("en", "expect.text") {
+		t.Errorf("a voice note at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
+	}
+	if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment {
+		t.Errorf("the order to pay is %s, want still awaiting payment", s)
+	}
+	// The question still stands.
+	u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "checkout.note_prompt") })
+	noErrors(t, h)
+}
+
+// A customer forwards the shop's channel post to the bot: it shows the item's card, to
+// book it, and is not taken for the receipt of the order they have to pay. A picture
+// forwarded from another chat may be a receipt: the customer says which order it pays.
+func TestAForwardedPostShowsItsItem(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	u := h.user(9105, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	post := h.channel.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil && strings.Contains(m.Caption, "Silk dress") })
+	from := lastID(u)
+	u.Forward(t, post)
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.FromBot })
+	if card.Photo == nil || !strings.Contains(card.Caption, "Silk dress") || !slices.Contains(buttonTexts(card), "🛒 S") {
+		t.Errorf("a forwarded post of the dress answered %q %v, want the dress's card", card.Caption+card.Text, buttonTexts(card))
+	}
+	var receipts int
+	h.db.Get(&receipts, `SELECT count(*) FROM receipts`)
+	if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment || receipts != 0 {
+		t.Errorf("after the forwarded post, the order is %s with %d receipts; want awaiting payment, none", s, receipts)
+	}
+
+	// A sister's transfer, forwarded from her chat.
+	sister := h.user(9205, "Lan", "en")
+	sent, _ := sister.Chat().Message(sister.SendPhoto(photo(t, 11), "").MessageID)
+	sister.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.photo_hint") })
+	from = lastID(u)
+	u.Forward(t, sent)
+	which := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.FromBot })
+	if which.Text != h.text("en", "receipt.which_forwarded") {
+		t.Fatalf("a forwarded picture answered %q, want %q", which.Text, h.text("en", "receipt.which_forwarded"))
+	}
+	u.Press(t, which, buttonTexts(which)[0])
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > which.ID && m.Text == h.text("en", "receipt.received", locale.Args{"Code": o.Code})
+	})
+	if s := statusOf(t, h, o.ID); s != orders.ReceiptSubmitted {
+		t.Errorf("the order is %s after its forwarded receipt was picked", s)
+	}
+	noErrors(t, h)
+}

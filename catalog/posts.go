@@ -150,6 +150,24 @@ func (s *Store) ItemPost(ctx context.Context, itemID int64) (Post, error) {
 	return posts[0], nil
 }
 
+// PostedItem tells whether a message of a channel (by id, and by username when it has one)
+// is the shop's: ours when the shop posts in that channel, with the item whose post the
+// message is (0 for the week's header, a withdrawn post or any other message there).
+func (s *Store) PostedItem(ctx context.Context, chatID int64, username string, messageID int) (itemID int64, ours bool, err error) {
+	var r struct {
+		ItemID int64 `db:"item_id"`
+		Ours   bool  `db:"ours"`
+	}
+	err = s.db.GetContext(ctx, &r, `WITH chat AS (
+    SELECT * FROM channel_posts WHERE chat_id = $1::text OR ($2 <> '' AND lower(chat_id) = lower('@' || $2)))
+SELECT COALESCE((SELECT item_id FROM chat WHERE $3 = ANY(message_ids) OR button_message_id = $3 ORDER BY id DESC LIMIT 1), 0) AS item_id,
+    EXISTS (SELECT FROM chat) AS ours`, chatID, username, int64(messageID))
+	if err != nil {
+		return 0, false, fmt.Errorf("catalog: posted item: %w", err)
+	}
+	return r.ItemID, r.Ours, nil
+}
+
 // Watcher is a seller's message showing a week's publication progress.
 type Watcher struct {
 	ChatID    int64  `db:"chat_id"`

@@ -108,6 +108,7 @@ func (h *Handlers) Pick(c tele.Context) error {
 		return h.respond(c, &tele.CallbackResponse{Text: refusal, ShowAlert: true})
 	}
 	s := h.session(c)
+	s.pauseCheckout() // until the quantity is added, which ends it
 	s.Reset()
 	s.Pick = &CartLine{ItemID: it.ID, VariantID: v.ID}
 	s.Step = StepQuantity

@@ -229,11 +229,14 @@ func (h *Handlers) Contact(c tele.Context) error {
 		}
 		return c.Send(h.t(c, id), &tele.ReplyMarkup{RemoveKeyboard: true})
 	}
-	if contact.UserID != 0 && contact.UserID != c.Sender().ID {
-		// Someone else's card: ask for the recipient's number typed instead.
-		return c.Send(h.t(c, "checkout.phone_invalid"))
+	// The customer's own number (the Share button) or the recipient's card.
+	number := strings.TrimSpace(contact.PhoneNumber)
+	if contact.UserID != 0 && !strings.HasPrefix(number, "+") {
+		// A Telegram account's number: international, which Telegram often gives without
+		// its "+". (A card of someone not on Telegram holds the number as it was saved.)
+		number = "+" + number
 	}
-	phone, err := orders.ParsePhone(contact.PhoneNumber)
+	phone, err := orders.ParsePhone(number)
 	if err != nil {
 		return c.Send(h.t(c, "checkout.phone_invalid"))
 	}

@@ -52,6 +52,11 @@ func (h *Handlers) Text(c tele.Context) error {
 		}
 	}
 	h.askLapsed(s)
+	if s.Step != StepAsk { // where it goes to the shop as it is
+		if shown, err := h.forwardedPost(c); shown {
+			return err
+		}
+	}
 	switch s.Step {
 	case StepQuantity:
 		if s.Pick != nil && strings.IndexFunc(c.Text(), unicode.IsDigit) >= 0 {
@@ -122,7 +127,55 @@ func (h *Handlers) Media(c tele.Context) error {
 	if s.Step == StepAsk && !h.askLapsed(s) {
 		return h.askMedia(c)
 	}
+	if shown, err := h.forwardedPost(c); shown {
+		return err
+	}
+	if checkoutStep(s.Step) && stepHint(s.Step) != "" {
+		// A picture or a file where the checkout waits for words (a map for the address,
+		// say): an answer to the question, wrongly sent, rather than a receipt.
+		return h.Unexpected(c)
+	}
 	return h.receipt(c)
+}
+
+// forwardedPost shows the card of the item whose channel post the person forwarded (to
+// book it, or to ask about it) and the catalog for another message of the shop's channel,
+// as the post's Order link would; a checkout under way waits. It reports whether the
+// message was such a forward.
+func (h *Handlers) forwardedPost(c tele.Context) (bool, error) {
+	chat, messageID := forwardedFrom(c.Message())
+	if chat == nil {
+		return false, nil
+	}
+	itemID, ours, err := h.Catalog.PostedItem(h.req(c).ctx, chat.ID, chat.Username, messageID)
+	if err != nil || !ours {
+		return err != nil, err
+	}
+	if h.albumAnswered(c) {
+		return true, nil // one card for an album forwarded
+	}
+	s := h.session(c)
+	s.pauseCheckout()
+	s.Reset()
+	return true, h.showCard(c, itemID)
+}
+
+// forwardedFrom is the channel and message a forwarded channel post came from, if it is
+// one: from its origin, or from the fields Telegram used before Bot API 7.0.
+func forwardedFrom(m *tele.Message) (*tele.Chat, int) {
+	switch {
+	case m == nil:
+	case m.Origin != nil && m.Origin.Chat != nil:
+		return m.Origin.Chat, m.Origin.MessageID
+	case m.OriginalChat != nil:
+		return m.OriginalChat, m.OriginalMessageID
+	}
+	return nil, 0
+}
+
+// forwarded reports whether a message is forwarded from elsewhere.
+func forwarded(m *tele.Message) bool {
+	return m.Origin != nil || m.OriginalSender != nil || m.OriginalChat != nil || m.OriginalSenderName != "" || m.OriginalUnixtime != 0
 }
 
 // Unexpected answers a kind of message the current step has no use for.

@@ -47,6 +47,7 @@ type Catalog interface {
 	Item(ctx context.Context, id int64) (catalog.Item, error)
 	ItemInWeek(ctx context.Context, id int64) (catalog.Item, catalog.Week, error)
 	ItemOnShow(ctx context.Context, id int64) (catalog.Item, catalog.Week, []catalog.Item, error)
+	PostedItem(ctx context.Context, chatID int64, username string, messageID int) (itemID int64, ours bool, err error)
 	ItemsByID(ctx context.Context, ids []int64) ([]catalog.Item, error)
 	CreateItem(ctx context.Context, weekID int64, n catalog.NewItem) (catalog.Item, error)
 	UpdateText(ctx context.Context, id int64, title, description string) error

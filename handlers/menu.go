@@ -64,8 +64,14 @@ func (h *Handlers) Start(c tele.Context) error {
 	if cust.Language != "" {
 		s.Lang = cust.Language
 	}
+	payload := c.Message().Payload
+	if payload != "" {
+		// A look at an item from the channel: a checkout under way waits, as for a message
+		// to the shop (booking the item ends it).
+		s.pauseCheckout()
+	}
 	s.Reset()
-	if payload := c.Message().Payload; payload != "" {
+	if payload != "" {
 		// A deep link from an Order button in the channel.
 		if id, err := catalog.ParseItemPayload(payload); err == nil {
 			return h.showCard(c, id)

@@ -70,7 +70,10 @@ func (h *Handlers) receipt(c tele.Context) error {
 	}
 	caption := strings.TrimSpace(m.Caption)
 	late := waiting[0].Status == orders.Expired // then every one is
-	if len(waiting) == 1 && !late {
+	// A picture forwarded from another chat may be a receipt someone else passed on, or
+	// anything else: the customer says which by picking its order.
+	fromElsewhere := forwarded(m)
+	if len(waiting) == 1 && !late && !fromElsewhere {
 		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
 	}
@@ -92,10 +95,13 @@ func (h *Handlers) receipt(c tele.Context) error {
 		rows = append(rows, mk.Row(mk.Data(label, UniqueReceipt, strconv.FormatInt(o.ID, 10)+"|"+token)))
 	}
 	mk.Inline(rows...)
-	if late {
+	switch {
+	case late:
 		// Nothing waits for payment: the picture may be no receipt at all, so the
 		// customer says it is one by picking its order.
 		return c.Send(h.t(c, "receipt.which_late"), mk)
+	case fromElsewhere:
+		return c.Send(h.t(c, "receipt.which_forwarded"), mk)
 	}
 	return c.Send(h.t(c, "receipt.which"), mk)
 }

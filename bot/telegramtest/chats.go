@@ -185,6 +185,8 @@ type message struct {
 	versions        []Message
 	deleted         bool
 	commandEntities []Entity // bot_command entities of a person's text
+	forwardOf       *message // the message this one forwards
+	forwardChat     *Chat    // where that one is
 }
 
 func (m *message) hasMedia() bool {
@@ -301,6 +303,20 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 	}
 	if f := m.video; f != nil {
 		w.Video = &wireVideo{FileID: f.id, FileUniqueID: f.uniqueID, Width: 720, Height: 1280, Duration: 3, MimeType: f.mime, FileSize: len(f.data)}
+	}
+	if f := m.forwardOf; f != nil {
+		// As Telegram describes a forward since Bot API 7.0: where it came from, not who
+		// forwarded it.
+		o := &wireOrigin{Date: f.date.Unix()}
+		if ch := m.forwardChat; ch.Type == "channel" {
+			wc := s.wireChat(ch)
+			o.Type, o.Chat, o.MessageID = "channel", &wc, f.id
+		} else if f.from != nil {
+			o.Type, o.SenderUser = "user", &wireUser{ID: f.from.ID, FirstName: f.from.FirstName, Username: f.from.Username}
+		} else {
+			o.Type, o.SenderUser = "user", s.wireBot()
+		}
+		w.ForwardOrigin = o
 	}
 	if m.replyTo != nil {
 		r := *s.wireMessage(m.replyTo)

@@ -267,6 +267,33 @@ func (u *User) SendContact(phone string) Sent {
 	return u.s.personMessageLocked(u.chat, u, &message{contact: c}, "message")
 }
 
+// SendContactOf shares someone else's contact card: userID 0 for a person not on Telegram.
+func (u *User) SendContactOf(phone, firstName string, userID int64) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	c := &wireContact{PhoneNumber: phone, FirstName: firstName, UserID: userID}
+	return u.s.personMessageLocked(u.chat, u, &message{contact: c}, "message")
+}
+
+// Forward forwards a message of any chat (a channel's post, say) to the bot, with its
+// text or caption and its photo or file, not its buttons.
+func (u *User) Forward(t testing.TB, m Message) Sent {
+	t.Helper()
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	c := u.s.chats[m.ChatID]
+	var orig *message
+	if c != nil {
+		orig = c.findLocked(m.ID)
+	}
+	if orig == nil || orig.deleted {
+		t.Fatalf("telegramtest: message %d in chat %d is gone; cannot forward it", m.ID, m.ChatID)
+	}
+	fw := &message{text: orig.text, caption: orig.caption, entities: orig.entities, photo: orig.photo,
+		document: orig.document, video: orig.video, forwardOf: orig, forwardChat: c}
+	return u.s.personMessageLocked(u.chat, u, fw, "message")
+}
+
 // SendLocation shares a location.
 func (u *User) SendLocation(lat, lon float64) Sent {
 	u.s.mu.Lock()

@@ -81,6 +81,15 @@ type wireVideo struct {
 	FileSize     int    `json:"file_size,omitempty"`
 }
 
+// wireOrigin is a forwarded message's origin: a channel's post or a person's message.
+type wireOrigin struct {
+	Type       string    `json:"type"`
+	Date       int64     `json:"date"`
+	SenderUser *wireUser `json:"sender_user,omitempty"`
+	Chat       *wireChat `json:"chat,omitempty"`
+	MessageID  int       `json:"message_id,omitempty"`
+}
+
 type wireContact struct {
 	PhoneNumber string `json:"phone_number"`
 	FirstName   string `json:"first_name"`
@@ -113,6 +122,7 @@ type wireMessage struct {
 	Contact         *wireContact    `json:"contact,omitempty"`
 	Location        *wireLocation   `json:"location,omitempty"`
 	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
+	ForwardOrigin   *wireOrigin     `json:"forward_origin,omitempty"`
 }
 
 type wireCallbackQuery struct {
