@@ -1044,15 +1044,23 @@ func TestAContactAnswersThePhoneQuestion(t *testing.T) {
 		t.Helper()
 		delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 		u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt") })
+		u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+		})
 		u.SendText("Trần Văn Hoa")
-		return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt") })
+		return u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
+		})
 	}
 	placedWith := func(u *telegramtest.User, after telegramtest.Message) string {
 		t.Helper()
-		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > after.ID && m.Text == h.text("en", "checkout.address_prompt") })
+		u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > after.ID && m.Text == h.text("en", "checkout.address_prompt")
+		})
 		u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
-		note := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt") })
+		note := u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt")
+		})
 		u.Press(t, note, h.text("en", "checkout.no_note_button"))
 		summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
 		u.Press(t, summary, h.text("en", "checkout.confirm_button"))
@@ -1115,11 +1123,17 @@ func TestAPictureAtACheckoutQuestionIsNoReceipt(t *testing.T) {
 	o := placePickup(t, h, u, dress, "S", 1)
 	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
 	u.SendText("Mai")
-	p := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt") })
+	p := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
+	})
 	u.SendText("0912 345 678")
-	a := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt") })
+	a := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt")
+	})
 	u.SendPhoto(photo(t, 9), "")
 	reply := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > a.ID && m.FromBot })
 	if reply.Text != h.text("en", "expect.text") {
@@ -1135,7 +1149,9 @@ func TestAPictureAtACheckoutQuestionIsNoReceipt(t *testing.T) {
 	}
 	// The question still stands.
 	u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.Text == h.text("en", "checkout.note_prompt") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > reply.ID && m.Text == h.text("en", "checkout.note_prompt")
+	})
 	noErrors(t, h)
 }
 
