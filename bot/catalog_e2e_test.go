@@ -1524,3 +1524,131 @@ func TestTheSellersHearWhenTheChannelRefusesTheBot(t *testing.T) {
 	}
 	noErrors(t, h, 400, 403)
 }
+
+// Publish now on a /week card left from before the week went out changes nothing: the
+// live week keeps its title, and the channel its header.
+func TestAnOldPublishButtonLeavesALiveWeekAlone(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)) // a Tuesday
+	h := newHarness(t, withChannel(60), withClock(clock))
+	h.start()
+	ctx := context.Background()
+	seller := h.user(admin1, "Lan", "vi")
+	none := replyTo(t, seller, func() { seller.SendText("/week") })
+	card := replyTo(t, seller, func() { seller.Press(t, none, h.text("vi", "week.start_button")) })
+	w, err := h.catalog().UpcomingWeek(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.catalog().CreateItem(ctx, w.ID, catalog.NewItem{Title: "Bag", Price: 2500, Currency: "USD",
+		Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}}, Variants: []catalog.VariantSpec{{Stock: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	header := h.channel.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Catalog of") })
+	published, _ := h.catalog().Week(ctx, w.ID)
+
+	clock.Set(time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)) // Thursday, still open
+	before := len(seller.CallbackAnswers())
+	seller.Press(t, card, h.text("vi", "week.publish_button"))
+	if a := waitAnswers(t, seller, before+1); a[before].Text != h.text("vi", "week.not_upcoming") {
+		t.Errorf("the old card's Publish answered %q, want %q", a[before].Text, h.text("vi", "week.not_upcoming"))
+	}
+	time.Sleep(500 * time.Millisecond) // a header edit would be on its way
+	if got, _ := h.catalog().Week(ctx, w.ID); got.Title != published.Title {
+		t.Errorf("the old card's Publish retitled the live week %q to %q", published.Title, got.Title)
+	}
+	if m, _ := h.channel.Message(header.ID); m.Text != header.Text {
+		t.Errorf("the channel header became %q, was %q", m.Text, header.Text)
+	}
+	noErrors(t, h)
+}
+
+// A stock typed for a size the other seller replaced meanwhile is answered so, and the
+// seller is not left in a step that fails on every word.
+func TestAStockTypedForASizeReplacedMeanwhile(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	_, items := h.seedWeek(t, 1)
+	seller := h.user(admin1, "Lan", "vi")
+	card := itemCard(t, seller, 1)
+	which := replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "items.stock_button")) })
+	replyTo(t, seller, func() { seller.Press(t, which, "S: 2") })
+	if err := h.catalog().ReplaceVariants(context.Background(), items[0].ID, []catalog.VariantSpec{{Name: "XS", Stock: 1}, {Name: "XL", Stock: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := replyTo(t, seller, func() { seller.SendText("5") }); m.Text != h.text("vi", "items.size_gone") {
+		t.Errorf("a stock for a size gone answered %q, want %q", m.Text, h.text("vi", "items.size_gone"))
+	}
+	if m := replyTo(t, seller, func() { seller.SendText("6") }); m.Text == h.text("vi", "error.internal") || m.Text == h.text("vi", "items.size_gone") {
+		t.Errorf("the next words answered %q: the stock step should be over", m.Text)
+	}
+	noErrors(t, h)
+}
+
+// New photos for an item posted while the seller was sending them are refused: the
+// channel keeps the photos it went out with, and so does the item.
+func TestPhotosForAnItemPostedMeanwhileAreRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	w, items := h.seedWeek(t, 1)
+	seller := h.user(admin1, "Lan", "vi")
+	card := itemCard(t, seller, 1)
+	seller.Press(t, card, h.text("vi", "items.photos_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && len(m.Text) > 0 })
+	seller.SendAlbum([][]byte{photo(t, 61), photo(t, 62)}, "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 2))
+	})
+	other := h.user(admin2, "Minh", "en")
+	other.SendText("/week")
+	weekCard := other.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, w.Title) })
+	other.Press(t, weekCard, h.text("en", "week.publish_button"))
+	other.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅") })
+	if m := replyTo(t, seller, func() { seller.Press(t, progress, h.text("vi", "newitem.done_button")) }); m.Text != h.text("vi", "items.photos_posted") {
+		t.Errorf("Done for an item posted meanwhile answered %q, want %q", m.Text, h.text("vi", "items.photos_posted"))
+	}
+	if it, _ := h.catalog().Item(context.Background(), items[0].ID); len(it.Photos) != 1 {
+		t.Errorf("the posted item has %d photos, want its 1", len(it.Photos))
+	}
+	noErrors(t, h)
+}
+
+// A long description is shortened for the line that closes a card: a seller's stock, a
+// customer's place in the catalog.
+func TestCardsKeepTheirLastLineWithALongDescription(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	ctx := context.Background()
+	w, err := h.catalog().CreateWeek(ctx, "Tuần 10", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := h.catalog().CreateItem(ctx, w.ID, catalog.NewItem{Title: fmt.Sprintf("Áo %d", i+1), Description: strings.Repeat("Vải cotton mềm. ", 120),
+			Price: 100000, Currency: "VND", Photos: []catalog.NewPhoto{{Data: photo(t, 1), MIME: "image/jpeg"}},
+			Variants: []catalog.VariantSpec{{Name: "S", Stock: 2}, {Name: "M", Stock: 0}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seller := h.user(admin1, "Lan", "vi")
+	card := itemCard(t, seller, 1)
+	if lines := strings.Split(card.Caption, "\n"); !strings.HasPrefix(lines[len(lines)-1], "📦") {
+		t.Errorf("the seller's card ends %q, want its stock line", lines[len(lines)-1])
+	}
+	if _, err := h.catalog().StartPublishing(ctx, w.ID, time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	u := h.user(9301, "Mai", "en")
+	shown := replyTo(t, u, func() { u.SendText("/catalog") })
+	want := plain(h.text("en", "catalog.position", locale.Args{"N": 1, "Total": 2}))
+	if lines := strings.Split(shown.Caption, "\n"); lines[len(lines)-1] != want {
+		t.Errorf("the customer's card ends %q, want %q", lines[len(lines)-1], want)
+	}
+	noErrors(t, h)
+}

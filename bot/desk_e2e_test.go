@@ -954,3 +954,60 @@ func TestOrdersReachTheSellersDuringABroadcast(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// /find takes a phone as sellers type it: in Arabic-Indic digits, or in national form for
+// a number shared in international form.
+func TestFindAPhoneAsSellersTypeIt(t *testing.T) {
+	t.Parallel()
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
+	u := h.user(7001, "Mai", "en")
+	summary := checkoutShipping(t, h, u, book(t, h, u, dress, "M", 1))
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "✅ Order") })
+	var phone, code string
+	h.db.Get(&phone, `SELECT phone FROM orders`)
+	h.db.Get(&code, `SELECT code FROM orders`)
+	if phone != "+84912345678" {
+		t.Fatalf("the order's phone is %q", phone)
+	}
+	for _, q := range []string{"345678", "٣٤٥٦٧٨", "0912345678", "0912 345 678", "+84 912 345 678"} {
+		if m := replyTo(t, s2, func() { s2.SendText("/find " + q) }); !strings.Contains(m.Text, code) {
+			t.Errorf("/find %s: %q", q, m.Text)
+		}
+	}
+	noErrors(t, h)
+}
+
+// What a seller typed after /order or /find is repeated in the answer, its first words
+// only: a message pasted by mistake is answered, not failed.
+func TestALongOrderOrFindArgumentIsAnswered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	seller := h.user(admin2, "Minh", "en")
+	long := strings.Repeat("x", 4080)
+	if m := replyTo(t, seller, func() { seller.SendText("/order " + long) }); !strings.HasPrefix(m.Text, "No order with the code XXXX") {
+		t.Errorf("/order with a long code answered %.80q", m.Text)
+	}
+	if m := replyTo(t, seller, func() { seller.SendText("/find " + long) }); !strings.HasPrefix(m.Text, "No order matches") {
+		t.Errorf("/find with a long text answered %.80q", m.Text)
+	}
+	noErrors(t, h)
+}
+
+// A reason left blank is asked for again, with the order it is for.
+func TestABlankReasonIsAskedForAgain(t *testing.T) {
+	t.Parallel()
+	h, s1, _, dress, _ := sellersShop(t, map[string]int{"S": 5})
+	u := h.user(7001, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	n := s1.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, o.Code) && len(m.Buttons()) > 0 })
+	prompt := replyTo(t, s1, func() { s1.Press(t, n, h.text("vi", "desk.cancel_button")) })
+	if again := replyTo(t, s1, func() { s1.SendText("\u3000") }); again.Text != prompt.Text {
+		t.Errorf("a blank reason answered %q, want the question again: %q", again.Text, prompt.Text)
+	}
+	if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment {
+		t.Errorf("the order is %s after a blank reason", s)
+	}
+	noErrors(t, h)
+}

@@ -459,7 +459,8 @@ func referenced(err error, what string) error {
 	return fmt.Errorf("catalog: %s: %w", what, err)
 }
 
-// ReplacePhotos replaces an item's photos, in the order given.
+// ReplacePhotos replaces the photos, in the order given, of an item not posted to the channel
+// (ErrPosted): a post keeps the photos it went out with.
 func (s *Store) ReplacePhotos(ctx context.Context, itemID int64, photos []NewPhoto) error {
 	if len(photos) == 0 || len(photos) > MaxPhotos {
 		return fmt.Errorf("catalog: replace photos: %w", ErrTooMany)
@@ -469,13 +470,17 @@ func (s *Store) ReplacePhotos(ctx context.Context, itemID int64, photos []NewPho
 		return fmt.Errorf("catalog: replace photos: %w", err)
 	}
 	defer tx.Rollback()
-	var one int
-	err = tx.GetContext(ctx, &one, `SELECT 1 FROM items WHERE id = $1 FOR UPDATE`, itemID)
+	var posted bool
+	err = tx.GetContext(ctx, &posted, `SELECT EXISTS (SELECT FROM channel_posts WHERE item_id = i.id) FROM items i WHERE id = $1 FOR UPDATE`, itemID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("catalog: replace photos: %w", err)
+	}
+	if posted {
+		// Posted while the seller was sending the new ones: the channel keeps the old.
+		return ErrPosted
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM item_photos WHERE item_id = $1`, itemID); err != nil {
 		return fmt.Errorf("catalog: replace photos: %w", err)

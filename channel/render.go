@@ -60,8 +60,10 @@ func ItemAvailability(it catalog.Item, w catalog.Week, now time.Time) Availabili
 }
 
 // Caption is an item's post caption: title, price, sizes in stock, the description
-// shortened to fit Telegram's 1024 characters, and what stops a booking, if anything.
-func (r Renderer) Caption(it catalog.Item, a Availability) string {
+// shortened to fit Telegram's 1024 characters, and what stops a booking, if anything. The
+// lines after (a card's place in the catalog, a seller's stock) follow in a paragraph of
+// their own, kept whole too.
+func (r Renderer) Caption(it catalog.Item, a Availability, after ...string) string {
 	var head, tail []string
 	head = append(head, "<b>"+html.EscapeString(it.Title)+"</b>")
 	head = append(head, r.Texts.T(r.Lang, "post.price", locale.Args{"Price": money.Format(it.Price, it.Currency)}))
@@ -84,6 +86,10 @@ func (r Renderer) Caption(it catalog.Item, a Availability) string {
 		if len(tail) > 0 {
 			parts = append(parts, "")
 			parts = append(parts, tail...)
+		}
+		if len(after) > 0 {
+			parts = append(parts, "")
+			parts = append(parts, after...)
 		}
 		return strings.Join(parts, "\n")
 	}

@@ -100,10 +100,11 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	}
 	r := h.renderer(h.lang(c))
 	availability := channel.ItemAvailability(it, w, h.Now())
-	caption := r.Caption(it, availability)
+	var position []string
 	if len(items) > 1 {
-		caption = trimCaption(caption + "\n\n" + h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(items)}))
+		position = append(position, h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(items)}))
 	}
+	caption := r.Caption(it, availability, position...)
 	m := &tele.ReplyMarkup{}
 	rows := h.cardButtons(c, m, it, availability)
 	if len(it.Photos) > 1 {

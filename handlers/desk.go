@@ -12,6 +12,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/channel"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/money"
@@ -185,12 +186,12 @@ func (h *Handlers) deskNote(c tele.Context) error {
 		return c.Send(h.t(c, "checkout.too_long", locale.Args{"Max": maxNote}))
 	}
 	a := deskActions[s.DeskAction]
-	if note == "" && a.required {
-		return c.Send(h.t(c, a.prompt))
-	}
 	o, err := h.Orders.Order(h.req(c).ctx, s.EditOrder)
 	if err != nil {
 		return err
+	}
+	if note == "" && a.required {
+		return c.Send(h.t(c, a.prompt, locale.Args{"Code": o.Code}))
 	}
 	name, card, from, changes := s.DeskAction, s.DeskMessage, noteFrom(s, a), s.DeskChanges
 	s.Reset()
@@ -461,18 +462,28 @@ func (h *Handlers) DeskOrderButton(c tele.Context) error {
 
 // Order shows a seller the order with the code: /order K7Q2M.
 func (h *Handlers) Order(c tele.Context) error {
-	code := strings.TrimSpace(c.Message().Payload)
+	code := strings.TrimPrefix(strings.TrimSpace(c.Message().Payload), "#") // as lists show it
 	if code == "" {
 		return c.Send(h.t(c, "desk.order_usage"))
 	}
 	o, err := h.Orders.OrderByCode(h.req(c).ctx, code)
 	if errors.Is(err, orders.ErrNotFound) {
-		return c.Send(h.t(c, "desk.no_such_order", locale.Args{"Code": strings.ToUpper(code)}))
+		return c.Send(h.t(c, "desk.no_such_order", locale.Args{"Code": echoed(strings.ToUpper(code))}))
 	}
 	if err != nil {
 		return err
 	}
 	return h.sendOrderCard(c, o)
+}
+
+// echoed is what a seller typed, repeated in an answer: its first words only, so that a
+// message pasted by mistake makes no answer over Telegram's length.
+func echoed(text string) string {
+	const most = 64
+	if utf8.RuneCountInString(text) <= most {
+		return text
+	}
+	return string([]rune(text)[:most-1]) + "…"
 }
 
 // Find searches orders by code, name, username or phone: /find Lan.
@@ -481,15 +492,15 @@ func (h *Handlers) Find(c tele.Context) error {
 	if utf8.RuneCountInString(text) < 2 {
 		return c.Send(h.t(c, "desk.find_usage"))
 	}
-	list, err := h.Orders.Find(h.req(c).ctx, text, 20)
+	list, err := h.Orders.Find(h.req(c).ctx, catalog.NormalizeDigits(text), 20) // ٠٩١٢ is 0912
 	if err != nil {
 		return err
 	}
 	if len(list) == 0 {
-		return c.Send(h.t(c, "desk.find_none", locale.Args{"Text": text}))
+		return c.Send(h.t(c, "desk.find_none", locale.Args{"Text": echoed(text)}))
 	}
 	var b strings.Builder
-	b.WriteString(h.t(c, "desk.find_title", locale.Args{"Text": text}))
+	b.WriteString(h.t(c, "desk.find_title", locale.Args{"Text": echoed(text)}))
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range list {

@@ -315,8 +315,8 @@ func (h *Handlers) sendItemCard(c tele.Context, it catalog.Item) error {
 		return err
 	}
 	r := h.renderer(h.lang(c))
-	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now())) + "\n\n" + h.t(c, "items.stock_line", locale.Args{"Stock": locale.HTML(h.stockSummary(c, it))})
-	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, trimCaption(caption), h.itemCardMarkup(c, it))
+	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now()), h.t(c, "items.stock_line", locale.Args{"Stock": locale.HTML(h.stockSummary(c, it))}))
+	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, caption, h.itemCardMarkup(c, it))
 	return err
 }
 
@@ -326,16 +326,6 @@ func (h *Handlers) refreshItemCard(c tele.Context, id int64) error {
 		return err
 	}
 	return h.sendItemCard(c, it)
-}
-
-// trimCaption keeps an admin card within Telegram's caption limit; the post itself is
-// already within it, the stock line may tip it over.
-func trimCaption(caption string) string {
-	for channel.VisibleLen(caption) > channel.MaxCaption {
-		lines := strings.Split(caption, "\n")
-		caption = strings.Join(lines[:len(lines)-1], "\n")
-	}
-	return caption
 }
 
 func (h *Handlers) itemCardMarkup(c tele.Context, it catalog.Item) *tele.ReplyMarkup {
@@ -405,7 +395,13 @@ func (h *Handlers) editItemText(c tele.Context) error {
 		if !specs[0].Unlimited {
 			stock = &specs[0].Stock
 		}
-		if err := h.Catalog.SetStock(ctx, s.EditVariant, stock); err != nil {
+		err = h.Catalog.SetStock(ctx, s.EditVariant, stock)
+		if errors.Is(err, catalog.ErrNotFound) {
+			// The sizes were replaced meanwhile (the other seller): this one is gone.
+			s.Reset()
+			return c.Send(h.t(c, "items.size_gone"))
+		}
+		if err != nil {
 			return err
 		}
 	case StepEditVariants:

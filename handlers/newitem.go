@@ -461,7 +461,14 @@ func (h *Handlers) replacePhotos(c tele.Context) error {
 		return c.Send(h.t(c, "newitem.photo_expected"))
 	}
 	id := s.EditItem
-	if err := h.Catalog.ReplacePhotos(h.req(c).ctx, id, photos); err != nil {
+	switch err := h.Catalog.ReplacePhotos(h.req(c).ctx, id, photos); {
+	case errors.Is(err, catalog.ErrPosted):
+		s.Reset()
+		return c.Send(h.t(c, "items.photos_posted"))
+	case errors.Is(err, catalog.ErrNotFound):
+		s.Reset()
+		return c.Send(h.t(c, "items.gone"))
+	case err != nil:
 		return err
 	}
 	s.Reset()

@@ -185,6 +185,10 @@ func (h *Handlers) unschedule(c tele.Context, w catalog.Week) error {
 
 func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 	ctx := h.req(c).ctx
+	if !w.Upcoming() {
+		// An old card's button: the week went out already, and keeps its title.
+		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.not_upcoming"), ShowAlert: true})
+	}
 	if !h.ChannelConfigured {
 		return h.respond(c, &tele.CallbackResponse{Text: h.t(c, "week.no_channel"), ShowAlert: true})
 	}

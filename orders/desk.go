@@ -20,7 +20,8 @@ WHERE cardinality($1::text[]) = 0 OR o.status = ANY($1) ORDER BY o.id DESC LIMIT
 		pq.Array(names), limit, offset)
 }
 
-// Find searches orders by code, customer name, username or phone, newest first.
+// Find searches orders by code, customer name, username or phone (ASCII digits: see
+// catalog.NormalizeDigits), newest first.
 func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, error) {
 	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(unmarked(text)), "@"))
 	if text == "" {
@@ -33,6 +34,11 @@ func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, erro
 		}
 		return -1
 	}, text)
+	// A number typed in its national form (0912 345 678) finds one kept in international
+	// form (+84 912 345 678): the trunk prefix is no part of it.
+	if national := strings.TrimLeft(digits, "0"); len(national) >= 6 {
+		digits = national
+	}
 	return s.selectOrders(ctx, nil, orderSelect+`
 WHERE o.code = upper($1)
    OR (c.first_name || ' ' || c.last_name) ILIKE $2 OR c.username ILIKE $2 OR o.recipient_name ILIKE $2
