@@ -476,7 +476,8 @@ func TestClaimsOfTwoProcessesGiveAChatOneSender(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer hold.Rollback()
-			if _, err := hold.ExecContext(ctx, `SELECT FROM outbox WHERE chat_id = 10 FOR UPDATE`); err != nil {
+			var holder int
+			if err := hold.GetContext(ctx, &holder, `SELECT pg_backend_pid() FROM outbox WHERE chat_id = 10 FOR UPDATE`); err != nil {
 				t.Fatal(err)
 			}
 			type claim struct {
@@ -494,8 +495,7 @@ func TestClaimsOfTwoProcessesGiveAChatOneSender(t *testing.T) {
 			a := claimed()
 			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 				var waiting int
-				db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
-WHERE wait_event_type = 'Lock' AND wait_event = 'transactionid' AND query LIKE 'WITH RECURSIVE chats%'`)
+				db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, holder)
 				if waiting > 0 {
 					break
 				}
