@@ -1195,3 +1195,29 @@ func TestAForwardedPostShowsItsItem(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// An order awaiting payment shows how to pay in My orders, with the instructions the
+// seller wrote since it was placed.
+func TestAnOrderToPayShowsHowToPay(t *testing.T) {
+	t.Parallel()
+	h := shopHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(9104, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+
+	replyTo(t, seller, func() { seller.SendText("/setpayment") })
+	from := lastID(seller)
+	seller.SendText("Vietcombank 0123 456 789")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("vi", "setpayment.saved") })
+
+	list := replyTo(t, u, func() { u.SendText("/orders") })
+	detail := replyTo(t, u, func() { u.Press(t, list, buttonTexts(list)[0]) })
+	for _, want := range []string{o.Code, "Vietcombank 0123 456 789", plain(h.text("en", "payment.how"))} {
+		if !strings.Contains(detail.Text, want) {
+			t.Errorf("the order to pay shows %q, without %q", detail.Text, want)
+		}
+	}
+	noErrors(t, h)
+}

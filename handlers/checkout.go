@@ -407,10 +407,22 @@ func (h *Handlers) shortage(c tele.Context, e *orders.ShortageError) error {
 // sendPaymentInstructions tells the customer how to pay: the seller's instructions, the
 // amount, the code to write in the transfer and the deadline.
 func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error {
-	// The customer's language's own instructions, if the seller wrote them; else the general ones.
+	how, err := h.paymentHow(c, o)
+	if err != nil {
+		return err
+	}
+	placed := h.t(c, "payment.placed", locale.Args{"Code": o.Code}) + "\n" + h.orderLines(h.lang(c), o)
+	m := &tele.ReplyMarkup{}
+	m.Inline(m.Row(m.Data(h.t(c, "menu.orders"), UniqueMenu, menuOrders)))
+	return h.sendInTwo(c, placed, how, m)
+}
+
+// paymentHow is how to pay an order: the seller's instructions in the customer's language
+// if they wrote them, else the general ones, the amount, the code and the deadline.
+func (h *Handlers) paymentHow(c tele.Context, o orders.Order) (string, error) {
 	instructions, err := h.setting(h.req(c).ctx, orders.PaymentKey(h.lang(c)), orders.SettingPaymentInstructions)
 	if err != nil && !errors.Is(err, orders.ErrNotFound) {
-		return err
+		return "", err
 	}
 	if instructions == "" {
 		instructions = h.t(c, "payment.no_instructions")
@@ -418,19 +430,20 @@ func (h *Handlers) sendPaymentInstructions(c tele.Context, o orders.Order) error
 		instructions = html.EscapeString(instructions)
 	}
 	r := h.renderer(h.lang(c))
-	placed := h.t(c, "payment.placed", locale.Args{"Code": o.Code}) + "\n" + h.orderLines(h.lang(c), o)
-	how := h.t(c, "payment.how") + "\n" + instructions + "\n\n" +
-		h.t(c, "payment.details", locale.Args{"Amount": money.Format(o.Total, o.Currency), "Code": o.Code, "Deadline": r.When(o.ExpiresAt)})
-	m := &tele.ReplyMarkup{}
-	m.Inline(m.Row(m.Data(h.t(c, "menu.orders"), UniqueMenu, menuOrders)))
-	if channel.VisibleLen(placed+"\n\n"+how) <= 4000 {
-		return c.Send(placed+"\n\n"+how, m)
+	return h.t(c, "payment.how") + "\n" + instructions + "\n\n" +
+		h.t(c, "payment.details", locale.Args{"Amount": money.Format(o.Total, o.Currency), "Code": o.Code, "Deadline": r.When(o.ExpiresAt)}), nil
+}
+
+// sendInTwo sends an order's text and what follows it in one message, with markup, or, a
+// long order with long instructions, in two, each within Telegram's limit.
+func (h *Handlers) sendInTwo(c tele.Context, order, then string, m *tele.ReplyMarkup) error {
+	if channel.VisibleLen(order+"\n\n"+then) <= 4000 {
+		return c.Send(order+"\n\n"+then, m)
 	}
-	// A long order with long instructions: in two messages, each within Telegram's limit.
-	if err := c.Send(shortenText(placed)); err != nil {
+	if err := c.Send(shortenText(order)); err != nil {
 		return err
 	}
-	return c.Send(how, m)
+	return c.Send(then, m)
 }
 
 // orderLines lists an order's lines and total.

@@ -72,8 +72,16 @@ func (h *Handlers) OrderButton(c tele.Context) error {
 	}
 	lang := h.lang(c)
 	text := h.t(c, "orders.detail", locale.Args{"Code": o.Code, "Status": h.t(c, "order_status."+string(o.Status))}) + "\n" +
-		h.orderLines(lang, o) + "\n" + h.deliveryText(lang, o.Delivery, o.RecipientName, o.Phone, o.Address, o.Note) +
-		"\n\n" + h.t(c, "order_next."+string(o.Status), locale.Args{"Deadline": h.renderer(lang).When(o.ExpiresAt)})
+		h.orderLines(lang, o) + "\n" + h.deliveryText(lang, o.Delivery, o.RecipientName, o.Phone, o.Address, o.Note)
+	var next string
+	if o.Status == orders.AwaitingPayment {
+		// How to pay, as told at the order: the seller may have written it only since.
+		if next, err = h.paymentHow(c, o); err != nil {
+			return err
+		}
+	} else {
+		next = h.t(c, "order_next."+string(o.Status))
+	}
 	m := &tele.ReplyMarkup{}
 	id := strconv.FormatInt(o.ID, 10)
 	rows := []tele.Row{m.Row(m.Data(h.t(c, "orders.ask_button"), UniqueAsk, id))}
@@ -81,7 +89,7 @@ func (h *Handlers) OrderButton(c tele.Context) error {
 		rows = append(rows, m.Row(m.Data(h.t(c, "orders.cancel_button"), UniqueCancelAsk, id)))
 	}
 	m.Inline(rows...)
-	return c.Send(text, m)
+	return h.sendInTwo(c, text, next, m)
 }
 
 // CancelAsk asks the customer to confirm cancelling.
