@@ -1221,3 +1221,43 @@ func TestAnOrderToPayShowsHowToPay(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A cart line that can no longer be booked (its catalog closed, or the item was hidden)
+// is taken out of the cart, and the customer is told which, rather than finding out at
+// Confirm after typing every detail.
+func TestACartLineNoLongerBookableIsTakenOutAndTold(t *testing.T) {
+	t.Parallel()
+	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
+	ctx := context.Background()
+	u := h.user(9101, "Mai", "en")
+	book(t, h, u, dress, "S", 1)
+	added := book(t, h, u, bag, "", 1)
+
+	// The bag is taken off the catalog: checking out goes on with the dress alone, and says so.
+	if err := h.catalog().SetHidden(ctx, bag.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	u.Press(t, added, h.text("en", "cart.checkout_button"))
+	told := h.text("en", "cart.dropped", locale.Args{"Items": "Tote bag"})
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == told })
+	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
+	})
+
+	// The catalog closes before the summary: the summary says the dress is out, and the cart is empty.
+	if _, err := h.catalog().CloseWeek(ctx, dress.WeekID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	u.Press(t, delivery, h.text("en", "checkout.pickup_button"))
+	note := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && strings.HasSuffix(m.Text, h.text("en", "checkout.note_prompt"))
+	})
+	u.Press(t, note, h.text("en", "checkout.no_note_button"))
+	want := h.text("en", "cart.dropped", locale.Args{"Items": "Silk dress (S)"}) + "\n\n" + h.text("en", "cart.empty")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && m.Text == want })
+	var n int
+	if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil || n != 0 {
+		t.Errorf("%d orders, want none (%v)", n, err)
+	}
+	noErrors(t, h)
+}

@@ -288,9 +288,23 @@ func (s *Store) Items(ctx context.Context, weekID int64, withHidden bool) ([]Ite
 WHERE i.week_id = $1 AND (NOT i.hidden OR $2) ORDER BY i.position, i.id`, weekID, withHidden)
 }
 
-// ItemsByID returns the items with these ids that exist, in no particular order.
-func (s *Store) ItemsByID(ctx context.Context, ids []int64) ([]Item, error) {
-	return s.selectItems(ctx, itemSelect+` FROM items i WHERE i.id = ANY($1)`, pq.Array(ids))
+// ItemsByID returns the items with these ids that exist, in no particular order, and
+// their weeks by id.
+func (s *Store) ItemsByID(ctx context.Context, ids []int64) ([]Item, map[int64]Week, error) {
+	var rows []itemWeekRow
+	if err := s.stmts.Select(ctx, nil, &rows, itemWeekSelect+` WHERE i.id = ANY($1)`, pq.Array(ids)); err != nil {
+		return nil, nil, fmt.Errorf("catalog: items by id: %w", err)
+	}
+	items := make([]Item, len(rows))
+	weeks := map[int64]Week{}
+	for i, r := range rows {
+		it, err := r.item()
+		if err != nil {
+			return nil, nil, err
+		}
+		items[i], weeks[r.Week.ID] = it, r.Week
+	}
+	return items, weeks, nil
 }
 
 // PhotoData returns the stored bytes of a photo.

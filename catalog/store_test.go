@@ -785,9 +785,12 @@ func TestCreateItem(t *testing.T) {
 	if err != nil || itsWeek.ID != w.ID || itsWeek.Title != "Week" || itsWeek.Status != catalog.Draft {
 		t.Errorf("ItemInWeek: week %+v, %v; want week %d", itsWeek, err, w.ID)
 	}
-	byID, err := s.ItemsByID(ctx, []int64{first.ID, first.ID + 1000})
+	byID, weeks, err := s.ItemsByID(ctx, []int64{first.ID, first.ID + 1000})
 	if err != nil || len(byID) != 1 {
 		t.Fatalf("ItemsByID of the item and an unknown id: %d items, %v; want 1", len(byID), err)
+	}
+	if wk := weeks[w.ID]; len(weeks) != 1 || wk.Title != "Week" || wk.Status != catalog.Draft {
+		t.Errorf("ItemsByID: weeks %+v, want week %d", weeks, w.ID)
 	}
 	read := map[string]catalog.Item{"returned": first, "read back": mustItem(t, s, first.ID), "in week": inWeek, "by id": byID[0]}
 	for name, it := range read {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"html"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,37 +211,55 @@ type cartLine struct {
 
 func (l cartLine) amount() int64 { return l.item.Price * int64(l.Quantity) }
 
-// loadCart reads the cart's items; lines whose item or size is gone are dropped.
-func (h *Handlers) loadCart(c tele.Context) ([]cartLine, error) {
+// loadCart reads the cart's items. Lines that can no longer be booked (the item or size
+// is gone or hidden, or its catalog's bookings closed) are dropped, and told: the caller
+// sends dropped, if not empty, before what it shows.
+func (h *Handlers) loadCart(c tele.Context) (lines []cartLine, dropped string, err error) {
 	s := h.session(c)
 	if len(s.Cart) == 0 {
-		return nil, nil
+		return nil, "", nil
 	}
 	ids := make([]int64, len(s.Cart))
 	for i, l := range s.Cart {
 		ids[i] = l.ItemID
 	}
-	items, err := h.Catalog.ItemsByID(h.req(c).ctx, ids)
+	items, weeks, err := h.Catalog.ItemsByID(h.req(c).ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	var lines []cartLine
 	var keep []CartLine
+	var gone []string
 	for _, l := range s.Cart {
 		i := slices.IndexFunc(items, func(it catalog.Item) bool { return it.ID == l.ItemID })
 		if i < 0 {
-			continue
+			continue // deleted: its name is gone with it
 		}
 		it := items[i]
 		v, ok := it.Variant(l.VariantID)
-		if !ok || it.Hidden {
+		if w := weeks[it.WeekID]; !ok || it.Hidden || w.Upcoming() || channel.WeekClosed(w, h.Now()) {
+			label := it.Title
+			if ok {
+				label = variantLabel(it, v)
+			}
+			gone = append(gone, html.EscapeString(label))
 			continue
 		}
 		lines = append(lines, cartLine{CartLine: l, item: it, variant: v})
 		keep = append(keep, l)
 	}
 	s.Cart = keep
-	return lines, nil
+	if len(gone) > 0 {
+		dropped = h.t(c, "cart.dropped", locale.Args{"Items": locale.HTML(strings.Join(gone, h.t(c, "list.separator")))})
+	}
+	return lines, dropped, nil
+}
+
+// withDropped puts what loadCart dropped before text.
+func withDropped(dropped, text string) string {
+	if dropped == "" {
+		return text
+	}
+	return dropped + "\n\n" + text
 }
 
 // cartText lists the lines with their amounts and the total.
@@ -266,14 +285,14 @@ func (h *Handlers) ShowCart(c tele.Context) error {
 }
 
 func (h *Handlers) cartView(c tele.Context) (string, *tele.ReplyMarkup, error) {
-	lines, err := h.loadCart(c)
+	lines, dropped, err := h.loadCart(c)
 	if err != nil {
 		return "", nil, err
 	}
 	m := &tele.ReplyMarkup{}
 	if len(lines) == 0 {
 		m.Inline(m.Row(m.Data(h.t(c, "menu.browse"), UniqueMenu, menuBrowse)))
-		return h.t(c, "cart.empty"), m, nil
+		return withDropped(dropped, h.t(c, "cart.empty")), m, nil
 	}
 	var rows []tele.Row
 	for i, l := range lines {
@@ -286,7 +305,7 @@ func (h *Handlers) cartView(c tele.Context) (string, *tele.ReplyMarkup, error) {
 	}
 	rows = append(rows, m.Row(m.Data(h.t(c, "cart.empty_button"), UniqueCart, "empty"), m.Data(h.t(c, "cart.checkout_button"), UniqueCart, "co")))
 	m.Inline(rows...)
-	return h.t(c, "cart.title") + "\n" + h.cartText(c, lines), m, nil
+	return withDropped(dropped, h.t(c, "cart.title")+"\n"+h.cartText(c, lines)), m, nil
 }
 
 // CartButton serves the cart's buttons.

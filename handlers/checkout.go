@@ -28,12 +28,17 @@ const (
 
 // startCheckout checks the cart and asks how the customer gets the order.
 func (h *Handlers) startCheckout(c tele.Context) error {
-	lines, err := h.loadCart(c)
+	lines, dropped, err := h.loadCart(c)
 	if err != nil {
 		return err
 	}
 	if len(lines) == 0 {
-		return c.Send(h.t(c, "cart.empty"), h.mainMenu(c))
+		return c.Send(withDropped(dropped, h.t(c, "cart.empty")), h.mainMenu(c))
+	}
+	if dropped != "" {
+		if err := c.Send(dropped); err != nil {
+			return err
+		}
 	}
 	s := h.session(c)
 	s.Step = StepNone
@@ -246,14 +251,14 @@ func (h *Handlers) Contact(c tele.Context) error {
 
 // summary shows the order before it is placed, with a confirmation key of its own.
 func (h *Handlers) summary(c tele.Context) error {
-	lines, err := h.loadCart(c)
+	lines, dropped, err := h.loadCart(c)
 	if err != nil {
 		return err
 	}
 	s := h.session(c)
 	if len(lines) == 0 {
 		s.Reset()
-		return c.Send(h.t(c, "cart.empty"), h.mainMenu(c))
+		return c.Send(withDropped(dropped, h.t(c, "cart.empty")), h.mainMenu(c))
 	}
 	co := s.Checkout
 	var total int64
@@ -272,7 +277,7 @@ func (h *Handlers) summary(c tele.Context) error {
 	}
 	co.Total = total
 	s.Step = StepCheckoutSummary
-	text := h.t(c, "checkout.summary_title") + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
+	text := withDropped(dropped, h.t(c, "checkout.summary_title")) + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
 	m := &tele.ReplyMarkup{}
 	m.Inline(
 		m.Row(m.Data(h.t(c, "checkout.confirm_button"), UniqueCheckout, "confirm|"+co.Key)),

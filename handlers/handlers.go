@@ -48,7 +48,7 @@ type Catalog interface {
 	ItemInWeek(ctx context.Context, id int64) (catalog.Item, catalog.Week, error)
 	ItemOnShow(ctx context.Context, id int64) (catalog.Item, catalog.Week, []catalog.Item, error)
 	PostedItem(ctx context.Context, chatID int64, username string, messageID int) (itemID int64, ours bool, err error)
-	ItemsByID(ctx context.Context, ids []int64) ([]catalog.Item, error)
+	ItemsByID(ctx context.Context, ids []int64) ([]catalog.Item, map[int64]catalog.Week, error)
 	CreateItem(ctx context.Context, weekID int64, n catalog.NewItem) (catalog.Item, error)
 	UpdateText(ctx context.Context, id int64, title, description string) error
 	UpdatePrice(ctx context.Context, id int64, price int64) error
