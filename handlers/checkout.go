@@ -68,7 +68,12 @@ func (h *Handlers) CheckoutButton(c tele.Context) error {
 		s.resumeCheckout()
 	}
 	co := s.Checkout
-	if co == nil {
+	switch {
+	case co == nil,
+		// another summary's, of a checkout no longer there
+		(action == "edit" || action == "cancel") && arg != "" && arg != co.Key,
+		// last time's details, or new ones, for a checkout gone over to pickup
+		(action == "last" || action == "new") && co.Delivery != orders.Shipping:
 		return h.Stale(c)
 	}
 	if err := h.respond(c); err != nil {
