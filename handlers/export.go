@@ -11,6 +11,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/shopbot/shopbot/catalog"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -54,7 +55,7 @@ func (h *Handlers) Backup(c tele.Context) error {
 // parseRange reads "", "FROM" or "FROM TO" as dates (2026-03-01 or 01/03/2026) in the
 // shop's time zone; TO is included.
 func (h *Handlers) parseRange(text string) (orders.Range, bool) {
-	fields := strings.Fields(text)
+	fields := strings.Fields(catalog.NormalizeDigits(text))
 	if len(fields) > 2 {
 		return orders.Range{}, false
 	}

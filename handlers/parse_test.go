@@ -33,6 +33,7 @@ func TestParseRange(t *testing.T) {
 		{"31/02/2026", time.Time{}, time.Time{}, false},
 		{"2026-03-01 2026-03-02 2026-03-03", time.Time{}, time.Time{}, false},
 		{"March", time.Time{}, time.Time{}, false},
+		{"٠١/٠٣/٢٠٢٦ ۳۱/۰۳/۲۰۲۶", day(2026, 3, 1), day(2026, 4, 1), true}, // Arabic-Indic and Persian digits
 	}
 	for _, tt := range tests {
 		r, ok := h.parseRange(tt.text)
