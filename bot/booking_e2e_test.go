@@ -1085,6 +1085,13 @@ func TestAContactAnswersThePhoneQuestion(t *testing.T) {
 	if phone := placedWith(v, asked); phone != "+84987654321" {
 		t.Errorf("the recipient's card kept as %q, want +84987654321", phone)
 	}
+
+	w := h.user(9104, "Mai", "en")
+	asked = toPhone(w)
+	w.SendContactOf("0987 654 321", "Hoa", 424242) // as saved in a phone book
+	if phone := placedWith(w, asked); phone != "0987654321" {
+		t.Errorf("a card saved as 0987 654 321 kept as %q", phone)
+	}
 	noErrors(t, h)
 }
 
@@ -1304,5 +1311,80 @@ func TestAnEarlierCheckoutsButtonsAreStale(t *testing.T) {
 	}
 	u.Press(t, again, h.text("en", "checkout.confirm_button"))
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > again.ID && strings.HasPrefix(m.Text, "✅") })
+	noErrors(t, h)
+}
+
+// An album post forwarded photo by photo shows its item's card once; a seller forwarding a
+// post in the middle of adding an item goes on adding it.
+func TestAForwardedAlbumShowsOneCardAndASellersStepStands(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withChannel(60))
+	h.start()
+	_, items, seller := h.publishedWeek(t, 3) // the third has three photos
+	var album []telegramtest.Message
+	for _, m := range h.channel.Messages() {
+		if m.Photo != nil && m.MediaGroupID != "" {
+			album = append(album, m)
+		}
+	}
+	if len(album) != 3 {
+		t.Fatalf("%d photos of an album in the channel, want 3", len(album))
+	}
+	u := h.user(9401, "Mai", "en")
+	from := lastID(u)
+	for _, m := range album {
+		u.Forward(t, m)
+	}
+	card := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Photo != nil })
+	if !strings.Contains(card.Caption, items[2].Title) {
+		t.Errorf("the forwarded album answered %q, want %s's card", card.Caption, items[2].Title)
+	}
+	time.Sleep(300 * time.Millisecond) // the other photos' answers would be here by now
+	answers := 0
+	for _, m := range u.Messages() {
+		if m.ID > from {
+			answers++
+		}
+	}
+	if answers != 1 {
+		t.Errorf("the forwarded album of 3 photos answered with %d messages, want 1", answers)
+	}
+
+	// A seller adding an item forwards a post: the name question stands.
+	replyTo(t, seller, func() { seller.SendText("/newitem") })
+	seller.SendPhoto(photo(t, 71), "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 1))
+	})
+	title := replyTo(t, seller, func() { seller.Press(t, progress, h.text("vi", "newitem.done_button")) })
+	if got := replyTo(t, seller, func() { seller.Forward(t, album[0]) }); got.Text != h.text("vi", "expect.text") {
+		t.Errorf("a forwarded post at the name question answered %q, want %q", got.Text, h.text("vi", "expect.text"))
+	}
+	if got := replyTo(t, seller, func() { seller.SendText("Váy lụa") }); got.Text == title.Text || got.Text == h.text("vi", "unknown.text") {
+		t.Errorf("the name typed after the forward answered %q: the item was put aside", got.Text)
+	}
+	noErrors(t, h)
+}
+
+// A line taken out of the cart while a summary stands: that summary's Confirm says the cart
+// changed, not a price, and shows the order as it now is.
+func TestConfirmAfterALineWasTakenOutSaysTheCartChanged(t *testing.T) {
+	t.Parallel()
+	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
+	u := h.user(9402, "Mai", "en")
+	book(t, h, u, dress, "S", 1)
+	_, summary := pickupSummary(t, h, u, book(t, h, u, bag, "", 1))
+	if err := h.catalog().SetHidden(context.Background(), bag.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	replyTo(t, u, func() { u.SendText("/cart") })
+	u.Press(t, summary, h.text("en", "checkout.confirm_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > summary.ID && m.Text == h.text("en", "checkout.cart_changed")
+	})
+	again := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "📋") })
+	if strings.Contains(again.Text, "Tote bag") || !strings.Contains(again.Text, "Silk dress") {
+		t.Errorf("the summary shown again: %q", again.Text)
+	}
 	noErrors(t, h)
 }

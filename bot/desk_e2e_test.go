@@ -975,6 +975,29 @@ func TestFindAPhoneAsSellersTypeIt(t *testing.T) {
 			t.Errorf("/find %s: %q", q, m.Text)
 		}
 	}
+
+	// A number typed in national form at checkout, looked for in international form.
+	v := h.user(7002, "Hoa", "en")
+	delivery := deliveryQuestion(t, h, v, book(t, h, v, dress, "S", 1))
+	v.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+	for _, step := range []struct{ question, answer string }{
+		{"checkout.name_prompt", "Lê Văn Hoa"}, {"checkout.phone_prompt", "0987 654 321"}, {"checkout.address_prompt", "5 Lê Lợi, Quận 1, TP HCM"},
+	} {
+		v.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", step.question) })
+		v.SendText(step.answer)
+	}
+	note := v.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.note_prompt")
+	})
+	second := replyTo(t, v, func() { v.Press(t, note, h.text("en", "checkout.no_note_button")) })
+	replyTo(t, v, func() { v.Press(t, second, h.text("en", "checkout.confirm_button")) })
+	var hoas string
+	h.db.Get(&hoas, `SELECT code FROM orders WHERE customer_id = $1`, v.ID)
+	for _, q := range []string{"+84 987 654 321", "84987654321"} {
+		if m := replyTo(t, s2, func() { s2.SendText("/find " + q) }); hoas == "" || !strings.Contains(m.Text, hoas) {
+			t.Errorf("/find %s: %q, want order %q", q, m.Text, hoas)
+		}
+	}
 	noErrors(t, h)
 }
 

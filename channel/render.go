@@ -110,6 +110,11 @@ func (r Renderer) Caption(it catalog.Item, a Availability, after ...string) stri
 		}
 	}
 	if lo == 0 {
+		if c := compose(""); VisibleLen(c) > MaxCaption && len(after) > 0 {
+			// No room for every line after either (a card's stock, with many long sizes):
+			// the last goes, and the description has its room again.
+			return r.Caption(it, a, after[:len(after)-1]...)
+		}
 		return compose("")
 	}
 	return compose(strings.TrimSpace(string(runes[:lo])) + "…")

@@ -207,6 +207,11 @@ func TestCaptionAtEveryLimit(t *testing.T) {
 			if n := utf16Len(caption); n > channel.MaxCaption {
 				t.Errorf("caption is %d long", n)
 			}
+			// A seller's card: with no room for its stock line, it goes without.
+			stockLine := "📦 " + strings.Repeat("XL 5 · ", 80)
+			if card := r.Caption(it, channel.Closed, stockLine); card != caption {
+				t.Errorf("a card with no room for its last line is %d long: %q", utf16Len(card), card)
+			}
 			plain := locale.Plain(caption)
 			for _, v := range it.Variants {
 				if !strings.Contains(plain, v.Name) {

@@ -241,9 +241,10 @@ func (h *Handlers) Contact(c tele.Context) error {
 	}
 	// The customer's own number (the Share button) or the recipient's card.
 	number := strings.TrimSpace(contact.PhoneNumber)
-	if contact.UserID != 0 && !strings.HasPrefix(number, "+") {
+	if contact.UserID != 0 && !strings.HasPrefix(number, "+") && !strings.HasPrefix(number, "0") {
 		// A Telegram account's number: international, which Telegram often gives without
-		// its "+". (A card of someone not on Telegram holds the number as it was saved.)
+		// its "+". (A card from a phone book holds the number as it was saved: national,
+		// 0…, perhaps; no country code starts with 0.)
 		number = "+" + number
 	}
 	phone, err := orders.ParsePhone(number)
@@ -280,7 +281,7 @@ func (h *Handlers) summary(c tele.Context) error {
 		}
 		co.Key = hex.EncodeToString(key[:])
 	}
-	co.Total = total
+	co.Total, co.Lines = total, len(lines)
 	s.Step = StepCheckoutSummary
 	text := withDropped(dropped, h.t(c, "checkout.summary_title")) + "\n" + h.cartText(c, lines) + "\n\n" + h.deliveryText(h.lang(c), co.Delivery, co.Name, co.Phone, co.Address, co.Note)
 	m := &tele.ReplyMarkup{}
@@ -353,7 +354,11 @@ func (h *Handlers) confirm(c tele.Context, key string) error {
 		if err := h.respond(c); err != nil {
 			return err
 		}
-		if err := c.Send(h.t(c, "checkout.price_changed")); err != nil {
+		changed := "checkout.price_changed"
+		if co.Lines != 0 && co.Lines != len(s.Cart) {
+			changed = "checkout.cart_changed" // a line taken out as no longer bookable
+		}
+		if err := c.Send(h.t(c, changed)); err != nil {
 			return err
 		}
 		return h.summary(c)

@@ -144,8 +144,8 @@ func (h *Handlers) Media(c tele.Context) error {
 // message was such a forward.
 func (h *Handlers) forwardedPost(c tele.Context) (bool, error) {
 	chat, messageID := forwardedFrom(c.Message())
-	if chat == nil {
-		return false, nil
+	if chat == nil || sellerStep(h.session(c).Step) {
+		return false, nil // a seller's conversation goes on: its step answers
 	}
 	itemID, ours, err := h.Catalog.PostedItem(h.req(c).ctx, chat.ID, chat.Username, messageID)
 	if err != nil || !ours {

@@ -192,6 +192,9 @@ type Checkout struct {
 	Key string `json:"key,omitempty"`
 	// Total is what the summary said: the order is placed only at that total.
 	Total int64 `json:"total,omitempty"`
+	// Lines is how many lines the summary listed: fewer since, some could no longer be
+	// booked (see loadCart).
+	Lines int `json:"lines,omitempty"`
 }
 
 // leaveCheckout ends a checkout after the cart changed: a summary shown no longer stands,
@@ -263,7 +266,9 @@ type DraftPhoto struct {
 // for /newitem to take up again, and a checkout paused to write to the shop.
 func (s *Session) Reset() {
 	s.shelveItem(s.Step)
-	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved, Paused: s.Paused}
+	// An album answered stays answered: its other photos come as updates of their own.
+	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved, Paused: s.Paused,
+		IgnoredAlbum: s.IgnoredAlbum}
 }
 
 // dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.

@@ -35,9 +35,13 @@ func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, erro
 		return -1
 	}, text)
 	// A number typed in its national form (0912 345 678) finds one kept in international
-	// form (+84 912 345 678): the trunk prefix is no part of it.
+	// form (+84 912 345 678), and the other way round: the trunk prefix and the country
+	// code are no part of what is compared, the last nine digits at most.
 	if national := strings.TrimLeft(digits, "0"); len(national) >= 6 {
 		digits = national
+	}
+	if len(digits) > 9 {
+		digits = digits[len(digits)-9:]
 	}
 	return s.selectOrders(ctx, nil, orderSelect+`
 WHERE o.code = upper($1)

@@ -289,8 +289,14 @@ func (u *User) Forward(t testing.TB, m Message) Sent {
 	if orig == nil || orig.deleted {
 		t.Fatalf("telegramtest: message %d in chat %d is gone; cannot forward it", m.ID, m.ChatID)
 	}
+	// A forward of a forward comes from where the first came from; an album's photos,
+	// forwarded, are an album still.
+	from, in := orig, c
+	if orig.forwardOf != nil {
+		from, in = orig.forwardOf, orig.forwardChat
+	}
 	fw := &message{text: orig.text, caption: orig.caption, entities: orig.entities, photo: orig.photo,
-		document: orig.document, video: orig.video, forwardOf: orig, forwardChat: c}
+		document: orig.document, video: orig.video, mediaGroupID: orig.mediaGroupID, forwardOf: from, forwardChat: in}
 	return u.s.personMessageLocked(u.chat, u, fw, "message")
 }
 
