@@ -1034,3 +1034,36 @@ func TestABlankReasonIsAskedForAgain(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A picture sent while one order waits for payment and another expired lately may pay
+// either: the customer says which, rather than it going to the one waiting.
+func TestAReceiptBesideAnOrderExpiredLatelyAsksWhich(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(9211, "Hoa", "en")
+	expired := placePickup(t, h, u, dress, "S", 1)
+	clock.Set(clock.Now().Add(25 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
+	waiting := placePickup(t, h, u, dress, "S", 2)
+
+	which := replyTo(t, u, func() { u.SendPhoto(photo(t, 45), "paid for the first one") })
+	if which.Text != h.text("en", "receipt.which") || len(which.Buttons()) != 2 ||
+		!strings.HasPrefix(which.Buttons()[0].Text, waiting.Code) || !strings.HasPrefix(which.Buttons()[1].Text, expired.Code) {
+		t.Fatalf("a picture beside an order expired lately: %q %v", which.Text, buttonTexts(which))
+	}
+	if m := replyTo(t, u, func() { u.Press(t, which, which.Buttons()[1].Text) }); m.Text != h.text("en", "receipt.late", locale.Args{"Code": expired.Code}) {
+		t.Errorf("picking the expired order: %q", m.Text)
+	}
+	if st := statusOf(t, h, waiting.ID); st != orders.AwaitingPayment {
+		t.Errorf("the order waiting is %s, want still awaiting payment", st)
+	}
+	// A voice note is no receipt: the expired order is no concern of it.
+	if m := replyTo(t, u, func() { u.SendVoice() }); m.Text != h.text("en", "receipt.wrong_kind") {
+		t.Errorf("a voice note: %q", m.Text)
+	}
+	noErrors(t, h)
+}

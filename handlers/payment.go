@@ -38,15 +38,18 @@ func (h *Handlers) receipt(c tele.Context) error {
 		r = DraftPhoto{FileID: m.Document.FileID, UniqueID: m.Document.UniqueID, MIME: m.Document.MIME, Document: true}
 		size = m.Document.FileSize
 	}
-	waiting, err := h.Orders.AwaitingPayment(h.req(c).ctx, c.Sender().ID)
+	// The orders a receipt could pay, and those that expired unpaid lately: a payment made
+	// just too late is kept with its order for the sellers, not lost, nor taken for another.
+	waiting, err := h.Orders.AwaitingPayment(h.req(c).ctx, c.Sender().ID, h.lateSince())
 	if err != nil {
 		return err
 	}
-	if len(waiting) == 0 && r.FileID != "" {
-		// A payment made just too late: kept with its order for the sellers, not lost.
-		if waiting, err = h.Orders.LatelyExpired(h.req(c).ctx, c.Sender().ID, h.lateSince()); err != nil {
-			return err
-		}
+	open := slices.IndexFunc(waiting, func(o orders.Order) bool { return o.Status == orders.Expired })
+	if open < 0 {
+		open = len(waiting)
+	}
+	if r.FileID == "" {
+		waiting = waiting[:open] // no receipt: the expired ones are of no concern
 	}
 	if len(waiting) == 0 {
 		if m.Photo != nil && !h.IsAdmin(c.Sender().ID) {
@@ -69,9 +72,10 @@ func (h *Handlers) receipt(c tele.Context) error {
 		return c.Send(h.t(c, "receipt.too_big"))
 	}
 	caption := strings.TrimSpace(m.Caption)
-	late := waiting[0].Status == orders.Expired // then every one is
+	late := open == 0 // every one expired
 	// A picture forwarded from another chat may be a receipt someone else passed on, or
-	// anything else: the customer says which by picking its order.
+	// anything else: the customer says which by picking its order. So they do when an
+	// order expired lately beside the one waiting: the picture may pay either.
 	fromElsewhere := forwarded(m)
 	if len(waiting) == 1 && !late && !fromElsewhere {
 		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)

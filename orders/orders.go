@@ -521,22 +521,21 @@ func unmarked(s string) string {
 
 // LatelyExpired lists a customer's orders that expired unpaid with their deadline after
 // since, newest first: a payment made just too late may still come for one.
-func (s *Store) LatelyExpired(ctx context.Context, customerID int64, since time.Time) ([]Order, error) {
-	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 AND o.status = 'expired' AND o.expires_at > $2
-ORDER BY o.expires_at DESC, o.id DESC LIMIT 5`, customerID, since)
-}
-
 // CustomerOrders lists a customer's orders, newest first.
 func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int) ([]Order, error) {
 	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 ORDER BY o.id DESC LIMIT $2`, customerID, limit)
 }
 
-// AwaitingPayment lists a customer's orders that a receipt could pay, oldest first,
-// without their lines and customer.
-func (s *Store) AwaitingPayment(ctx context.Context, customerID int64) ([]Order, error) {
+// AwaitingPayment lists a customer's orders that a receipt could pay, oldest first, then
+// the five at most that expired unpaid since (a payment made just too late), the latest
+// first, without their lines and customer.
+func (s *Store) AwaitingPayment(ctx context.Context, customerID int64, expiredSince time.Time) ([]Order, error) {
 	var orders []Order
-	if err := s.stmts.Select(ctx, nil, &orders, `SELECT `+orderColumns+` FROM orders o
-WHERE o.customer_id = $1 AND o.status IN ('awaiting_payment', 'receipt_submitted') ORDER BY o.id`, customerID); err != nil {
+	if err := s.stmts.Select(ctx, nil, &orders, `(SELECT `+orderColumns+` FROM orders o
+    WHERE o.customer_id = $1 AND o.status IN ('awaiting_payment', 'receipt_submitted') ORDER BY o.id)
+UNION ALL
+(SELECT `+orderColumns+` FROM orders o WHERE o.customer_id = $1 AND o.status = 'expired' AND o.expires_at > $2
+    ORDER BY o.expires_at DESC, o.id DESC LIMIT 5)`, customerID, expiredSince); err != nil {
 		return nil, fmt.Errorf("orders: awaiting payment: %w", err)
 	}
 	return orders, nil
