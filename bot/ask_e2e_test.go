@@ -425,12 +425,6 @@ func TestASummaryShownAgainConfirmsAsItWas(t *testing.T) {
 		}
 		return got
 	}
-	answer := func(u *telegramtest.User, m telegramtest.Message, button string) string {
-		t.Helper()
-		before := len(u.CallbackAnswers())
-		u.Press(t, m, button)
-		return waitAnswers(t, u, before+1)[before].Text
-	}
 	orderOf := func(u *telegramtest.User) []orders.Order {
 		t.Helper()
 		var os []orders.Order
@@ -457,7 +451,7 @@ func TestASummaryShownAgainConfirmsAsItWas(t *testing.T) {
 		t.Fatalf("%d orders, want 1", len(placed))
 	}
 	want := h.text("en", "checkout.already_placed", locale.Args{"Code": placed[0].Code})
-	if got := answer(u, again[1], h.text("en", "checkout.confirm_button")); got != want {
+	if got := pressAnswered(t, u, again[1], h.text("en", "checkout.confirm_button")); got != want {
 		t.Errorf("Confirm of a summary shown again after the order was placed answered %q, want %q", got, want)
 	}
 	if n := len(orderOf(u)); n != 1 {
@@ -476,7 +470,7 @@ func TestASummaryShownAgainConfirmsAsItWas(t *testing.T) {
 	if fresh.Text == summary.Text || !strings.Contains(fresh.Text, "170") {
 		t.Fatalf("summary shown again after the price changed: %q", fresh.Text)
 	}
-	if got := answer(v, summary, h.text("en", "checkout.confirm_button")); got != h.text("en", "callback.stale") {
+	if got := pressAnswered(t, v, summary, h.text("en", "checkout.confirm_button")); got != h.text("en", "callback.stale") {
 		t.Errorf("Confirm of the summary at the old price answered %q, want stale", got)
 	}
 	v.Press(t, fresh, h.text("en", "checkout.confirm_button"))
@@ -496,14 +490,6 @@ func TestAPausedCheckoutEndsAsACheckoutDoes(t *testing.T) {
 	resume := h.text("en", "checkout.resume_button")
 	// Each way out is a customer of its own: the bot lets a person send 30 updates in 10 s.
 	var u *telegramtest.User
-	stale := func(m telegramtest.Message, button string) {
-		t.Helper()
-		before := len(u.CallbackAnswers())
-		u.Press(t, m, button)
-		if a := waitAnswers(t, u, before+1); a[before].Text != h.text("en", "callback.stale") {
-			t.Errorf("%q answered %q, want stale", button, a[before].Text)
-		}
-	}
 	pausedSummary := func(id int64) telegramtest.Message {
 		t.Helper()
 		u = h.user(id, "Ana", "en")
@@ -527,13 +513,13 @@ func TestAPausedCheckoutEndsAsACheckoutDoes(t *testing.T) {
 	if m := replyTo(t, u, func() { u.SendText("/cancel") }); m.Text != h.text("en", "cancel.done") || slices.Contains(buttonTexts(m), resume) {
 		t.Errorf("/cancel after it: %q %v, want the checkout ended", m.Text, buttonTexts(m))
 	}
-	stale(summary, h.text("en", "checkout.confirm_button"))
+	wantStale(t, h, u, summary, h.text("en", "checkout.confirm_button"))
 	noOrders()
 
 	// Booking more.
 	summary = pausedSummary(7332)
 	book(t, h, u, dress, "M", 1)
-	stale(summary, h.text("en", "checkout.confirm_button"))
+	wantStale(t, h, u, summary, h.text("en", "checkout.confirm_button"))
 	noOrders()
 
 	// An old button.
@@ -549,8 +535,8 @@ func TestAPausedCheckoutEndsAsACheckoutDoes(t *testing.T) {
 		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
 	})
 	replyTo(t, u, func() { u.SendText("/ask") })
-	stale(note, h.text("en", "checkout.no_note_button"))
-	stale(summary, h.text("en", "checkout.edit_button"))
+	wantStale(t, h, u, note, h.text("en", "checkout.no_note_button"))
+	wantStale(t, h, u, summary, h.text("en", "checkout.edit_button"))
 	if m := replyTo(t, u, func() { u.SendText("Do you ship to Huế?") }); m.Text != h.text("en", "ask.sent") {
 		t.Errorf("the words after an old button: %q, want them sent to the shop", m.Text)
 	}

@@ -1276,14 +1276,6 @@ func TestAnEarlierCheckoutsButtonsAreStale(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 9})
 	u := h.user(9111, "Mai", "en")
-	stale := func(m telegramtest.Message, button string) {
-		t.Helper()
-		before := len(u.CallbackAnswers())
-		u.Press(t, m, button)
-		if a := waitAnswers(t, u, before+1); a[before].Text != h.text("en", "callback.stale") {
-			t.Errorf("%q answered %q, want stale", button, a[before].Text)
-		}
-	}
 	// Last time's details, for the next checkout to offer.
 	first := checkoutShipping(t, h, u, book(t, h, u, dress, "S", 1))
 	u.Press(t, first, h.text("en", "checkout.confirm_button"))
@@ -1294,7 +1286,7 @@ func TestAnEarlierCheckoutsButtonsAreStale(t *testing.T) {
 	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > summary.ID && m.Text == h.text("en", "checkout.delivery_prompt")
 	})
-	stale(summary, h.text("en", "checkout.cancel_button"))
+	wantStale(t, h, u, summary, h.text("en", "checkout.cancel_button"))
 	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
 	last := u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > delivery.ID && slices.Contains(buttonTexts(m), h.text("en", "checkout.new_details_button"))
@@ -1303,7 +1295,7 @@ func TestAnEarlierCheckoutsButtonsAreStale(t *testing.T) {
 	note := u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > last.ID && strings.HasSuffix(m.Text, h.text("en", "checkout.note_prompt"))
 	})
-	stale(last, h.text("en", "checkout.new_details_button"))
+	wantStale(t, h, u, last, h.text("en", "checkout.new_details_button"))
 	u.Press(t, note, h.text("en", "checkout.no_note_button"))
 	again := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
 	if !strings.Contains(again.Text, plain(h.text("en", "delivery.pickup"))) {

@@ -257,6 +257,22 @@ func countStarting(msgs []telegramtest.Message, prefix string) int {
 
 // waitAnswers waits until a person's button presses got n answers and returns them; it
 // fails the test if they do not come.
+// pressAnswered presses a button and returns what the bot answered the press with.
+func pressAnswered(t *testing.T, u *telegramtest.User, m telegramtest.Message, button string) string {
+	t.Helper()
+	before := len(u.CallbackAnswers())
+	u.Press(t, m, button)
+	return waitAnswers(t, u, before+1)[before].Text
+}
+
+// wantStale presses a button of an English-speaking person that should be stale.
+func wantStale(t *testing.T, h *harness, u *telegramtest.User, m telegramtest.Message, button string) {
+	t.Helper()
+	if got := pressAnswered(t, u, m, button); got != h.text("en", "callback.stale") {
+		t.Errorf("%q answered %q, want stale", button, got)
+	}
+}
+
 func waitAnswers(t *testing.T, u *telegramtest.User, n int) []telegramtest.CallbackAnswer {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
