@@ -1121,44 +1121,66 @@ func TestLookingAtAnItemKeepsTheCheckout(t *testing.T) {
 	noErrors(t, h)
 }
 
-// A picture sent where the checkout waits for words (a map for the address) is answered
-// as such, and not taken for the receipt of an order the customer still has to pay.
-func TestAPictureAtACheckoutQuestionIsNoReceipt(t *testing.T) {
+// A picture sent where the checkout waits for words (a map for the address) is not taken
+// for the receipt of an order the customer still has to pay unless they say it is, picking
+// the order; with nothing to pay, or with another kind of file, the question is asked again.
+// Either way the checkout goes on.
+func TestAPictureAtACheckoutQuestionIsNoReceiptUnlessSaid(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 5})
-	u := h.user(9107, "Mai", "en")
-	o := placePickup(t, h, u, dress, "S", 1)
-	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
-	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
-	})
-	u.SendText("Mai")
-	p := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
-	})
-	u.SendText("0912 345 678")
-	a := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt")
-	})
-	u.SendPhoto(photo(t, 9), "")
-	reply := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > a.ID && m.FromBot })
-	if reply.Text != h.text("en", "expect.text") {
+	toAddress := func(u *telegramtest.User) telegramtest.Message {
+		t.Helper()
+		delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
+		u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+		u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+		})
+		u.SendText("Mai")
+		p := u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
+		})
+		u.SendText("0912 345 678")
+		return u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt")
+		})
+	}
+	goesOn := func(u *telegramtest.User, after telegramtest.Message) {
+		t.Helper()
+		u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+		u.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt")
+		})
+	}
+
+	// Nothing to pay: a picture is the address wrongly sent.
+	v := h.user(9108, "Lan", "en")
+	asked := toAddress(v)
+	if reply := replyTo(t, v, func() { v.SendPhoto(photo(t, 8), "") }); reply.Text != h.text("en", "expect.text") {
 		t.Errorf("a photo at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
 	}
-	u.SendVoice()
-	reply = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > reply.ID && m.FromBot })
-	if reply.Text != h.text("en", "expect.text") {
-		t.Errorf("a voice note at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
+	goesOn(v, asked)
+
+	// An order to pay: the picture may be its receipt, if the customer says so.
+	u := h.user(9107, "Mai", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	asked = toAddress(u)
+	which := replyTo(t, u, func() { u.SendPhoto(photo(t, 9), "") })
+	if which.Text != h.text("en", "receipt.which_at_checkout") || len(which.Buttons()) != 1 {
+		t.Fatalf("a photo at the address question with an order to pay answered %q %v", which.Text, buttonTexts(which))
 	}
 	if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment {
-		t.Errorf("the order to pay is %s, want still awaiting payment", s)
+		t.Errorf("before the customer said it is a receipt, the order is %s", s)
 	}
-	// The question still stands.
-	u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
-	u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > reply.ID && m.Text == h.text("en", "checkout.note_prompt")
-	})
+	if reply := replyTo(t, u, func() { u.SendVoice() }); reply.Text != h.text("en", "expect.text") {
+		t.Errorf("a voice note at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
+	}
+	if got := replyTo(t, u, func() { u.Press(t, which, which.Buttons()[0].Text) }); got.Text != h.text("en", "receipt.received", locale.Args{"Code": o.Code}) {
+		t.Errorf("picking the order answered %q", got.Text)
+	}
+	if s := statusOf(t, h, o.ID); s != orders.ReceiptSubmitted {
+		t.Errorf("the order picked is %s", s)
+	}
+	goesOn(u, asked)
 	noErrors(t, h)
 }
 

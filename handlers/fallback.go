@@ -130,11 +130,6 @@ func (h *Handlers) Media(c tele.Context) error {
 	if shown, err := h.forwardedPost(c); shown {
 		return err
 	}
-	if checkoutStep(s.Step) && stepHint(s.Step) != "" {
-		// A picture or a file where the checkout waits for words (a map for the address,
-		// say): an answer to the question, wrongly sent, rather than a receipt.
-		return h.Unexpected(c)
-	}
 	return h.receipt(c)
 }
 

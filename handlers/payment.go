@@ -51,6 +51,12 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if r.FileID == "" {
 		waiting = waiting[:open] // no receipt: the expired ones are of no concern
 	}
+	// Where the checkout waits for words, a picture may be the answer wrongly sent (a map
+	// for the address): a receipt only if the customer says so, and no other kind of file.
+	atCheckout := checkoutStep(h.session(c).Step) && stepHint(h.session(c).Step) != ""
+	if atCheckout && (len(waiting) == 0 || r.FileID == "") {
+		return h.Unexpected(c)
+	}
 	if len(waiting) == 0 {
 		if m.Photo != nil && !h.IsAdmin(c.Sender().ID) {
 			// A photo for the shop, likely ("do you have this?"): the way to send it.
@@ -77,7 +83,7 @@ func (h *Handlers) receipt(c tele.Context) error {
 	// anything else: the customer says which by picking its order. So they do when an
 	// order expired lately beside the one waiting: the picture may pay either.
 	fromElsewhere := forwarded(m)
-	if len(waiting) == 1 && !late && !fromElsewhere {
+	if len(waiting) == 1 && !late && !fromElsewhere && !atCheckout {
 		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
 	}
@@ -104,6 +110,8 @@ func (h *Handlers) receipt(c tele.Context) error {
 		// Nothing waits for payment: the picture may be no receipt at all, so the
 		// customer says it is one by picking its order.
 		return c.Send(h.t(c, "receipt.which_late"), mk)
+	case atCheckout:
+		return c.Send(h.t(c, "receipt.which_at_checkout"), mk)
 	case fromElsewhere:
 		return c.Send(h.t(c, "receipt.which_forwarded"), mk)
 	}
