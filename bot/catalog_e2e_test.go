@@ -1652,3 +1652,49 @@ func TestCardsKeepTheirLastLineWithALongDescription(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// Hide and Show again turn the card pressed, in place: its buttons say what the item is
+// now, and no other card is sent beside it.
+func TestHidingAnItemTurnsItsCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	_, items := h.seedWeek(t, 1)
+	seller := h.user(admin1, "Lan", "vi")
+	card := itemCard(t, seller, 1)
+	cards := func() int {
+		n := 0
+		for _, m := range seller.Messages() {
+			if m.Photo != nil {
+				n++
+			}
+		}
+		return n
+	}
+	for _, step := range []struct{ press, then string }{
+		{"items.hide_button", "items.show_button"},
+		{"items.show_button", "items.hide_button"},
+	} {
+		if got := pressAnswered(t, seller, card, h.text("vi", step.press)); got != h.text("vi", "items.saved") {
+			t.Fatalf("%s answered %q", step.press, got)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if m, _ := seller.Chat().Message(card.ID); slices.Contains(buttonTexts(m), h.text("vi", step.then)) {
+				card = m
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after %s the card's buttons are %v", step.press, buttonTexts(card))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if n := cards(); n != 1 {
+		t.Errorf("%d cards in the seller's chat, want the one turned", n)
+	}
+	if it, _ := h.catalog().Item(context.Background(), items[0].ID); it.Hidden {
+		t.Error("the item is hidden after Show again")
+	}
+	noErrors(t, h)
+}

@@ -256,7 +256,7 @@ func (h *Handlers) ItemAdmin(c tele.Context) error {
 		if err := h.respond(c, &tele.CallbackResponse{Text: h.t(c, "items.saved")}); err != nil {
 			return err
 		}
-		return h.refreshItemCard(c, it.ID)
+		return h.turnItemCard(c, it.ID)
 	case action == "del":
 		m := &tele.ReplyMarkup{}
 		m.Inline(m.Row(m.Data(h.t(c, "items.delete_confirm_button"), UniqueItemAdmin, fmt.Sprintf("%d|del!", it.ID))))
@@ -310,13 +310,46 @@ func (h *Handlers) sendStockChoice(c tele.Context, it catalog.Item) error {
 
 // sendItemCard shows a seller an item as posted, with its stock and the actions.
 func (h *Handlers) sendItemCard(c tele.Context, it catalog.Item) error {
-	w, err := h.Catalog.Week(h.req(c).ctx, it.WeekID)
+	caption, err := h.itemCardCaption(c, it)
 	if err != nil {
 		return err
 	}
-	r := h.renderer(h.lang(c))
-	caption := r.Caption(it, channel.ItemAvailability(it, w, h.Now()), h.t(c, "items.stock_line", locale.Args{"Stock": locale.HTML(h.stockSummary(c, it))}))
 	_, err = h.sendPhotos(c, catalog.Item{Photos: it.Photos[:1]}, caption, h.itemCardMarkup(c, it))
+	return err
+}
+
+// itemCardCaption is a seller's card of an item: its post's caption, and its stock.
+func (h *Handlers) itemCardCaption(c tele.Context, it catalog.Item) (string, error) {
+	w, err := h.Catalog.Week(h.req(c).ctx, it.WeekID)
+	if err != nil {
+		return "", err
+	}
+	r := h.renderer(h.lang(c))
+	return r.Caption(it, channel.ItemAvailability(it, w, h.Now()), h.t(c, "items.stock_line", locale.Args{"Stock": locale.HTML(h.stockSummary(c, it))})), nil
+}
+
+// turnItemCard brings the card whose button was pressed up to the item, in place; one
+// Telegram won't edit (too old, deleted) is sent again instead.
+func (h *Handlers) turnItemCard(c tele.Context, id int64) error {
+	it, err := h.Catalog.Item(h.req(c).ctx, id)
+	if err != nil {
+		return err
+	}
+	caption, err := h.itemCardCaption(c, it)
+	if err != nil {
+		return err
+	}
+	cb := c.Callback()
+	if cb == nil || cb.Message == nil || cb.Message.Photo == nil {
+		return h.sendItemCard(c, it)
+	}
+	_, err = c.Bot().EditCaption(cb.Message, caption, h.itemCardMarkup(c, it))
+	switch {
+	case err == nil, channel.NotModified(err):
+		return nil
+	case channel.CannotEdit(err):
+		return h.sendItemCard(c, it)
+	}
 	return err
 }
 
