@@ -531,11 +531,12 @@ func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int)
 // first, without their lines and customer.
 func (s *Store) AwaitingPayment(ctx context.Context, customerID int64, expiredSince time.Time) ([]Order, error) {
 	var orders []Order
-	if err := s.stmts.Select(ctx, nil, &orders, `(SELECT `+orderColumns+` FROM orders o
-    WHERE o.customer_id = $1 AND o.status IN ('awaiting_payment', 'receipt_submitted') ORDER BY o.id)
-UNION ALL
-(SELECT `+orderColumns+` FROM orders o WHERE o.customer_id = $1 AND o.status = 'expired' AND o.expires_at > $2
-    ORDER BY o.expires_at DESC, o.id DESC LIMIT 5)`, customerID, expiredSince); err != nil {
+	if err := s.stmts.Select(ctx, nil, &orders, `SELECT `+orderColumns+` FROM orders o
+WHERE o.customer_id = $1 AND (o.status IN ('awaiting_payment', 'receipt_submitted') OR o.id IN (
+    SELECT e.id FROM orders e WHERE e.customer_id = $1 AND e.status = 'expired' AND e.expires_at > $2
+    ORDER BY e.expires_at DESC, e.id DESC LIMIT 5))
+ORDER BY o.status = 'expired', CASE WHEN o.status = 'expired' THEN o.expires_at END DESC,
+    CASE WHEN o.status = 'expired' THEN -o.id ELSE o.id END`, customerID, expiredSince); err != nil {
 		return nil, fmt.Errorf("orders: awaiting payment: %w", err)
 	}
 	return orders, nil
