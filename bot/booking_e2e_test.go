@@ -1180,7 +1180,41 @@ func TestAPictureAtACheckoutQuestionIsNoReceiptUnlessSaid(t *testing.T) {
 	if s := statusOf(t, h, o.ID); s != orders.ReceiptSubmitted {
 		t.Errorf("the order picked is %s", s)
 	}
+	// An album there: one question, about its first picture.
+	from := lastID(u)
+	u.SendAlbum([][]byte{photo(t, 21), photo(t, 22), photo(t, 23)}, "")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from && m.Text == h.text("en", "receipt.which_at_checkout")
+	})
+	time.Sleep(300 * time.Millisecond) // the other pictures' questions would be here by now
+	if n := countStarting(u.Messages(), h.text("en", "receipt.which_at_checkout")); n != 2 {
+		t.Errorf("%d questions after an album of 3, want 1 more than the 1 before", n)
+	}
 	goesOn(u, asked)
+	noErrors(t, h)
+}
+
+// With only an order expired lately, nothing is to pay: a picture at a checkout question is
+// the answer wrongly sent, and a late receipt waits for the checkout's end.
+func TestAPictureAtACheckoutQuestionBesideALateOrderIsNoReceipt(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(9311, "Hoa", "en")
+	placePickup(t, h, u, dress, "S", 1)
+	clock.Set(clock.Now().Add(25 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
+	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
+	})
+	if reply := replyTo(t, u, func() { u.SendPhoto(photo(t, 8), "") }); reply.Text != h.text("en", "expect.text") {
+		t.Errorf("a photo at the name question beside a late order: %q %v, want %q", reply.Text, buttonTexts(reply), h.text("en", "expect.text"))
+	}
 	noErrors(t, h)
 }
 

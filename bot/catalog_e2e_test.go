@@ -1696,5 +1696,27 @@ func TestHidingAnItemTurnsItsCard(t *testing.T) {
 	if it, _ := h.catalog().Item(context.Background(), items[0].ID); it.Hidden {
 		t.Error("the item is hidden after Show again")
 	}
+
+	// New photos since the card was sent: turned, it shows the item's.
+	replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "items.photos_button")) })
+	seller.SendPhoto(photo(t, 61), "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 1))
+	})
+	seller.Press(t, progress, h.text("vi", "newitem.done_button"))
+	fresh := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > progress.ID && m.Photo != nil })
+	pressAnswered(t, seller, card, h.text("vi", "items.hide_button"))
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m, _ := seller.Chat().Message(card.ID)
+		if slices.Contains(buttonTexts(m), h.text("vi", "items.show_button")) {
+			if m.Photo == nil || m.Photo.UniqueID != fresh.Photo.UniqueID {
+				t.Errorf("the card turned shows another photo than the item's (%s)", fresh.Photo.UniqueID)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the card was not turned")
+		}
+	}
 	noErrors(t, h)
 }

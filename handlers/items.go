@@ -343,7 +343,8 @@ func (h *Handlers) turnItemCard(c tele.Context, id int64) error {
 	if cb == nil || cb.Message == nil || cb.Message.Photo == nil {
 		return h.sendItemCard(c, it)
 	}
-	_, err = c.Bot().EditCaption(cb.Message, caption, h.itemCardMarkup(c, it))
+	// The photo too: the item's may have been replaced since the card was sent.
+	err = channel.EditPhoto(h.req(c).ctx, c.Bot(), h.Catalog, cb.Message, it.Photos[0], caption, h.itemCardMarkup(c, it))
 	switch {
 	case err == nil, channel.NotModified(err):
 		return nil

@@ -54,8 +54,8 @@ func (h *Handlers) receipt(c tele.Context) error {
 	// Where the checkout waits for words, a picture may be the answer wrongly sent (a map
 	// for the address): a receipt only if the customer says so, and no other kind of file.
 	atCheckout := checkoutStep(h.session(c).Step) && stepHint(h.session(c).Step) != ""
-	if atCheckout && (len(waiting) == 0 || r.FileID == "") {
-		return h.Unexpected(c)
+	if atCheckout && (open == 0 || r.FileID == "") {
+		return h.Unexpected(c) // nothing to pay (a late receipt waits for the checkout's end)
 	}
 	if len(waiting) == 0 {
 		if m.Photo != nil && !h.IsAdmin(c.Sender().ID) {
@@ -86,6 +86,9 @@ func (h *Handlers) receipt(c tele.Context) error {
 	if len(waiting) == 1 && !late && !fromElsewhere && !atCheckout {
 		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
 		return err
+	}
+	if atCheckout && h.albumAnswered(c) {
+		return nil // an album at a checkout question: one question, about its first picture
 	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
 	// second receipt sent before the first question is answered waits beside it.

@@ -519,8 +519,6 @@ func unmarked(s string) string {
 	}, s)
 }
 
-// LatelyExpired lists a customer's orders that expired unpaid with their deadline after
-// since, newest first: a payment made just too late may still come for one.
 // CustomerOrders lists a customer's orders, newest first.
 func (s *Store) CustomerOrders(ctx context.Context, customerID int64, limit int) ([]Order, error) {
 	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.customer_id = $1 ORDER BY o.id DESC LIMIT $2`, customerID, limit)
