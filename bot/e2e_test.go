@@ -342,6 +342,10 @@ func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 		t.Errorf("video: %q", m.Text)
 	}
+	u.ForwardStory(u.Chat()) // a kind of message telebot routes nowhere
+	if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+		t.Errorf("a story forwarded: %q", m.Text)
+	}
 
 	// Every main-menu button answers.
 	u.SendText("/start")

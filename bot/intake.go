@@ -181,6 +181,15 @@ func (a *App) handle(u tele.Update) {
 			a.log.Error("panic outside a handler", "update_id", u.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
+	if m := u.Message; m != nil && (m.Story != nil || m.Giveaway != nil || m.GiveawayWinners != nil) {
+		// Kinds telebot routes nowhere (a story forwarded, a giveaway): answered as any
+		// message no step can use, rather than with silence.
+		c := a.bot.NewContext(u)
+		if err := a.bot.Trigger(tele.OnMedia, c); err != nil {
+			a.bot.OnError(err, c)
+		}
+		return
+	}
 	a.bot.ProcessUpdate(u)
 }
 

@@ -185,6 +185,7 @@ type message struct {
 	versions        []Message
 	deleted         bool
 	commandEntities []Entity // bot_command entities of a person's text
+	storyOf         *Chat    // a story of this chat, forwarded
 	forwardOf       *message // the message this one forwards
 	forwardChat     *Chat    // where that one is
 }
@@ -303,6 +304,10 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 	}
 	if f := m.video; f != nil {
 		w.Video = &wireVideo{FileID: f.id, FileUniqueID: f.uniqueID, Width: 720, Height: 1280, Duration: 3, MimeType: f.mime, FileSize: len(f.data)}
+	}
+	if ch := m.storyOf; ch != nil {
+		wc := s.wireChat(ch)
+		w.Story = &wireStory{Chat: wc, ID: 1}
 	}
 	if f := m.forwardOf; f != nil {
 		// As Telegram describes a forward since Bot API 7.0: where it came from, not who

@@ -300,6 +300,14 @@ func (u *User) Forward(t testing.TB, m Message) Sent {
 	return u.s.personMessageLocked(u.chat, u, fw, "message")
 }
 
+// ForwardStory forwards a story of a chat (a channel's, say) to the bot: a message with
+// nothing else in it.
+func (u *User) ForwardStory(of *Chat) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	return u.s.personMessageLocked(u.chat, u, &message{storyOf: of}, "message")
+}
+
 // SendLocation shares a location.
 func (u *User) SendLocation(lat, lon float64) Sent {
 	u.s.mu.Lock()

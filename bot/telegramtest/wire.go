@@ -81,6 +81,12 @@ type wireVideo struct {
 	FileSize     int    `json:"file_size,omitempty"`
 }
 
+// wireStory is a story forwarded: whose, and which.
+type wireStory struct {
+	Chat wireChat `json:"chat"`
+	ID   int      `json:"id"`
+}
+
 // wireOrigin is a forwarded message's origin: a channel's post or a person's message.
 type wireOrigin struct {
 	Type       string    `json:"type"`
@@ -123,6 +129,7 @@ type wireMessage struct {
 	Location        *wireLocation   `json:"location,omitempty"`
 	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
 	ForwardOrigin   *wireOrigin     `json:"forward_origin,omitempty"`
+	Story           *wireStory      `json:"story,omitempty"`
 }
 
 type wireCallbackQuery struct {
