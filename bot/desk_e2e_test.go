@@ -214,6 +214,13 @@ func TestPurchaseListMatchesTheOrderLines(t *testing.T) {
 	if _, err := orders.NewStore(h.db).Move(context.Background(), orders.Move{OrderID: first, To: orders.Paid, Actor: admin2}); err != nil {
 		t.Fatal(err)
 	}
+	// The dress renamed meanwhile, and booked again: one line still, by its new name.
+	if err := h.catalog().UpdateText(context.Background(), dress.ID, "Long silk dress", ""); err != nil {
+		t.Fatal(err)
+	}
+	renamed := dress
+	renamed.Title = "Long silk dress"
+	placePickup(t, h, h.user(7210, "C", "en"), renamed, "S", 1)
 	s2.SendText("/purchases")
 	list := s2.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "🛒") })
 	var rows []struct {
@@ -222,9 +229,13 @@ func TestPurchaseListMatchesTheOrderLines(t *testing.T) {
 		Paid    int    `db:"paid"`
 		All     int    `db:"all"`
 	}
-	if err := h.db.Select(&rows, `SELECT title, variant_name, COALESCE(sum(quantity) FILTER (WHERE o.status = 'paid'), 0) AS paid,
-    sum(quantity) AS all FROM order_lines l JOIN orders o ON o.id = l.order_id GROUP BY title, variant_name`); err != nil || len(rows) != 3 {
+	if err := h.db.Select(&rows, `SELECT i.title, l.variant_name, COALESCE(sum(quantity) FILTER (WHERE o.status = 'paid'), 0) AS paid,
+    sum(quantity) AS all FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id
+GROUP BY i.title, l.variant_name`); err != nil || len(rows) != 3 {
 		t.Fatalf("order lines %v, %v", rows, err)
+	}
+	if strings.Contains(list.Text, "Silk dress (S)") {
+		t.Errorf("the purchase list keeps the dress's old name:\n%s", list.Text)
 	}
 	total := 0
 	for _, r := range rows {

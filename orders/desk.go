@@ -80,16 +80,18 @@ type PurchaseLine struct {
 }
 
 // Purchases sums the week's order lines per item and size: the list the seller takes to
-// the wholesaler.
+// the wholesaler. An item renamed meanwhile is one line, by its name now (an item ordered
+// is never deleted).
 func (s *Store) Purchases(ctx context.Context, weekID int64) ([]PurchaseLine, error) {
 	var lines []PurchaseLine
-	if err := s.db.SelectContext(ctx, &lines, `SELECT l.item_id, l.title, l.variant_name,
+	if err := s.db.SelectContext(ctx, &lines, `SELECT l.item_id, min(i.title) AS title,
+    (array_agg(l.variant_name ORDER BY l.id DESC))[1] AS variant_name,
     COALESCE(sum(l.quantity) FILTER (WHERE o.status IN ('paid', 'ready_for_pickup', 'shipped', 'completed')), 0) AS paid,
     COALESCE(sum(l.quantity) FILTER (WHERE o.status IN ('awaiting_payment', 'receipt_submitted')), 0) AS awaiting
-FROM order_lines l JOIN orders o ON o.id = l.order_id
+FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id
 WHERE o.week_id = $1 AND o.status NOT IN ('cancelled', 'expired')
-GROUP BY l.item_id, l.variant_id, l.title, l.variant_name
-ORDER BY l.item_id, min(l.variant_id)`, weekID); err != nil {
+GROUP BY l.item_id, l.variant_id
+ORDER BY l.item_id, l.variant_id`, weekID); err != nil {
 		return nil, fmt.Errorf("orders: purchases: %w", err)
 	}
 	return lines, nil
@@ -136,10 +138,11 @@ FROM orders WHERE created_at >= $1 AND created_at < $2 GROUP BY status`, from, t
 			st.Paid += r.N
 		}
 	}
-	if err := s.db.SelectContext(ctx, &st.Top, `SELECT l.title, sum(l.quantity) AS units
-FROM order_lines l JOIN orders o ON o.id = l.order_id
+	// An item renamed meanwhile counts once, by its name now.
+	if err := s.db.SelectContext(ctx, &st.Top, `SELECT min(i.title) AS title, sum(l.quantity) AS units
+FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id
 WHERE o.created_at >= $1 AND o.created_at < $2 AND o.status NOT IN ('cancelled', 'expired')
-GROUP BY l.item_id, l.title ORDER BY units DESC, l.title LIMIT 5`, from, to); err != nil {
+GROUP BY l.item_id ORDER BY units DESC, title LIMIT 5`, from, to); err != nil {
 		return st, fmt.Errorf("orders: top items: %w", err)
 	}
 	if err := s.db.QueryRowContext(ctx, `SELECT
