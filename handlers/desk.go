@@ -476,14 +476,10 @@ func (h *Handlers) Order(c tele.Context) error {
 	return h.sendOrderCard(c, o)
 }
 
-// echoed is what a seller typed, repeated in an answer: its first words only, so that a
-// message pasted by mistake makes no answer over Telegram's length.
-func echoed(text string) string {
-	const most = 64
-	if utf8.RuneCountInString(text) <= most {
-		return text
-	}
-	return string([]rune(text)[:most-1]) + "…"
+// echoed is what a seller typed, repeated in an answer: its first words only (shorten),
+// so that a message pasted by mistake makes no answer over Telegram's length.
+func echoed(text string) locale.HTML {
+	return locale.HTML(shorten(html.EscapeString(text), 64))
 }
 
 // Find searches orders by code, name, username or phone: /find Lan.
