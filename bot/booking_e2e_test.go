@@ -145,6 +145,41 @@ func checkoutShipping(t *testing.T, h *harness, u *telegramtest.User, from teleg
 	})
 }
 
+// expiredOrder starts a shop whose orders expire after a day, and has a customer of id
+// place one that expires unpaid (the clock turned a day and an hour on).
+func expiredOrder(t *testing.T, id int64) (*harness, catalog.Item, *telegramtest.User, orders.Order) {
+	t.Helper()
+	clock := &testClock{}
+	clock.Set(time.Now())
+	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
+	h.start()
+	dress, _ := liveShop(t, h, map[string]int{"S": 5})
+	u := h.user(id, "Hoa", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	clock.Set(clock.Now().Add(25 * time.Hour))
+	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
+	return h, dress, u, o
+}
+
+// shippingQuestion books one of it in size and goes through a delivery checkout, typing
+// answers to its questions in turn (name, phone, address), and returns the question it
+// then stands at.
+func shippingQuestion(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item, size string, answers ...string) telegramtest.Message {
+	t.Helper()
+	lang := u.LanguageCode
+	delivery := deliveryQuestion(t, h, u, book(t, h, u, it, size, 1))
+	u.Press(t, delivery, h.text(lang, "checkout.shipping_button"))
+	questions := []string{"checkout.name_prompt", "checkout.phone_prompt", "checkout.address_prompt", "checkout.note_prompt"}
+	asked := delivery
+	for i := 0; ; i++ {
+		asked = u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > asked.ID && m.Text == h.text(lang, questions[i]) })
+		if i == len(answers) {
+			return asked
+		}
+		u.SendText(answers[i])
+	}
+}
+
 // statusOf is an order's status as Postgres holds it.
 func statusOf(t *testing.T, h *harness, orderID int64) orders.Status {
 	t.Helper()
@@ -1042,15 +1077,7 @@ func TestAContactAnswersThePhoneQuestion(t *testing.T) {
 	h, dress, _ := openShop(t, map[string]int{"S": 5})
 	toPhone := func(u *telegramtest.User) telegramtest.Message {
 		t.Helper()
-		delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
-		u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-		u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
-		})
-		u.SendText("Trần Văn Hoa")
-		return u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
-		})
+		return shippingQuestion(t, h, u, dress, "S", "Trần Văn Hoa")
 	}
 	placedWith := func(u *telegramtest.User, after telegramtest.Message) string {
 		t.Helper()
@@ -1127,91 +1154,72 @@ func TestLookingAtAnItemKeepsTheCheckout(t *testing.T) {
 // Either way the checkout goes on.
 func TestAPictureAtACheckoutQuestionIsNoReceiptUnlessSaid(t *testing.T) {
 	t.Parallel()
-	h, dress, _ := openShop(t, map[string]int{"S": 5})
-	toAddress := func(u *telegramtest.User) telegramtest.Message {
-		t.Helper()
-		delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
-		u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-		u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
-		})
-		u.SendText("Mai")
-		p := u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > delivery.ID && m.Text == h.text("en", "checkout.phone_prompt")
-		})
-		u.SendText("0912 345 678")
-		return u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > p.ID && m.Text == h.text("en", "checkout.address_prompt")
-		})
-	}
-	goesOn := func(u *telegramtest.User, after telegramtest.Message) {
-		t.Helper()
-		u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
-		u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt")
-		})
-	}
+	for _, lang := range locale.Languages { // what the customer is told, in each language
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			h, dress, _ := openShop(t, map[string]int{"S": 5})
+			toAddress := func(u *telegramtest.User) telegramtest.Message {
+				t.Helper()
+				return shippingQuestion(t, h, u, dress, "S", "Mai", "0912 345 678")
+			}
+			goesOn := func(u *telegramtest.User, after telegramtest.Message) {
+				t.Helper()
+				u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
+				u.WaitFor(t, func(m telegramtest.Message) bool {
+					return m.ID > after.ID && m.Text == h.text(lang, "checkout.note_prompt")
+				})
+			}
 
-	// Nothing to pay: a picture is the address wrongly sent.
-	v := h.user(9108, "Lan", "en")
-	asked := toAddress(v)
-	if reply := replyTo(t, v, func() { v.SendPhoto(photo(t, 8), "") }); reply.Text != h.text("en", "expect.text") {
-		t.Errorf("a photo at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
-	}
-	goesOn(v, asked)
+			// Nothing to pay: a picture is the address wrongly sent.
+			v := h.user(9108, "Lan", lang)
+			asked := toAddress(v)
+			if reply := replyTo(t, v, func() { v.SendPhoto(photo(t, 8), "") }); reply.Text != h.text(lang, "expect.text") {
+				t.Errorf("a photo at the address question answered %q, want %q", reply.Text, h.text(lang, "expect.text"))
+			}
+			goesOn(v, asked)
 
-	// An order to pay: the picture may be its receipt, if the customer says so.
-	u := h.user(9107, "Mai", "en")
-	o := placePickup(t, h, u, dress, "S", 1)
-	asked = toAddress(u)
-	which := replyTo(t, u, func() { u.SendPhoto(photo(t, 9), "") })
-	if which.Text != h.text("en", "receipt.which_at_checkout") || len(which.Buttons()) != 1 {
-		t.Fatalf("a photo at the address question with an order to pay answered %q %v", which.Text, buttonTexts(which))
+			// An order to pay: the picture may be its receipt, if the customer says so.
+			u := h.user(9107, "Mai", lang)
+			o := placePickup(t, h, u, dress, "S", 1)
+			asked = toAddress(u)
+			which := replyTo(t, u, func() { u.SendPhoto(photo(t, 9), "") })
+			if which.Text != h.text(lang, "receipt.which_at_checkout") || len(which.Buttons()) != 1 {
+				t.Fatalf("a photo at the address question with an order to pay answered %q %v", which.Text, buttonTexts(which))
+			}
+			if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment {
+				t.Errorf("before the customer said it is a receipt, the order is %s", s)
+			}
+			if reply := replyTo(t, u, func() { u.SendVoice() }); reply.Text != h.text(lang, "expect.text") {
+				t.Errorf("a voice note at the address question answered %q, want %q", reply.Text, h.text(lang, "expect.text"))
+			}
+			if got := replyTo(t, u, func() { u.Press(t, which, which.Buttons()[0].Text) }); got.Text != h.text(lang, "receipt.received", locale.Args{"Code": o.Code}) {
+				t.Errorf("picking the order answered %q", got.Text)
+			}
+			if s := statusOf(t, h, o.ID); s != orders.ReceiptSubmitted {
+				t.Errorf("the order picked is %s", s)
+			}
+			// An album there: one question, about its first picture.
+			from := lastID(u)
+			u.SendAlbum([][]byte{photo(t, 21), photo(t, 22), photo(t, 23)}, "")
+			u.WaitFor(t, func(m telegramtest.Message) bool {
+				return m.ID > from && m.Text == h.text(lang, "receipt.which_at_checkout")
+			})
+			time.Sleep(300 * time.Millisecond) // the other pictures' questions would be here by now
+			if n := countStarting(u.Messages(), h.text(lang, "receipt.which_at_checkout")); n != 2 {
+				t.Errorf("%d questions after an album of 3, want 1 more than the 1 before", n)
+			}
+			goesOn(u, asked)
+			noErrors(t, h)
+		})
 	}
-	if s := statusOf(t, h, o.ID); s != orders.AwaitingPayment {
-		t.Errorf("before the customer said it is a receipt, the order is %s", s)
-	}
-	if reply := replyTo(t, u, func() { u.SendVoice() }); reply.Text != h.text("en", "expect.text") {
-		t.Errorf("a voice note at the address question answered %q, want %q", reply.Text, h.text("en", "expect.text"))
-	}
-	if got := replyTo(t, u, func() { u.Press(t, which, which.Buttons()[0].Text) }); got.Text != h.text("en", "receipt.received", locale.Args{"Code": o.Code}) {
-		t.Errorf("picking the order answered %q", got.Text)
-	}
-	if s := statusOf(t, h, o.ID); s != orders.ReceiptSubmitted {
-		t.Errorf("the order picked is %s", s)
-	}
-	// An album there: one question, about its first picture.
-	from := lastID(u)
-	u.SendAlbum([][]byte{photo(t, 21), photo(t, 22), photo(t, 23)}, "")
-	u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > from && m.Text == h.text("en", "receipt.which_at_checkout")
-	})
-	time.Sleep(300 * time.Millisecond) // the other pictures' questions would be here by now
-	if n := countStarting(u.Messages(), h.text("en", "receipt.which_at_checkout")); n != 2 {
-		t.Errorf("%d questions after an album of 3, want 1 more than the 1 before", n)
-	}
-	goesOn(u, asked)
-	noErrors(t, h)
 }
 
 // With only an order expired lately, nothing is to pay: a picture at a checkout question is
 // the answer wrongly sent, and a late receipt waits for the checkout's end.
 func TestAPictureAtACheckoutQuestionBesideALateOrderIsNoReceipt(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set(time.Now())
-	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
-	u := h.user(9311, "Hoa", "en")
-	placePickup(t, h, u, dress, "S", 1)
-	clock.Set(clock.Now().Add(25 * time.Hour))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
-	delivery := deliveryQuestion(t, h, u, book(t, h, u, dress, "S", 1))
-	u.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-	u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.name_prompt")
-	})
+	h, dress, u, _ := expiredOrder(t, 9311)
+	shippingQuestion(t, h, u, dress, "S")
 	if reply := replyTo(t, u, func() { u.SendPhoto(photo(t, 8), "") }); reply.Text != h.text("en", "expect.text") {
 		t.Errorf("a photo at the name question beside a late order: %q %v, want %q", reply.Text, buttonTexts(reply), h.text("en", "expect.text"))
 	}
@@ -1290,39 +1298,44 @@ func TestAnOrderToPayShowsHowToPay(t *testing.T) {
 // Confirm after typing every detail.
 func TestACartLineNoLongerBookableIsTakenOutAndTold(t *testing.T) {
 	t.Parallel()
-	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
-	ctx := context.Background()
-	u := h.user(9101, "Mai", "en")
-	book(t, h, u, dress, "S", 1)
-	added := book(t, h, u, bag, "", 1)
+	for _, lang := range locale.Languages { // what the customer is told, in each language
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
+			ctx := context.Background()
+			u := h.user(9101, "Mai", lang)
+			book(t, h, u, dress, "S", 1)
+			added := book(t, h, u, bag, "", 1)
 
-	// The bag is taken off the catalog: checking out goes on with the dress alone, and says so.
-	if err := h.catalog().SetHidden(ctx, bag.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	u.Press(t, added, h.text("en", "cart.checkout_button"))
-	told := h.text("en", "cart.dropped", locale.Args{"Items": "Tote bag"})
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == told })
-	delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > added.ID && m.Text == h.text("en", "checkout.delivery_prompt")
-	})
+			// The bag is taken off the catalog: checking out goes on with the dress alone, and says so.
+			if err := h.catalog().SetHidden(ctx, bag.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			u.Press(t, added, h.text(lang, "cart.checkout_button"))
+			told := h.text(lang, "cart.dropped", locale.Args{"Items": "Tote bag"})
+			u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > added.ID && m.Text == told })
+			delivery := u.WaitFor(t, func(m telegramtest.Message) bool {
+				return m.ID > added.ID && m.Text == h.text(lang, "checkout.delivery_prompt")
+			})
 
-	// The catalog closes before the summary: the summary says the dress is out, and the cart is empty.
-	if _, err := h.catalog().CloseWeek(ctx, dress.WeekID, time.Now()); err != nil {
-		t.Fatal(err)
+			// The catalog closes before the summary: the summary says the dress is out, and the cart is empty.
+			if _, err := h.catalog().CloseWeek(ctx, dress.WeekID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			u.Press(t, delivery, h.text(lang, "checkout.pickup_button"))
+			note := u.WaitFor(t, func(m telegramtest.Message) bool {
+				return m.ID > delivery.ID && strings.HasSuffix(m.Text, h.text(lang, "checkout.note_prompt"))
+			})
+			u.Press(t, note, h.text(lang, "checkout.no_note_button"))
+			want := h.text(lang, "cart.dropped", locale.Args{"Items": "Silk dress (S)"}) + "\n\n" + h.text(lang, "cart.empty")
+			u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && m.Text == want })
+			var n int
+			if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil || n != 0 {
+				t.Errorf("%d orders, want none (%v)", n, err)
+			}
+			noErrors(t, h)
+		})
 	}
-	u.Press(t, delivery, h.text("en", "checkout.pickup_button"))
-	note := u.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > delivery.ID && strings.HasSuffix(m.Text, h.text("en", "checkout.note_prompt"))
-	})
-	u.Press(t, note, h.text("en", "checkout.no_note_button"))
-	want := h.text("en", "cart.dropped", locale.Args{"Items": "Silk dress (S)"}) + "\n\n" + h.text("en", "cart.empty")
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && m.Text == want })
-	var n int
-	if err := h.db.Get(&n, `SELECT count(*) FROM orders WHERE customer_id = $1`, u.ID); err != nil || n != 0 {
-		t.Errorf("%d orders, want none (%v)", n, err)
-	}
-	noErrors(t, h)
 }
 
 // Buttons of a checkout's past are stale: an earlier summary's Cancel or Change details

@@ -996,17 +996,7 @@ func TestFindAPhoneAsSellersTypeIt(t *testing.T) {
 
 	// A number typed in national form at checkout, looked for in international form.
 	v := h.user(7002, "Hoa", "en")
-	delivery := deliveryQuestion(t, h, v, book(t, h, v, dress, "S", 1))
-	v.Press(t, delivery, h.text("en", "checkout.shipping_button"))
-	for _, step := range []struct{ question, answer string }{
-		{"checkout.name_prompt", "Lê Văn Hoa"}, {"checkout.phone_prompt", "0987 654 321"}, {"checkout.address_prompt", "5 Lê Lợi, Quận 1, TP HCM"},
-	} {
-		v.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > delivery.ID && m.Text == h.text("en", step.question) })
-		v.SendText(step.answer)
-	}
-	note := v.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.ID > delivery.ID && m.Text == h.text("en", "checkout.note_prompt")
-	})
+	note := shippingQuestion(t, h, v, dress, "S", "Lê Văn Hoa", "0987 654 321", "5 Lê Lợi, Quận 1, TP HCM")
 	second := replyTo(t, v, func() { v.Press(t, note, h.text("en", "checkout.no_note_button")) })
 	replyTo(t, v, func() { v.Press(t, second, h.text("en", "checkout.confirm_button")) })
 	var hoas string
@@ -1057,15 +1047,7 @@ func TestABlankReasonIsAskedForAgain(t *testing.T) {
 // either: the customer says which, rather than it going to the one waiting.
 func TestAReceiptBesideAnOrderExpiredLatelyAsksWhich(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	clock.Set(time.Now())
-	h := shopHarness(t, withClock(clock), withEnv("UNPAID_ORDER_TTL", "24h"))
-	h.start()
-	dress, _ := liveShop(t, h, map[string]int{"S": 5})
-	u := h.user(9211, "Hoa", "en")
-	expired := placePickup(t, h, u, dress, "S", 1)
-	clock.Set(clock.Now().Add(25 * time.Hour))
-	u.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "⌛") })
+	h, dress, u, expired := expiredOrder(t, 9211)
 	waiting := placePickup(t, h, u, dress, "S", 2)
 
 	which := replyTo(t, u, func() { u.SendPhoto(photo(t, 45), "paid for the first one") })
