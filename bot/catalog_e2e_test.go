@@ -56,6 +56,21 @@ func itemCard(t *testing.T, seller *telegramtest.User, n int) telegramtest.Messa
 	return seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Photo != nil })
 }
 
+// newPhotosFor has a Vietnamese-speaking seller send new photos for the item of a card,
+// one message each or, several, as an album, and returns the count that offers Done.
+func newPhotosFor(t *testing.T, h *harness, seller *telegramtest.User, card telegramtest.Message, photos ...[]byte) telegramtest.Message {
+	t.Helper()
+	replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "items.photos_button")) })
+	if len(photos) == 1 {
+		seller.SendPhoto(photos[0], "")
+	} else {
+		seller.SendAlbum(photos, "")
+	}
+	return seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", len(photos)))
+	})
+}
+
 // publishedWeek is seedWeek published by its seller, with /week and Publish now.
 func (h *harness) publishedWeek(t *testing.T, n int) (catalog.Week, []catalog.Item, *telegramtest.User) {
 	t.Helper()
@@ -502,13 +517,8 @@ func TestSellerReplacesThePhotosOfAnItemNotPostedYet(t *testing.T) {
 	_, items := h.seedWeek(t, 1)
 	seller := h.user(admin1, "Lan", "vi")
 	card := itemCard(t, seller, 1)
-	seller.Press(t, card, h.text("vi", "items.photos_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Gửi ảnh mới") })
 	fresh := [][]byte{photo(t, 61), photo(t, 62)}
-	seller.SendAlbum(fresh, "")
-	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 2))
-	})
+	progress := newPhotosFor(t, h, seller, card, fresh...)
 	seller.Press(t, progress, h.text("vi", "newitem.done_button"))
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "items.saved") })
 	it, err := h.catalog().Item(context.Background(), items[0].ID)
@@ -1598,12 +1608,7 @@ func TestPhotosForAnItemPostedMeanwhileAreRefused(t *testing.T) {
 	w, items := h.seedWeek(t, 1)
 	seller := h.user(admin1, "Lan", "vi")
 	card := itemCard(t, seller, 1)
-	seller.Press(t, card, h.text("vi", "items.photos_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > card.ID && len(m.Text) > 0 })
-	seller.SendAlbum([][]byte{photo(t, 61), photo(t, 62)}, "")
-	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 2))
-	})
+	progress := newPhotosFor(t, h, seller, card, photo(t, 61), photo(t, 62))
 	other := h.user(admin2, "Minh", "en")
 	other.SendText("/week")
 	weekCard := other.WaitFor(t, func(m telegramtest.Message) bool { return strings.Contains(m.Text, w.Title) })
@@ -1698,11 +1703,7 @@ func TestHidingAnItemTurnsItsCard(t *testing.T) {
 	}
 
 	// New photos since the card was sent: turned, it shows the item's.
-	replyTo(t, seller, func() { seller.Press(t, card, h.text("vi", "items.photos_button")) })
-	seller.SendPhoto(photo(t, 61), "")
-	progress := seller.WaitFor(t, func(m telegramtest.Message) bool {
-		return m.Text == plain(h.texts.N("vi", "newitem.photos_count", 1))
-	})
+	progress := newPhotosFor(t, h, seller, card, photo(t, 61))
 	seller.Press(t, progress, h.text("vi", "newitem.done_button"))
 	fresh := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > progress.ID && m.Photo != nil })
 	pressAnswered(t, seller, card, h.text("vi", "items.hide_button"))
