@@ -15,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -57,22 +58,43 @@ type Args map[string]any
 
 // Bundle renders texts by id.
 type Bundle struct {
-	localizers map[string]*i18n.Localizer
-	ids        []string
-	plural     map[string]bool // texts with plural forms
+	langs map[string]*texts
+	ids   []string
 }
+
+// texts are one language's texts, compiled.
+type texts struct {
+	tag  language.Tag
+	byID map[string]*text
+}
+
+// text is one text: a template for each plural form it has (only Other for a text without
+// plural forms).
+type text struct {
+	forms  map[plural.Form]template
+	plural bool
+}
+
+// template is a text cut at its placeholders ({{.Name}}): filled by writing its parts in
+// turn. The texts use nothing of Go's templates but placeholders, so they are rendered
+// without text/template, which cost a bot's update more than any other part of a reply.
+type template []part
+
+// part is a literal, or the name of the value to put in its place.
+type part struct{ literal, name string }
 
 const (
 	fsi = "\u2068" // first strong isolate
 	pdi = "\u2069" // pop directional isolate
 )
 
-// New loads the embedded texts and checks that every language has every text.
+// New loads the embedded texts and checks that every language has every text and that
+// every text uses only {{.Name}} placeholders.
 func New() (*Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	ids := map[string][]string{}
-	plural := map[string]bool{}
+	bundle := &Bundle{langs: map[string]*texts{}}
 	for _, lang := range Languages {
 		name := "messages/" + lang + ".toml"
 		data, err := files.ReadFile(name)
@@ -83,12 +105,22 @@ func New() (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("locale: parse %s: %w", name, err)
 		}
+		l := &texts{tag: language.Make(lang), byID: map[string]*text{}}
 		for _, m := range mf.Messages {
 			ids[lang] = append(ids[lang], m.ID)
-			if m.One != "" || m.Few != "" || m.Many != "" {
-				plural[m.ID] = true
+			t := &text{forms: map[plural.Form]template{}, plural: m.One != "" || m.Few != "" || m.Many != ""}
+			for form, s := range map[plural.Form]string{plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two,
+				plural.Few: m.Few, plural.Many: m.Many, plural.Other: m.Other} {
+				if s == "" {
+					continue
+				}
+				if t.forms[form], err = compile(s); err != nil {
+					return nil, fmt.Errorf("locale: %s %s: %w", lang, m.ID, err)
+				}
 			}
+			l.byID[m.ID] = t
 		}
+		bundle.langs[lang] = l
 		sort.Strings(ids[lang])
 	}
 	for _, lang := range Languages[1:] {
@@ -99,12 +131,33 @@ func New() (*Bundle, error) {
 			return nil, fmt.Errorf("locale: %s has texts that %s lacks: %s", lang, Languages[0], strings.Join(extra, ", "))
 		}
 	}
-	bundle := &Bundle{localizers: map[string]*i18n.Localizer{}, ids: ids[Languages[0]], plural: plural}
-	for _, lang := range Languages {
-		bundle.localizers[lang] = i18n.NewLocalizer(b, lang)
-	}
+	bundle.ids = ids[Languages[0]]
 	return bundle, nil
 }
+
+// compile cuts s at its placeholders, {{.Name}}; anything else between {{ and }} is an error.
+func compile(s string) (template, error) {
+	var t template
+	for s != "" {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			t = append(t, part{literal: s})
+			break
+		}
+		if i > 0 {
+			t = append(t, part{literal: s[:i]})
+		}
+		m := placeholder.FindStringSubmatch(s[i:])
+		if m == nil {
+			return nil, fmt.Errorf("only {{.Name}} placeholders are supported: %q", s[i:min(len(s), i+24)])
+		}
+		t = append(t, part{name: m[1]})
+		s = s[i+len(m[0]):]
+	}
+	return t, nil
+}
+
+var placeholder = regexp.MustCompile(`^\{\{\.([A-Za-z_][A-Za-z0-9_]*)\}\}`)
 
 func diff(want, have []string) []string {
 	set := make(map[string]bool, len(have))
@@ -136,46 +189,82 @@ func (b *Bundle) N(lang, id string, count int, args ...Args) string {
 }
 
 func (b *Bundle) render(lang, id string, count any, args []Args) string {
-	loc, ok := b.localizers[lang]
+	l, ok := b.langs[lang]
 	if !ok {
-		loc = b.localizers[Languages[0]]
+		lang = Languages[0]
+		l = b.langs[lang]
 	}
-	data := map[string]any{}
-	for _, a := range args {
-		for k, v := range a {
-			data[k] = b.value(lang, v)
-		}
-	}
-	if count != nil {
-		data["Count"] = b.value(lang, count)
-		if !b.plural[id] {
-			count = nil // a text without plural forms takes the count as plain data
-		}
-	}
-	out, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
-	if err != nil {
+	t, ok := l.byID[id]
+	if !ok {
 		return id
+	}
+	form := plural.Other
+	if n, ok := count.(int); ok && t.plural {
+		form = plural.Cardinal.MatchPlural(l.tag, max(n, -n)%10_000_000, 0, 0, 0, 0)
+	}
+	tpl, ok := t.forms[form]
+	if !ok {
+		return id
+	}
+	var out strings.Builder
+	for _, p := range tpl {
+		if p.name == "" {
+			out.WriteString(p.literal)
+			continue
+		}
+		out.WriteString(b.arg(lang, p.name, count, args))
 	}
 	if RTL(lang) {
 		// A value people copy (an order code to put in a transfer's note) is isolated
 		// around its tag, not inside it, so the copy holds the value alone.
-		out = isolateCopyable(out)
+		return isolateCopyable(out.String())
 	}
-	return out
+	return out.String()
+}
+
+// arg is the value named name for a text: the count for Count (when there is one), else
+// the value of the last args that has it; "<no value>", as Go's templates write it, if none.
+func (b *Bundle) arg(lang, name string, count any, args []Args) string {
+	if name == "Count" && count != nil {
+		return b.value(lang, count)
+	}
+	for i := len(args) - 1; i >= 0; i-- {
+		if v, ok := args[i][name]; ok {
+			return b.value(lang, v)
+		}
+	}
+	return "<no value>"
 }
 
 // isolateCopyable moves the isolates of a value alone in <code> or <pre> around the tag.
 func isolateCopyable(s string) string {
-	for _, re := range isolatedCopyable {
-		s = re.ReplaceAllString(s, fsi+"${1}${2}${3}"+pdi)
+	for _, tag := range [...]string{"code", "pre"} {
+		open, end := "<"+tag+">"+fsi, pdi+"</"+tag+">"
+		if !strings.Contains(s, open) {
+			continue
+		}
+		var out strings.Builder
+		for {
+			i := strings.Index(s, open)
+			if i < 0 {
+				break
+			}
+			value := s[i+len(open):]
+			// The tag holds one isolated value: no markup and no other isolate before its end.
+			j := strings.IndexAny(value, "<"+fsi+pdi)
+			if j < 0 || !strings.HasPrefix(value[j:], end) {
+				out.WriteString(s[:i+len(open)])
+				s = value
+				continue
+			}
+			out.WriteString(s[:i])
+			out.WriteString(fsi + "<" + tag + ">" + value[:j] + "</" + tag + ">" + pdi)
+			s = value[j+len(end):]
+		}
+		out.WriteString(s)
+		s = out.String()
 	}
 	return s
-}
-
-// isolatedCopyable match a tag whose content is one isolated value.
-var isolatedCopyable = []*regexp.Regexp{
-	regexp.MustCompile("(<code>)" + fsi + "([^<" + fsi + pdi + "]*)" + pdi + "(</code>)"),
-	regexp.MustCompile("(<pre>)" + fsi + "([^<" + fsi + pdi + "]*)" + pdi + "(</pre>)"),
 }
 
 func (b *Bundle) value(lang string, v any) string {

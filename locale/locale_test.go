@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"unicode"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
 )
 
 func TestMatch(t *testing.T) {
@@ -222,9 +225,116 @@ func TestArabicCodeIsIsolatedOutsideItsTag(t *testing.T) {
 		"<pre>" + fsi + "A" + pdi + "</pre>":                           fsi + "<pre>A</pre>" + pdi,
 		"<code>" + fsi + "A" + pdi + "</pre>":                          "<code>" + fsi + "A" + pdi + "</pre>", // not a pair
 		"<code>" + fsi + "A" + pdi + "-" + fsi + "B" + pdi + "</code>": "<code>" + fsi + "A" + pdi + "-" + fsi + "B" + pdi + "</code>",
+		"<code>" + fsi + "<b>A</b>" + pdi + "</code>":                  "<code>" + fsi + "<b>A</b>" + pdi + "</code>", // markup inside
+		"x <code>" + fsi + "A" + pdi + "</code> y <code>" + fsi + "B" + pdi + "</code> <pre>" + fsi + "C" + pdi + "</pre>": "x " +
+			fsi + "<code>A</code>" + pdi + " y " + fsi + "<code>B</code>" + pdi + " " + fsi + "<pre>C</pre>" + pdi,
+		"<code>" + fsi + "A</code>" + pdi + " <code>" + fsi + "B" + pdi + "</code>": "<code>" + fsi + "A</code>" + pdi + " " +
+			fsi + "<code>B</code>" + pdi, // the first is not one isolated value; the second is
 	} {
 		if got := isolateCopyable(in); got != want {
 			t.Errorf("%q became %q, want %q", in, isolateCopyable(in), want)
 		}
+	}
+}
+
+// The texts are rendered without go-i18n's templates; they must read exactly as go-i18n
+// renders them, in every language, for every text and every plural form.
+func TestTextsReadAsGoI18nRendersThem(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := i18n.NewBundle(language.English)
+	ref.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, lang := range Languages {
+		if _, err := ref.LoadMessageFileFS(files, "messages/"+lang+".toml"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lang := range Languages {
+		loc := i18n.NewLocalizer(ref, lang)
+		for _, id := range b.IDs() {
+			args := Args{}
+			for i, name := range placeholders(t, lang, id) {
+				args[name] = fmt.Sprintf("%s<%d>", name, i)
+			}
+			data := map[string]any{}
+			for k, v := range args {
+				data[k] = b.value(lang, v)
+			}
+			want, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if RTL(lang) {
+				want = isolateCopyable(want)
+			}
+			if got := b.T(lang, id, args); got != want {
+				t.Errorf("%s %s: T = %q, go-i18n %q", lang, id, got, want)
+			}
+			for n := range 230 {
+				data["Count"] = b.value(lang, n)
+				config := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+				if b.langs[lang].byID[id].plural {
+					config.PluralCount = n
+				}
+				want, err := loc.Localize(config)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if RTL(lang) {
+					want = isolateCopyable(want)
+				}
+				if got := b.N(lang, id, n, args); got != want {
+					t.Errorf("%s %s (%d): N = %q, go-i18n %q", lang, id, n, got, want)
+				}
+			}
+		}
+	}
+}
+
+// placeholders are the names text id uses in lang, in every plural form.
+func placeholders(t *testing.T, lang, id string) []string {
+	t.Helper()
+	data, err := files.ReadFile("messages/" + lang + ".toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range placeholderRe.FindAllStringSubmatch(fmt.Sprint(raw[id]), -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+func TestOnlyPlaceholdersCompile(t *testing.T) {
+	for _, s := range []string{"{{if .X}}y{{end}}", "{{ .X }}", "{{.X | printf}}", "a {{", "{{.X}"} {
+		if _, err := compile(s); err == nil {
+			t.Errorf("compile(%q) accepted it", s)
+		}
+	}
+	got, err := compile("a {{.X}}{{.Y}} b")
+	if err != nil || len(got) != 4 || got[1].name != "X" || got[2].name != "Y" || got[3].literal != " b" {
+		t.Errorf("compile = %+v, %v", got, err)
+	}
+}
+
+func BenchmarkT(b *testing.B) {
+	bundle, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := Args{"Code": "A7K2Q", "Amount": "120,000 ₫", "Deadline": "Sunday 20:00"}
+	for _, lang := range Languages {
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bundle.T(lang, "payment.details", args)
+			}
+		})
 	}
 }
