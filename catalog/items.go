@@ -240,40 +240,50 @@ func (s *Store) ItemInWeek(ctx context.Context, id int64) (Item, Week, error) {
 	return it, row.Week, err
 }
 
-// ItemOnShow returns an item, its week and the week's items on show in order (the item
-// among them only if it is not hidden), in one statement.
-func (s *Store) ItemOnShow(ctx context.Context, id int64) (Item, Week, []Item, error) {
-	var rows []itemWeekRow
-	if err := s.stmts.Select(ctx, nil, &rows, itemWeekSelect+`
-WHERE i.week_id = (SELECT week_id FROM items WHERE id = $1) AND (NOT i.hidden OR i.id = $1)
-ORDER BY i.position, i.id`, id); err != nil {
-		return Item{}, Week{}, nil, fmt.Errorf("catalog: item and its week's: %w", err)
-	}
-	var it Item
-	shown := make([]Item, 0, len(rows))
-	for _, r := range rows {
-		x, err := r.item()
-		if err != nil {
-			return Item{}, Week{}, nil, err
-		}
-		if x.ID == id {
-			it = x
-		}
-		if !x.Hidden {
-			shown = append(shown, x)
-		}
-	}
-	if it.ID == 0 {
-		return Item{}, Week{}, nil, ErrNotFound
-	}
-	return it, rows[0].Week, shown, nil
+// ItemOnShow returns an item, its week and the ids of the week's items on show in order
+// (the item among them only if it is not hidden), in one statement.
+func (s *Store) ItemOnShow(ctx context.Context, id int64) (Item, Week, []int64, error) {
+	return s.onShow(ctx, `i.id = $1`, id)
 }
 
-// itemWeekSelect reads items (i) with their week (w).
-const itemWeekSelect = itemSelect + `,
+// FirstOnShow returns the first item on show of a week, the week and the ids of its
+// items on show in order, in one statement; ErrNotFound if none is on show.
+func (s *Store) FirstOnShow(ctx context.Context, weekID int64) (Item, Week, []int64, error) {
+	return s.onShow(ctx, `i.id = (SELECT id FROM items WHERE week_id = $1 AND NOT hidden ORDER BY position, id LIMIT 1)`, weekID)
+}
+
+// onShow reads the item that where finds with its week and the ids of the week's items
+// on show: a card needs its neighbours' ids only, not their photos and variants, which
+// would make every card cost as much as the whole week.
+func (s *Store) onShow(ctx context.Context, where string, arg any) (Item, Week, []int64, error) {
+	var row struct {
+		itemWeekRow
+		Shown pq.Int64Array `db:"shown"`
+	}
+	err := s.stmts.Get(ctx, nil, &row, itemSelect+weekOfItemColumns+`,
+    ARRAY(SELECT o.id FROM items o WHERE o.week_id = i.week_id AND NOT o.hidden ORDER BY o.position, o.id) AS shown
+FROM items i JOIN weeks w ON w.id = i.week_id WHERE `+where, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Item{}, Week{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return Item{}, Week{}, nil, fmt.Errorf("catalog: item and its week's: %w", err)
+	}
+	it, err := row.item()
+	if err != nil {
+		return Item{}, Week{}, nil, err
+	}
+	return it, row.Week, row.Shown, nil
+}
+
+// weekOfItemColumns are the columns of an item's week (w), to follow itemSelect's.
+const weekOfItemColumns = `,
     w.id AS "week.id", w.title AS "week.title", w.status AS "week.status", w.publish_at AS "week.publish_at",
     w.closes_at AS "week.closes_at", w.published_at AS "week.published_at", w.closed_at AS "week.closed_at",
-    w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"
+    w.needs_sync AS "week.needs_sync", w.sync_generation AS "week.sync_generation"`
+
+// itemWeekSelect reads items (i) with their week (w).
+const itemWeekSelect = itemSelect + weekOfItemColumns + `
 FROM items i JOIN weeks w ON w.id = i.week_id`
 
 // itemWeekRow is a row of itemWeekSelect.

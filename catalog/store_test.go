@@ -24,7 +24,7 @@ func storeForTest(t *testing.T) *catalog.Store {
 }
 
 // migratedDB is a fresh, migrated schema of the test's own.
-func migratedDB(t *testing.T) *sqlx.DB {
+func migratedDB(t testing.TB) *sqlx.DB {
 	t.Helper()
 	_, db := testenv.Postgres(t)
 	if _, err := migrations.Up(context.Background(), db.DB); err != nil {
@@ -59,7 +59,7 @@ func newItem(title string, variants ...catalog.VariantSpec) catalog.NewItem {
 	}
 }
 
-func mustCreateItem(t *testing.T, s *catalog.Store, weekID int64, n catalog.NewItem) catalog.Item {
+func mustCreateItem(t testing.TB, s *catalog.Store, weekID int64, n catalog.NewItem) catalog.Item {
 	t.Helper()
 	it, err := s.CreateItem(context.Background(), weekID, n)
 	if err != nil {
@@ -1036,7 +1036,8 @@ func TestItemChanges(t *testing.T) {
 // item is found but not listed, and another week's items are not either.
 func TestItemOnShow(t *testing.T) {
 	t.Parallel()
-	s := storeForTest(t)
+	db := migratedDB(t)
+	s := catalog.NewStore(db)
 	ctx := context.Background()
 	other, err := s.CreateWeek(ctx, "Other", nil, nil)
 	if err != nil {
@@ -1058,13 +1059,29 @@ func TestItemOnShow(t *testing.T) {
 	}
 	it, week, shown, err := s.ItemOnShow(ctx, b.ID)
 	if err != nil || it.ID != b.ID || it.Title != "B" || len(it.Photos) != 1 || len(it.Variants) != 1 || week.ID != w.ID ||
-		week.Title != "Week" || !slices.Equal(itemIDs(shown), []int64{a.ID, b.ID}) {
+		week.Title != "Week" || !slices.Equal(shown, []int64{a.ID, b.ID}) {
 		t.Fatalf("ItemOnShow(B) = item %d %q, week %d %q, shown %v, %v; want B in Week among %d, %d",
-			it.ID, it.Title, week.ID, week.Title, itemIDs(shown), err, a.ID, b.ID)
+			it.ID, it.Title, week.ID, week.Title, shown, err, a.ID, b.ID)
 	}
 	it, _, shown, err = s.ItemOnShow(ctx, c.ID)
-	if err != nil || it.ID != c.ID || !it.Hidden || !slices.Equal(itemIDs(shown), []int64{a.ID, b.ID}) {
-		t.Fatalf("ItemOnShow(hidden C) = item %d hidden %v, shown %v, %v; want C, hidden, not shown", it.ID, it.Hidden, itemIDs(shown), err)
+	if err != nil || it.ID != c.ID || !it.Hidden || !slices.Equal(shown, []int64{a.ID, b.ID}) {
+		t.Fatalf("ItemOnShow(hidden C) = item %d hidden %v, shown %v, %v; want C, hidden, not shown", it.ID, it.Hidden, shown, err)
+	}
+	// A moves last: the first on show is B, and the order follows.
+	if _, err := db.ExecContext(ctx, `UPDATE items SET position = 10 WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	it, week, shown, err = s.FirstOnShow(ctx, w.ID)
+	if err != nil || it.ID != b.ID || len(it.Variants) != 1 || week.ID != w.ID || !slices.Equal(shown, []int64{b.ID, a.ID}) {
+		t.Fatalf("FirstOnShow = item %d, week %d, shown %v, %v; want B in Week among %d, %d", it.ID, week.ID, shown, err, b.ID, a.ID)
+	}
+	for _, id := range []int64{a.ID, b.ID} {
+		if err := s.SetHidden(ctx, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, _, err := s.FirstOnShow(ctx, w.ID); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("FirstOnShow of a week with every item hidden: %v, want ErrNotFound", err)
 	}
 }
 

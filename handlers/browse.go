@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	tele "gopkg.in/telebot.v3"
@@ -54,10 +55,10 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	ctx := h.req(c).ctx
 	var it catalog.Item
 	var w catalog.Week
-	var items []catalog.Item // the week's on show
+	var shown []int64 // the ids of the week's items on show, in order
 	var err error
 	if itemID != 0 {
-		it, w, items, err = h.Catalog.ItemOnShow(ctx, itemID)
+		it, w, shown, err = h.Catalog.ItemOnShow(ctx, itemID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return c.Send(h.t(c, "start.link_unknown"), h.mainMenu(c))
 		}
@@ -78,31 +79,26 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 		return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
 	}
 	if itemID == 0 {
-		if items, err = h.Catalog.Items(ctx, w.ID, false); err != nil {
-			return err
-		}
 		if channel.WeekClosed(w, h.Now()) {
 			return c.Send(h.t(c, "catalog.closed", locale.Args{"Title": w.Title}), h.mainMenu(c))
 		}
-		if len(items) == 0 {
+		it, _, shown, err = h.Catalog.FirstOnShow(ctx, w.ID)
+		if errors.Is(err, catalog.ErrNotFound) {
 			return c.Send(h.t(c, "catalog.none_open"), h.mainMenu(c))
 		}
-		it = items[0]
+		if err != nil {
+			return err
+		}
 	}
 	if it.Hidden {
 		return c.Send(h.t(c, "catalog.item_withdrawn"), h.mainMenu(c))
 	}
-	at := 0
-	for i, x := range items {
-		if x.ID == it.ID {
-			at = i
-		}
-	}
+	at := max(slices.Index(shown, it.ID), 0)
 	r := h.renderer(h.lang(c))
 	availability := channel.ItemAvailability(it, w, h.Now())
 	var position []string
-	if len(items) > 1 {
-		position = append(position, h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(items)}))
+	if len(shown) > 1 {
+		position = append(position, h.t(c, "catalog.position", locale.Args{"N": at + 1, "Total": len(shown)}))
 	}
 	caption := r.Caption(it, availability, position...)
 	m := &tele.ReplyMarkup{}
@@ -110,11 +106,11 @@ func (h *Handlers) showCard(c tele.Context, itemID int64) error {
 	if len(it.Photos) > 1 {
 		rows = append(rows, m.Row(m.Data(h.Texts.N(h.lang(c), "catalog.all_photos", len(it.Photos)), UniqueAlbum, strconv.FormatInt(it.ID, 10))))
 	}
-	if len(items) > 1 {
-		prev, next := items[(at+len(items)-1)%len(items)], items[(at+1)%len(items)]
+	if len(shown) > 1 {
+		prev, next := shown[(at+len(shown)-1)%len(shown)], shown[(at+1)%len(shown)]
 		rows = append(rows, m.Row(
-			m.Data(h.t(c, "catalog.prev"), UniqueBrowse, strconv.FormatInt(prev.ID, 10)),
-			m.Data(h.t(c, "catalog.next"), UniqueBrowse, strconv.FormatInt(next.ID, 10)),
+			m.Data(h.t(c, "catalog.prev"), UniqueBrowse, strconv.FormatInt(prev, 10)),
+			m.Data(h.t(c, "catalog.next"), UniqueBrowse, strconv.FormatInt(next, 10)),
 		))
 	}
 	rows = append(rows, m.Row(m.Data(h.t(c, "menu.cart"), UniqueMenu, menuCart)))
