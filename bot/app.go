@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -147,6 +148,8 @@ type App struct {
 	scheduler *scheduler
 	sender    *sender
 	handlers  *handlers.Handlers
+	// answers are the button answers held for webhook replies, by update id.
+	answers sync.Map
 }
 
 func (a *App) now() time.Time { return a.opts.Now() }

@@ -439,6 +439,40 @@ func TestWebhookMode(t *testing.T) {
 	noErrors(t, h)
 }
 
+// By webhook, a button's answer goes back in the webhook's reply, which costs no request
+// of its own; a handler still busy after a moment has it sent by itself, so the button's
+// spinner stops anyway.
+func TestWebhookRepliesAnswerButtons(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.webhooks()
+	h.start()
+	u := h.user(702, "Lan", "en")
+	u.SendText("/start")
+	menu := u.Next(t)
+
+	u.Press(t, menu, h.text("en", "menu.help"))
+	if m := u.Next(t); !strings.Contains(m.Text, "/start") {
+		t.Fatalf("help: %q", m.Text)
+	}
+	waitAnswers(t, u, 1)
+	if n, all := h.fake.ReplyCalls("answerCallbackQuery"), h.fake.Calls("answerCallbackQuery"); n != 1 || all != 1 {
+		t.Errorf("answers in webhook replies %d of %d, want 1 of 1", n, all)
+	}
+
+	// The help's message waits at Telegram: the answer cannot wait for the reply.
+	held, release := h.fake.HoldNext("sendMessage", u.ID)
+	u.Press(t, menu, h.text("en", "menu.help"))
+	<-held
+	waitAnswers(t, u, 2)
+	if n, all := h.fake.ReplyCalls("answerCallbackQuery"), h.fake.Calls("answerCallbackQuery"); n != 1 || all != 2 {
+		t.Errorf("answers in webhook replies %d of %d, want 1 of 2", n, all)
+	}
+	release()
+	u.Next(t)
+	noErrors(t, h)
+}
+
 func TestServicesDownAndBack(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, throughProxies())

@@ -11,10 +11,13 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/shopbot/shopbot/handlers"
 )
 
 // apiError is a Bot API answer with ok=false.
@@ -226,6 +229,88 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
+	var held *heldAnswer
+	if u.Callback != nil {
+		held = &heldAnswer{send: a.sendAnswer}
+		if _, dup := a.answers.LoadOrStore(u.ID, held); dup {
+			held = nil // the same update twice at once: the second answers by itself
+		}
+	}
 	a.handle(u)
+	if held != nil {
+		a.answers.CompareAndDelete(u.ID, held)
+		if r := held.release(); r != nil {
+			body, err := json.Marshal(struct {
+				Method string `json:"method"`
+				*tele.CallbackResponse
+			}{"answerCallbackQuery", r})
+			if err == nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(body)
+				return
+			}
+			a.sendAnswer(r)
+		}
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// answerHold is how long a button's answer waits for its webhook reply: a handler still
+// busy then (sending an album, say) has it sent by itself, so no spinner turns on.
+const answerHold = 250 * time.Millisecond
+
+// heldAnswer is a button's answer held to go back in the webhook's reply, where Telegram
+// takes one Bot API call without a request of its own. Nothing tells whether Telegram
+// took it, which an answer to a button can do without.
+type heldAnswer struct {
+	send   func(*tele.CallbackResponse)
+	mu     sync.Mutex
+	answer *tele.CallbackResponse
+	closed bool // the reply is being written, or the answer went by itself
+	timer  *time.Timer
+}
+
+// hold takes the update's answer, unless one is held already or the reply is written.
+func (h *heldAnswer) hold(r *tele.CallbackResponse) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || h.answer != nil {
+		return false
+	}
+	h.answer = r
+	h.timer = time.AfterFunc(answerHold, func() {
+		if r := h.release(); r != nil {
+			h.send(r)
+		}
+	})
+	return true
+}
+
+// release returns the answer held, if any, and holds no more.
+func (h *heldAnswer) release() *tele.CallbackResponse {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+	r := h.answer
+	h.answer = nil
+	return r
+}
+
+// holdAnswer lets a webhook update's button answer go back with the webhook's reply.
+func (a *App) holdAnswer(c tele.Context) {
+	if v, ok := a.answers.Load(c.Update().ID); ok {
+		handlers.WithAnswerHold(c, v.(*heldAnswer).hold)
+	}
+}
+
+// sendAnswer sends a held answer by itself. A press answered already, or too old, needs
+// nothing more.
+func (a *App) sendAnswer(r *tele.CallbackResponse) {
+	if _, err := a.bot.Raw("answerCallbackQuery", r); err != nil && !strings.Contains(err.Error(), "query is too old") {
+		a.log.Warn("button answer not delivered", "err", err)
+	}
 }

@@ -22,6 +22,7 @@ func (a *App) observe(next tele.HandlerFunc) tele.HandlerFunc {
 		ctx, cancel := context.WithTimeout(a.base, a.opts.HandlerTimeout)
 		defer cancel()
 		handlers.WithContext(c, ctx)
+		a.holdAnswer(c)
 
 		var userID int64
 		if u := c.Sender(); u != nil {

@@ -189,7 +189,24 @@ func (h *Handlers) committed(c tele.Context) { h.req(c).committed = true }
 const (
 	ctxKey     = "shopbot.ctx"
 	requestKey = "shopbot.request"
+	holdKey    = "shopbot.hold"
 )
+
+// WithAnswerHold lets the update's button answer go back with the webhook's reply: hold
+// takes the answer (true) or refuses it, and then it is sent at once.
+func WithAnswerHold(c tele.Context, hold func(*tele.CallbackResponse) bool) { c.Set(holdKey, hold) }
+
+// answer answers the button pressed: held for the webhook's reply when the update came
+// by webhook, else sent.
+func answer(c tele.Context, r *tele.CallbackResponse) error {
+	if hold, ok := c.Get(holdKey).(func(*tele.CallbackResponse) bool); ok {
+		r.CallbackID = c.Callback().ID
+		if hold(r) {
+			return nil
+		}
+	}
+	return c.Respond(r)
+}
 
 // WithContext attaches the update's context, which every handler uses for I/O.
 func WithContext(c tele.Context, ctx context.Context) { c.Set(ctxKey, ctx) }
@@ -396,7 +413,7 @@ func (h *Handlers) tell(c tele.Context, id string) error {
 		answered = r.answered
 	}
 	if c.Callback() != nil && !answered {
-		sendErr = c.Respond(&tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
+		sendErr = answer(c, &tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
 	}
 	if (c.Callback() == nil || answered || sendErr != nil) && c.Chat() != nil {
 		// A button already answered before the failure: say it in the chat instead.
@@ -438,13 +455,15 @@ func profile(u *tele.User) orders.Profile {
 // answered already (the update came again after a restart) or is too old changes
 // nothing for the person: the step goes on.
 func (h *Handlers) respond(c tele.Context, resp ...*tele.CallbackResponse) error {
-	for _, r := range resp {
+	r := &tele.CallbackResponse{}
+	if len(resp) > 0 {
+		r = resp[0]
 		r.Text = locale.Plain(r.Text) // a button's answer is plain text, not HTML
 	}
-	if r, _ := c.Get(requestKey).(*request); r != nil {
-		r.answered = true
+	if req, _ := c.Get(requestKey).(*request); req != nil {
+		req.answered = true
 	}
-	err := c.Respond(resp...)
+	err := answer(c, r)
 	if errors.Is(err, tele.ErrQueryTooOld) || (err != nil && strings.Contains(err.Error(), "query is too old")) {
 		h.Log.Debug("button answer refused", "err", err)
 		return nil

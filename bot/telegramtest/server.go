@@ -134,6 +134,7 @@ type Server struct {
 	latency      time.Duration
 	faults       []*fault
 	calls        map[string]int
+	replyCalls   map[string]int // the calls made in webhook replies, by method
 	errors       []ErrorAnswer
 
 	files       map[string]*storedFile
@@ -194,6 +195,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		users:           map[int64]*User{},
 		globalBucket:    newBucket(cfg.limits.GlobalRate, cfg.limits.GlobalBurst),
 		calls:           map[string]int{},
+		replyCalls:      map[string]int{},
 		files:           map[string]*storedFile{},
 		filePaths:       map[string]*storedFile{},
 		nextGroupID:     13000000000000000,
@@ -356,6 +358,13 @@ func injectedError(f *fault) *apiError {
 		desc = "Error " + strconv.Itoa(f.code)
 	}
 	return &apiError{code: f.code, desc: desc, retryAfter: f.retryAfter}
+}
+
+// ReplyCalls counts the calls of a method made in webhook replies (also in Calls).
+func (s *Server) ReplyCalls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replyCalls[method]
 }
 
 // Calls counts the calls of a method, whatever their answer; "" counts all.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -188,7 +189,10 @@ func (s *Server) dispatchWebhook() {
 
 func (s *Server) deliver(h *webhookState, u *queuedUpdate) {
 	defer s.wg.Done()
-	status, errText := s.post(h, u.raw)
+	status, errText, reply := s.post(h, u.raw)
+	if status >= 200 && status < 300 && reply != nil {
+		s.callFromReply(h.ctx, reply)
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,10 +225,12 @@ func (s *Server) deliver(h *webhookState, u *queuedUpdate) {
 	}
 }
 
-func (s *Server) post(h *webhookState, body []byte) (int, string) {
+// post delivers an update to the webhook: the status it answered (0 if none), what went
+// wrong, and the JSON body of a 2xx answer, which may carry a Bot API call.
+func (s *Server) post(h *webhookState, body []byte) (int, string, []byte) {
 	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.url, bytes.NewReader(body))
 	if err != nil {
-		return 0, err.Error()
+		return 0, err.Error(), nil
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if h.secret != "" {
@@ -232,9 +238,38 @@ func (s *Server) post(h *webhookState, body []byte) (int, string) {
 	}
 	resp, err := s.hookClient.Do(req)
 	if err != nil {
-		return 0, err.Error()
+		return 0, err.Error(), nil
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	_ = resp.Body.Close()
-	return resp.StatusCode, ""
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" || len(bytes.TrimSpace(answer)) == 0 {
+		answer = nil
+	}
+	return resp.StatusCode, "", answer
+}
+
+// callFromReply makes the Bot API call a webhook's answer carries, as Telegram does
+// ("method" names it; the other fields are its parameters): its result goes nowhere, and
+// a refusal shows only in Errors.
+func (s *Server) callFromReply(ctx context.Context, body []byte) {
+	req := &request{params: map[string]string{}, files: map[string]*upload{}}
+	if err := readJSONBody(req, body); err != nil {
+		s.record("webhook reply", nil, err, false)
+		return
+	}
+	method, h := s.lookupMethod(req.str("method"))
+	delete(req.params, "method")
+	req.method = method
+	if h == nil {
+		s.record(method, req, errNotFound, false)
+		return
+	}
+	s.mu.Lock()
+	s.calls[method]++
+	s.replyCalls[method]++
+	s.mu.Unlock()
+	if _, apiErr := h(ctx, req); apiErr != nil && apiErr != errClientGone {
+		s.record(method, req, apiErr, false)
+	}
 }

@@ -184,3 +184,43 @@ func TestWebhookDropPending(t *testing.T) {
 		t.Fatalf("dropped updates came back: %v", updateIDs(got))
 	}
 }
+
+// A webhook may answer an update with a Bot API call, as on Telegram: the fake makes it,
+// with the same checks as a request of its own, and records a refusal.
+func TestWebhookReplyIsACall(t *testing.T) {
+	s := NewServer(t)
+	u := s.User(1002, "Bao", "bao", "en")
+	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var upd struct {
+			Message struct {
+				Text string `json:"text"`
+				Chat struct {
+					ID int64 `json:"id"`
+				} `json:"chat"`
+			} `json:"message"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&upd)
+		text := "echo: " + upd.Message.Text
+		if upd.Message.Text == "long" {
+			text = strings.Repeat("a", 4097)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"method": "sendMessage", "chat_id": upd.Message.Chat.ID, "text": text})
+	}))
+	t.Cleanup(hook.Close)
+	wantOK(t, call(t, s, "setWebhook", map[string]any{"url": hook.URL}))
+
+	u.SendText("hi")
+	if m := u.Next(t); m.Text != "echo: hi" {
+		t.Fatalf("the reply's message: %q", m.Text)
+	}
+	if n := s.ReplyCalls("sendMessage"); n != 1 || s.Calls("sendMessage") != 1 {
+		t.Fatalf("sendMessage in replies %d, in all %d; want 1 and 1", n, s.Calls("sendMessage"))
+	}
+	u.SendText("long")
+	eventually(t, "the refusal recorded", func() bool { return len(s.Errors()) == 1 })
+	if e := s.Errors()[0]; e.Method != "sendMessage" || e.Code != 400 || !strings.Contains(e.Description, "message is too long") {
+		t.Fatalf("recorded %+v", e)
+	}
+	u.NoMessage(t, 100*time.Millisecond)
+}
