@@ -439,6 +439,21 @@ func TestWebhookMode(t *testing.T) {
 	noErrors(t, h)
 }
 
+// scrape reads the bot's metrics.
+func scrape(t *testing.T, r *running) string {
+	t.Helper()
+	resp, err := http.Get("http://" + r.app.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // By webhook, a button's answer goes back in the webhook's reply, which costs no request
 // of its own; a handler still busy after a moment has it sent by itself, so the button's
 // spinner stops anyway.
@@ -446,7 +461,7 @@ func TestWebhookRepliesAnswerButtons(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.webhooks()
-	h.start()
+	r := h.start()
 	u := h.user(702, "Lan", "en")
 	u.SendText("/start")
 	menu := u.Next(t)
@@ -458,6 +473,9 @@ func TestWebhookRepliesAnswerButtons(t *testing.T) {
 	waitAnswers(t, u, 1)
 	if n, all := h.fake.ReplyCalls("answerCallbackQuery"), h.fake.Calls("answerCallbackQuery"); n != 1 || all != 1 {
 		t.Errorf("answers in webhook replies %d of %d, want 1 of 1", n, all)
+	}
+	if metrics := scrape(t, r); !strings.Contains(metrics, `shopbot_telegram_api_calls_total{method="answerCallbackQuery",result="webhook_reply"} 1`) {
+		t.Errorf("the answer in the webhook's reply is not counted:\n%s", metrics)
 	}
 
 	// The help's message waits at Telegram: the answer cannot wait for the reply.

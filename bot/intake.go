@@ -245,6 +245,7 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 				*tele.CallbackResponse
 			}{"answerCallbackQuery", r})
 			if err == nil {
+				a.metrics.apiCalls.WithLabelValues("answerCallbackQuery", "webhook_reply").Inc()
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write(body)

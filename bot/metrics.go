@@ -40,7 +40,7 @@ func newMetrics() *metrics {
 		}, []string{"kind"}),
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shopbot_telegram_api_calls_total",
-			Help: "Calls to the Telegram Bot API, by method and result (ok, an HTTP status code, or error).",
+			Help: "Calls to the Telegram Bot API, by method and result (ok, an HTTP status code, error, or webhook_reply: made in a webhook's answer, its result unknown).",
 		}, []string{"method", "result"}),
 		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shopbot_outbox_deliveries_total",
