@@ -491,6 +491,41 @@ func TestWebhookRepliesAnswerButtons(t *testing.T) {
 	noErrors(t, h)
 }
 
+// A failure on a button press is told as the button's answer; when Telegram refuses that
+// answer (the press is too old), it is told in the chat, by webhook too, where a button's
+// answer is otherwise held for the webhook's reply and a refusal would go unseen.
+func TestAFailureWhoseAnswerIsRefusedIsToldInTheChat(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"long polling", "webhook"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, throughProxies(), func(h *harness) {
+				h.fakeOpts = append(h.fakeOpts, telegramtest.WithCallbackTimeout(time.Nanosecond)) // every answer too late
+			})
+			if mode == "webhook" {
+				h.webhooks()
+			}
+			h.start()
+			u := h.user(731, "Lan", "en")
+			u.SendText("/start")
+			menu := u.Next(t)
+			// The session saved and its lock freed, a moment after the reply.
+			for deadline := time.Now().Add(5 * time.Second); h.rdb.Exists(context.Background(), h.prefix+"lock:731").Val() != 0; {
+				if time.Now().After(deadline) {
+					t.Fatal("the session lock was not freed")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			h.redisProxy.Cut()
+			u.Press(t, menu, h.text("en", "menu.help"))
+			if m := u.Next(t); m.Text != h.text("en", "error.unavailable") {
+				t.Errorf("told %q, want %q", m.Text, h.text("en", "error.unavailable"))
+			}
+			h.redisProxy.Restore()
+		})
+	}
+}
+
 func TestServicesDownAndBack(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, throughProxies())

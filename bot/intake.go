@@ -232,8 +232,13 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	var held *heldAnswer
 	if u.Callback != nil {
 		held = &heldAnswer{send: a.sendAnswer}
-		if _, dup := a.answers.LoadOrStore(u.ID, held); dup {
-			held = nil // the same update twice at once: the second answers by itself
+		if first, dup := a.answers.LoadOrStore(u.ID, held); dup {
+			// The same update twice at once (Telegram gave up on the first request): both
+			// answer by themselves, as the first request's reply may reach no one.
+			held = nil
+			if r := first.(*heldAnswer).release(); r != nil {
+				a.sendAnswer(r)
+			}
 		}
 	}
 	a.handle(u)

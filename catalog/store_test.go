@@ -1067,9 +1067,12 @@ func TestItemOnShow(t *testing.T) {
 	if err != nil || it.ID != c.ID || !it.Hidden || !slices.Equal(shown, []int64{a.ID, b.ID}) {
 		t.Fatalf("ItemOnShow(hidden C) = item %d hidden %v, shown %v, %v; want C, hidden, not shown", it.ID, it.Hidden, shown, err)
 	}
-	// A moves last: the first on show is B, and the order follows.
-	if _, err := db.ExecContext(ctx, `UPDATE items SET position = 10 WHERE id = $1`, a.ID); err != nil {
+	// B moves first, though stored after A: the ids on show and the first follow positions.
+	if _, err := db.ExecContext(ctx, `UPDATE items SET position = -1 WHERE id = $1`, b.ID); err != nil {
 		t.Fatal(err)
+	}
+	if _, _, shown, err = s.ItemOnShow(ctx, a.ID); err != nil || !slices.Equal(shown, []int64{b.ID, a.ID}) {
+		t.Fatalf("ItemOnShow(A) after B moved first: shown %v, %v; want %d, %d", shown, err, b.ID, a.ID)
 	}
 	it, week, shown, err = s.FirstOnShow(ctx, w.ID)
 	if err != nil || it.ID != b.ID || len(it.Variants) != 1 || week.ID != w.ID || !slices.Equal(shown, []int64{b.ID, a.ID}) {

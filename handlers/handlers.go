@@ -413,7 +413,8 @@ func (h *Handlers) tell(c tele.Context, id string) error {
 		answered = r.answered
 	}
 	if c.Callback() != nil && !answered {
-		sendErr = answer(c, &tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
+		// Not held for a webhook's reply: a refused answer must still be said in the chat.
+		sendErr = c.Respond(&tele.CallbackResponse{Text: locale.Plain(text), ShowAlert: true})
 	}
 	if (c.Callback() == nil || answered || sendErr != nil) && c.Chat() != nil {
 		// A button already answered before the failure: say it in the chat instead.

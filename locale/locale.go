@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"html"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -200,7 +201,13 @@ func (b *Bundle) render(lang, id string, count any, args []Args) string {
 	}
 	form := plural.Other
 	if n, ok := count.(int); ok && t.plural {
-		form = plural.Cardinal.MatchPlural(l.tag, max(n, -n)%10_000_000, 0, 0, 0, 0)
+		if n < 0 {
+			n = -n
+		}
+		if n < 0 { // math.MinInt
+			n = math.MaxInt
+		}
+		form = plural.Cardinal.MatchPlural(l.tag, n, 0, 0, 0, 0)
 	}
 	tpl, ok := t.forms[form]
 	if !ok {

@@ -2,7 +2,9 @@ package locale
 
 import (
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -113,6 +115,18 @@ func TestArgsAreEscapedAndIsolated(t *testing.T) {
 	got = b.T("ar", "settings.too_long", Args{"Max": 3000})
 	if !strings.Contains(got, "\u20683000\u2069") {
 		t.Errorf("Arabic value not isolated: %q", got)
+	}
+}
+
+func TestTheLeastIntRenders(t *testing.T) {
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		if got := b.N(lang, "post.header_items", math.MinInt); !strings.Contains(got, "-9223372036854775808") {
+			t.Errorf("%s: %q", lang, got)
+		}
 	}
 }
 
@@ -238,7 +252,9 @@ func TestArabicCodeIsIsolatedOutsideItsTag(t *testing.T) {
 }
 
 // The texts are rendered without go-i18n's templates; they must read exactly as go-i18n
-// renders them, in every language, for every text and every plural form.
+// renders them (which is how they were rendered before): in every language and one not
+// supported, for every text and every plural form, with counts huge and negative, with a
+// value missing, and with values given in several Args.
 func TestTextsReadAsGoI18nRendersThem(t *testing.T) {
 	b, err := New()
 	if err != nil {
@@ -246,56 +262,75 @@ func TestTextsReadAsGoI18nRendersThem(t *testing.T) {
 	}
 	ref := i18n.NewBundle(language.English)
 	ref.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	plural := map[string]bool{} // as go-i18n took it: a text with plural forms in any language
 	for _, lang := range Languages {
-		if _, err := ref.LoadMessageFileFS(files, "messages/"+lang+".toml"); err != nil {
+		mf, err := ref.LoadMessageFileFS(files, "messages/"+lang+".toml")
+		if err != nil {
 			t.Fatal(err)
 		}
+		for _, m := range mf.Messages {
+			plural[m.ID] = plural[m.ID] || m.One != "" || m.Few != "" || m.Many != ""
+		}
 	}
-	for _, lang := range Languages {
-		loc := i18n.NewLocalizer(ref, lang)
-		for _, id := range b.IDs() {
-			args := Args{}
-			for i, name := range placeholders(t, lang, id) {
-				args[name] = fmt.Sprintf("%s<%d>", name, i)
-			}
-			data := map[string]any{}
-			for k, v := range args {
+	// render is go-i18n's rendering, as Bundle.render did it.
+	render := func(lang, id string, count any, args []Args) string {
+		data := map[string]any{}
+		for _, a := range args {
+			for k, v := range a {
 				data[k] = b.value(lang, v)
 			}
-			want, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-			if err != nil {
-				t.Fatal(err)
+		}
+		config := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+		if count != nil {
+			data["Count"] = b.value(lang, count)
+			if plural[id] {
+				config.PluralCount = count
 			}
-			if RTL(lang) {
-				want = isolateCopyable(want)
+		}
+		out, err := i18n.NewLocalizer(ref, lang).Localize(config)
+		if err != nil {
+			return id
+		}
+		if RTL(lang) {
+			out = isolateCopyable(out)
+		}
+		return out
+	}
+	for _, lang := range append(slices.Clone(Languages), "fr") {
+		for _, id := range append(b.IDs(), "no.such.text") {
+			names := placeholders(t, Match(lang, "en"), id)
+			args := Args{}
+			for i, name := range names {
+				args[name] = fmt.Sprintf("%s<%d>", name, i)
 			}
-			if got := b.T(lang, id, args); got != want {
+			if got, want := b.T(lang, id, args), render(lang, id, nil, []Args{args}); got != want {
 				t.Errorf("%s %s: T = %q, go-i18n %q", lang, id, got, want)
 			}
 			for _, n := range counts {
-				data["Count"] = b.value(lang, n)
-				config := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
-				if b.langs[lang].byID[id].plural {
-					config.PluralCount = n
-				}
-				want, err := loc.Localize(config)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if RTL(lang) {
-					want = isolateCopyable(want)
-				}
-				if got := b.N(lang, id, n, args); got != want {
+				if got, want := b.N(lang, id, n, args), render(lang, id, n, []Args{args}); got != want {
 					t.Errorf("%s %s (%d): N = %q, go-i18n %q", lang, id, n, got, want)
 				}
+			}
+			if len(names) == 0 {
+				continue
+			}
+			// The first value missing, the last given twice: the later Args wins.
+			split := []Args{{names[len(names)-1]: "earlier"}, {}}
+			for _, name := range names[1:] {
+				split[1][name] = args[name]
+			}
+			if got, want := b.T(lang, id, split...), render(lang, id, nil, split); got != want {
+				t.Errorf("%s %s with %v: T = %q, go-i18n %q", lang, id, split, got, want)
 			}
 		}
 	}
 }
 
-// counts cover every plural rule of the languages: Arabic's reach to n % 100 = 99.
+// counts cover every plural rule of the languages (Arabic's reach to n % 100 = 99), and
+// counts huge and negative (math.MinInt aside: go-i18n's sign flip overflows there).
 var counts = func() []int {
-	ns := []int{200, 201, 202, 203, 211, 1000, 1001, 1002, 1003, 1011, 1099}
+	ns := []int{200, 201, 202, 203, 211, 1000, 1001, 1002, 1003, 1011, 1099, 10_000_000, 10_000_001, 10_000_002,
+		-1, -2, -3, -11, -101, math.MaxInt}
 	for n := range 112 {
 		ns = append(ns, n)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -226,8 +225,8 @@ func (s *Server) deliver(h *webhookState, u *queuedUpdate) {
 }
 
 // post delivers an update to the webhook: the status it answered (0 if none), what went
-// wrong, and the JSON body of a 2xx answer, which may carry a Bot API call.
-func (s *Server) post(h *webhookState, body []byte) (int, string, []byte) {
+// wrong, and the Bot API call a 2xx answer carries, if any.
+func (s *Server) post(h *webhookState, body []byte) (int, string, *request) {
 	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err.Error(), nil
@@ -241,23 +240,22 @@ func (s *Server) post(h *webhookState, body []byte) (int, string, []byte) {
 		return 0, err.Error(), nil
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" || len(bytes.TrimSpace(answer)) == 0 {
-		answer = nil
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return resp.StatusCode, "", nil
 	}
-	return resp.StatusCode, "", answer
+	// The answer's body is read as a request's: JSON, a form or multipart.
+	call, apiErr := readRequest(&http.Request{Method: http.MethodPost, URL: &url.URL{}, Header: resp.Header, Body: resp.Body}, "")
+	if apiErr != nil || call.str("method") == "" {
+		return resp.StatusCode, "", nil // no call: Telegram takes the answer as a plain "done"
+	}
+	return resp.StatusCode, "", call
 }
 
-// callFromReply makes the Bot API call a webhook's answer carries, as Telegram does
-// ("method" names it; the other fields are its parameters): its result goes nowhere, and
-// a refusal shows only in Errors.
-func (s *Server) callFromReply(ctx context.Context, body []byte) {
-	req := &request{params: map[string]string{}, files: map[string]*upload{}}
-	if err := readJSONBody(req, body); err != nil {
-		s.record("webhook reply", nil, err, false)
-		return
-	}
+// callFromReply makes the Bot API call a webhook's answer carries, as Telegram does: its
+// result goes nowhere, and a refusal (a failure armed with FailNext too) shows only in
+// Errors. The faults of a connection (drop, lost answer, hold, latency) have none to act on.
+func (s *Server) callFromReply(ctx context.Context, req *request) {
 	method, h := s.lookupMethod(req.str("method"))
 	delete(req.params, "method")
 	req.method = method
@@ -269,6 +267,10 @@ func (s *Server) callFromReply(ctx context.Context, body []byte) {
 	s.calls[method]++
 	s.replyCalls[method]++
 	s.mu.Unlock()
+	if f := s.takeFault(faultFail, method); f != nil {
+		s.record(method, req, injectedError(f), true)
+		return
+	}
 	if _, apiErr := h(ctx, req); apiErr != nil && apiErr != errClientGone {
 		s.record(method, req, apiErr, false)
 	}

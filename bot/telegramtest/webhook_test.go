@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -185,11 +187,8 @@ func TestWebhookDropPending(t *testing.T) {
 	}
 }
 
-// A webhook may answer an update with a Bot API call, as on Telegram: the fake makes it,
-// with the same checks as a request of its own, and records a refusal.
-func TestWebhookReplyIsACall(t *testing.T) {
-	s := NewServer(t)
-	u := s.User(1002, "Bao", "bao", "en")
+// replyHook is a webhook that answers each message with what write writes.
+func replyHook(t *testing.T, write func(w http.ResponseWriter, chatID int64, text string)) *httptest.Server {
 	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var upd struct {
 			Message struct {
@@ -200,26 +199,56 @@ func TestWebhookReplyIsACall(t *testing.T) {
 			} `json:"message"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&upd)
-		text := "echo: " + upd.Message.Text
-		if upd.Message.Text == "long" {
+		write(w, upd.Message.Chat.ID, upd.Message.Text)
+	}))
+	t.Cleanup(hook.Close)
+	return hook
+}
+
+// A webhook may answer an update with a Bot API call, as on Telegram (JSON, a form or
+// multipart): the fake makes it, with the same checks as a request of its own, and
+// records a refusal, or a failure armed with FailNext.
+func TestWebhookReplyIsACall(t *testing.T) {
+	s := NewServer(t)
+	u := s.User(1002, "Bao", "bao", "en")
+	hook := replyHook(t, func(w http.ResponseWriter, chatID int64, text string) {
+		switch text {
+		case "form":
+			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+			_, _ = w.Write([]byte(url.Values{"method": {"sendMessage"}, "chat_id": {strconv.FormatInt(chatID, 10)}, "text": {"by form"}}.Encode()))
+			return
+		case "nothing":
+			w.WriteHeader(http.StatusOK)
+			return
+		case "long":
 			text = strings.Repeat("a", 4097)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"method": "sendMessage", "chat_id": upd.Message.Chat.ID, "text": text})
-	}))
-	t.Cleanup(hook.Close)
+		_ = json.NewEncoder(w).Encode(map[string]any{"method": "sendMessage", "chat_id": chatID, "text": "echo: " + text})
+	})
 	wantOK(t, call(t, s, "setWebhook", map[string]any{"url": hook.URL}))
 
 	u.SendText("hi")
 	if m := u.Next(t); m.Text != "echo: hi" {
 		t.Fatalf("the reply's message: %q", m.Text)
 	}
-	if n := s.ReplyCalls("sendMessage"); n != 1 || s.Calls("sendMessage") != 1 {
-		t.Fatalf("sendMessage in replies %d, in all %d; want 1 and 1", n, s.Calls("sendMessage"))
+	u.SendText("form")
+	if m := u.Next(t); m.Text != "by form" {
+		t.Fatalf("the form reply's message: %q", m.Text)
 	}
+	if n := s.ReplyCalls("sendMessage"); n != 2 || s.Calls("sendMessage") != 2 {
+		t.Fatalf("sendMessage in replies %d, in all %d; want 2 and 2", n, s.Calls("sendMessage"))
+	}
+	u.SendText("nothing")
 	u.SendText("long")
 	eventually(t, "the refusal recorded", func() bool { return len(s.Errors()) == 1 })
 	if e := s.Errors()[0]; e.Method != "sendMessage" || e.Code != 400 || !strings.Contains(e.Description, "message is too long") {
+		t.Fatalf("recorded %+v", e)
+	}
+	s.FailNext("sendMessage", 1, http.StatusTooManyRequests, 3)
+	u.SendText("hi")
+	eventually(t, "the injected failure recorded", func() bool { return len(s.Errors()) == 2 })
+	if e := s.Errors()[1]; e.Method != "sendMessage" || e.Code != 429 || !e.Injected {
 		t.Fatalf("recorded %+v", e)
 	}
 	u.NoMessage(t, 100*time.Millisecond)
