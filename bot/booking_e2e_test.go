@@ -295,6 +295,97 @@ func TestCustomerBooksPaysAndSellersAreTold(t *testing.T) {
 	noErrors(t, h)
 }
 
+// A receipt sent as an album (a transfer's two screenshots, say) is one receipt of several
+// pictures: all are stored with the order, the customer is answered once, and each seller
+// gets the order's notice with its buttons once and the other pictures as more of it. With
+// two orders to pay, the album is one question, and the order picked takes every picture.
+func TestAReceiptAlbumIsOneReceipt(t *testing.T) {
+	t.Parallel()
+	h, s1, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
+	u := h.user(9401, "Thu", "en")
+	o := placePickup(t, h, u, dress, "S", 1)
+	from := lastID(u)
+	pics := [][]byte{photo(t, 31), photo(t, 32), photo(t, 33)}
+	u.SendAlbum(pics, "two transfers")
+	received := h.text("en", "receipt.received", locale.Args{"Code": o.Code})
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == received })
+	receiptsOf := func(orderID int64) [][]byte {
+		t.Helper()
+		var data [][]byte
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			data = nil
+			if err := h.db.Select(&data, `SELECT data FROM receipts WHERE order_id = $1 ORDER BY id`, orderID); err != nil {
+				t.Fatal(err)
+			}
+			if len(data) >= 3 || time.Now().After(deadline) {
+				return data
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if got := receiptsOf(o.ID); len(got) != 3 || !bytes.Equal(got[0], pics[0]) || !bytes.Equal(got[2], pics[2]) {
+		t.Errorf("%d pictures stored with the order, want the album's 3 in order", len(got))
+	}
+	time.Sleep(300 * time.Millisecond) // the other pictures' answers would be here by now
+	if n := countStarting(u.Messages(), received); n != 1 {
+		t.Errorf("%d answers to an album of 3, want 1", n)
+	}
+	for seller, lang := range map[*telegramtest.User]string{s1: "vi", s2: "en"} {
+		more := locale.Plain(h.text(lang, "notice.receipt_more", locale.Args{"Code": o.Code}))
+		var got []telegramtest.Message
+		deadline := time.Now().Add(10 * time.Second)
+		for len(got) < 3 && time.Now().Before(deadline) {
+			got = nil
+			for _, m := range seller.Messages() {
+				if m.Photo != nil && strings.Contains(m.Caption, o.Code) {
+					got = append(got, m)
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(got) != 3 {
+			t.Fatalf("seller %d got %d pictures of the receipt, want 3", seller.ID, len(got))
+		}
+		if !strings.Contains(got[0].Caption, "two transfers") || len(got[0].Buttons()) == 0 || !bytes.Equal(got[0].Photo.Data, pics[0]) {
+			t.Errorf("seller %d: the receipt's notice %q %v", seller.ID, got[0].Caption, buttonTexts(got[0]))
+		}
+		for i, m := range got[1:] {
+			if m.Caption != more || len(m.Buttons()) != 0 || !bytes.Equal(m.Photo.Data, pics[i+1]) {
+				t.Errorf("seller %d: picture %d of the receipt came as %q %v, want %q without buttons", seller.ID, i+2, m.Caption, buttonTexts(m), more)
+			}
+		}
+	}
+
+	// Two orders to pay: one question for the album, and the order picked takes it all.
+	o2 := placePickup(t, h, u, dress, "M", 1)
+	from = lastID(u)
+	pics = [][]byte{photo(t, 34), photo(t, 35), photo(t, 36)}
+	u.SendAlbum(pics, "")
+	which := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "receipt.which") })
+	time.Sleep(300 * time.Millisecond) // the other pictures' questions would be here by now
+	if lastID(u) != which.ID {
+		t.Errorf("an album of 3 answered with more than its question: %q", u.Messages()[len(u.Messages())-1].Text)
+	}
+	var pick string
+	for _, b := range buttonTexts(which) {
+		if strings.HasPrefix(b, o2.Code) {
+			pick = b
+		}
+	}
+	reply := replyTo(t, u, func() { u.Press(t, which, pick) })
+	if reply.Text != h.text("en", "receipt.received", locale.Args{"Code": o2.Code}) {
+		t.Errorf("picking the order answered %q", reply.Text)
+	}
+	if got := receiptsOf(o2.ID); len(got) != 3 || !bytes.Equal(got[1], pics[1]) {
+		t.Errorf("%d pictures stored with the order picked, want the album's 3", len(got))
+	}
+	if s := statusOf(t, h, o2.ID); s != orders.ReceiptSubmitted {
+		t.Errorf("the order picked is %s", s)
+	}
+	noErrors(t, h)
+}
+
 func TestTypedArabicIndicQuantity(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 5})

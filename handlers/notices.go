@@ -19,11 +19,12 @@ type outboxMessage = outbox.Message
 
 // Kinds of outbox messages.
 const (
-	KindNewOrder  = "new_order"
-	KindReceipt   = "receipt"
-	KindCancelled = "cancelled"
-	KindExpired   = "expired"
-	KindReminder  = "reminder"
+	KindNewOrder    = "new_order"
+	KindReceipt     = "receipt"
+	KindReceiptMore = "receipt_more" // another picture of a receipt (an album's), without the buttons
+	KindCancelled   = "cancelled"
+	KindExpired     = "expired"
+	KindReminder    = "reminder"
 )
 
 // adminLangs is each seller's language, for the notices they get.
@@ -124,7 +125,7 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 }
 
 // receiptNotices send every seller the receipt itself with the order's summary.
-func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[int64]string, caption string) []outbox.Message {
+func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[int64]string, caption string, more bool) []outbox.Message {
 	var msgs []outbox.Message
 	receipt := r.ID
 	if runes := []rune(caption); len(runes) > maxReceiptCaption {
@@ -133,7 +134,10 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 	for _, id := range h.AdminIDs {
 		lang := admins[id]
 		headline := "notice.receipt"
-		if o.Status == orders.Expired {
+		switch {
+		case more:
+			headline = "notice.receipt_more"
+		case o.Status == orders.Expired:
 			headline = "notice.receipt_late"
 		}
 		text := h.Texts.T(lang, headline, locale.Args{"Code": o.Code, "Amount": money.Format(o.Total, o.Currency)})
@@ -141,12 +145,16 @@ func (h *Handlers) receiptNotices(o orders.Order, r orders.Receipt, admins map[i
 			// Before the summary, which gives way first to the caption's limit.
 			text += "\n" + h.Texts.T(lang, "notice.receipt_caption", locale.Args{"Text": caption})
 		}
-		text += "\n" + h.orderSummary(lang, o)
+		kind, markup := KindReceiptMore, json.RawMessage(nil)
+		if !more {
+			text += "\n" + h.orderSummary(lang, o)
+			kind, markup = KindReceipt, markupJSON(h.deskMarkup(lang, o, false))
+		}
 		if r.DuplicateOf != 0 {
 			text = h.Texts.T(lang, "notice.receipt_duplicate", locale.Args{"Other": r.DuplicateCode}) + "\n" + text
 		}
-		msgs = append(msgs, outbox.Message{ChatID: id, Kind: KindReceipt, OrderID: orderRef(o), ReceiptID: &receipt,
-			Text: shorten(text, 1024), Markup: markupJSON(h.deskMarkup(lang, o, false))})
+		msgs = append(msgs, outbox.Message{ChatID: id, Kind: kind, OrderID: orderRef(o), ReceiptID: &receipt,
+			Text: shorten(text, 1024), Markup: markup})
 	}
 	return msgs
 }

@@ -38,6 +38,9 @@ func (h *Handlers) receipt(c tele.Context) error {
 		r = DraftPhoto{FileID: m.Document.FileID, UniqueID: m.Document.UniqueID, MIME: m.Document.MIME, Document: true}
 		size = m.Document.FileSize
 	}
+	if more, err := h.albumReceipt(c, r, size); more {
+		return err
+	}
 	// The orders a receipt could pay, and those that expired unpaid lately: a payment made
 	// just too late is kept with its order for the sellers, not lost, nor taken for another.
 	waiting, err := h.Orders.AwaitingPayment(h.req(c).ctx, c.Sender().ID, h.lateSince())
@@ -84,17 +87,18 @@ func (h *Handlers) receipt(c tele.Context) error {
 	// order expired lately beside the one waiting: the picture may pay either.
 	fromElsewhere := forwarded(m)
 	if len(waiting) == 1 && !late && !fromElsewhere && !atCheckout {
-		_, err := h.attachReceipt(c, waiting[0].ID, r, caption)
+		stored, err := h.attachReceipt(c, waiting[0].ID, r, caption, false)
+		if stored && m.AlbumID != "" {
+			h.session(c).ReceiptAlbum = &ReceiptAlbum{ID: m.AlbumID, OrderID: waiting[0].ID}
+		}
 		return err
 	}
-	if atCheckout && h.albumAnswered(c) {
-		return nil // an album at a checkout question: one question, about its first picture
-	}
 	// Each picture waits with a token of its own, which its question's buttons carry: a
-	// second receipt sent before the first question is answered waits beside it.
+	// second receipt sent before the first question is answered waits beside it. An
+	// album's other pictures wait with its first (albumReceipt): one question for them all.
 	s := h.session(c)
 	token := rand.Text()[:10]
-	s.PendingReceipts = append(s.PendingReceipts, PendingReceipt{Token: token, Photo: r, Caption: caption})
+	s.PendingReceipts = append(s.PendingReceipts, PendingReceipt{Token: token, Photo: r, Caption: caption, Album: m.AlbumID})
 	if n := len(s.PendingReceipts); n > maxPendingReceipts {
 		s.PendingReceipts = s.PendingReceipts[n-maxPendingReceipts:]
 	}
@@ -137,12 +141,60 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	stored, err := h.attachReceipt(c, id, s.PendingReceipts[at].Photo, s.PendingReceipts[at].Caption)
-	if stored {
+	p := s.PendingReceipts[at]
+	stored, err := h.attachReceipt(c, id, p.Photo, p.Caption, false)
+	if !stored || err != nil {
 		// Until then the question's other orders may still be picked.
-		s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
+		return err
 	}
-	return err
+	if p.Album != "" {
+		s.ReceiptAlbum = &ReceiptAlbum{ID: p.Album, OrderID: id}
+	}
+	for _, more := range p.More {
+		// Should one fail, the question still holds them all: picked again, the pictures
+		// stored already are known as such (orders.Receipt.Repeated).
+		if _, err := h.attachReceipt(c, id, more, "", true); err != nil {
+			return err
+		}
+	}
+	s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
+	return nil
+}
+
+// ReceiptAlbum is the album whose first picture was stored as a receipt: its other
+// pictures are more of it, for the same order, and the customer is answered once.
+type ReceiptAlbum struct {
+	ID      string `json:"id"`
+	OrderID int64  `json:"order"`
+}
+
+// albumReceipt takes a picture of an album whose first picture is a receipt already
+// (stored, or waiting for the customer to say which order it pays): more of the same
+// receipt, for the same order, with no answer of its own. more reports whether it was.
+func (h *Handlers) albumReceipt(c tele.Context, r DraftPhoto, size int64) (more bool, err error) {
+	m := c.Message()
+	if m.AlbumID == "" {
+		return false, nil
+	}
+	s := h.session(c)
+	if a := s.ReceiptAlbum; a != nil && a.ID == m.AlbumID {
+		switch {
+		case r.FileID == "":
+			return true, nil // a video among the pictures: no receipt
+		case size > maxReceiptBytes:
+			return true, c.Send(h.t(c, "receipt.too_big"))
+		}
+		_, err := h.attachReceipt(c, a.OrderID, r, strings.TrimSpace(m.Caption), true)
+		return true, err
+	}
+	at := slices.IndexFunc(s.PendingReceipts, func(p PendingReceipt) bool { return p.Album == m.AlbumID })
+	if at < 0 {
+		return false, nil
+	}
+	if r.FileID != "" && size <= maxReceiptBytes {
+		s.PendingReceipts[at].More = append(s.PendingReceipts[at].More, r)
+	}
+	return true, nil
 }
 
 // lateReceipts is how long after an order's deadline a receipt sent for no order waiting
@@ -156,8 +208,9 @@ func (h *Handlers) lateSince() time.Time { return h.Now().Add(-lateReceipts) }
 // sellers, with the customer's words that came with it (caption); stored says whether it
 // was (not for an order no longer waiting for a payment). One for an order that expired
 // before it came (even while it was being sent) is kept as late: the sellers are asked
-// to settle it with the customer.
-func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string) (stored bool, err error) {
+// to settle it with the customer. more is another picture of a receipt stored already (an
+// album's): the sellers get it as such, and the customer no answer.
+func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string, more bool) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
 	if err != nil {
@@ -175,7 +228,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
 		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, LateSince: h.lateSince(),
 		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
-			return h.receiptNotices(o, rec, admins, caption)
+			return h.receiptNotices(o, rec, admins, caption, more)
 		},
 	})
 	switch {
@@ -189,6 +242,9 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	h.committed(c)
 	if !rec.Repeated {
 		h.notify()
+	}
+	if more {
+		return true, nil
 	}
 	if o.Status == orders.Expired {
 		return true, c.Send(h.t(c, "receipt.late", locale.Args{"Code": o.Code}))

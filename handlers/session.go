@@ -105,6 +105,8 @@ type Session struct {
 	Broadcast *BroadcastDraft `json:"broadcast,omitempty"`
 	// PendingReceipts wait for the customer to say which order each pays.
 	PendingReceipts []PendingReceipt `json:"pending_receipts,omitempty"`
+	// ReceiptAlbum is the album whose first picture was stored as a receipt.
+	ReceiptAlbum *ReceiptAlbum `json:"receipt_album,omitempty"`
 	// Shelved is an item the seller was adding when something else took them away: a
 	// notice's button, another command. /newitem offers to go on with it.
 	Shelved *ShelvedItem `json:"shelved_item,omitempty"`
@@ -147,6 +149,9 @@ type PendingReceipt struct {
 	Token   string     `json:"token"`
 	Photo   DraftPhoto `json:"photo"`
 	Caption string     `json:"caption,omitempty"` // the customer's words with it
+	// Album is the album the picture is the first of; More are its other pictures.
+	Album string       `json:"album,omitempty"`
+	More  []DraftPhoto `json:"more,omitempty"`
 }
 
 // ShelvedItem is an unfinished item draft and the step it was at. Token tells the
@@ -262,13 +267,14 @@ type DraftPhoto struct {
 }
 
 // Reset ends the current conversation, keeping what outlives it: the language, the cart,
-// receipts waiting for their order to be picked, an item the seller was adding, shelved
-// for /newitem to take up again, and a checkout paused to write to the shop.
+// receipts waiting for their order to be picked (and the album of one stored), an item the
+// seller was adding, shelved for /newitem to take up again, and a checkout paused to write
+// to the shop.
 func (s *Session) Reset() {
 	s.shelveItem(s.Step)
 	// An album answered stays answered: its other photos come as updates of their own.
 	*s = Session{Lang: s.Lang, Cart: s.Cart, PendingReceipts: s.PendingReceipts, Shelved: s.Shelved, Paused: s.Paused,
-		IgnoredAlbum: s.IgnoredAlbum}
+		IgnoredAlbum: s.IgnoredAlbum, ReceiptAlbum: s.ReceiptAlbum}
 }
 
 // dropItem ends the conversation and the item draft in it: saved, discarded or cancelled.
