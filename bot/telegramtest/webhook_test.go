@@ -111,17 +111,7 @@ func TestWebhookOrderPerChat(t *testing.T) {
 	overlap := false
 	parallel := false
 	var order recorder[string]
-	hook := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var upd struct {
-			Message struct {
-				Text string `json:"text"`
-				Chat struct {
-					ID int64 `json:"id"`
-				} `json:"chat"`
-			} `json:"message"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&upd)
-		chat := upd.Message.Chat.ID
+	hook := replyHook(t, func(_ http.ResponseWriter, chat int64, text string) {
 		mu.Lock()
 		active[chat]++
 		if active[chat] > 1 {
@@ -132,15 +122,14 @@ func TestWebhookOrderPerChat(t *testing.T) {
 		}
 		mu.Unlock()
 		time.Sleep(30 * time.Millisecond)
-		order.add(upd.Message.Text)
+		order.add(text)
 		mu.Lock()
 		active[chat]--
 		if active[chat] == 0 {
 			delete(active, chat)
 		}
 		mu.Unlock()
-	}))
-	t.Cleanup(hook.Close)
+	})
 	wantOK(t, call(t, s, "setWebhook", map[string]any{"url": hook.URL}))
 	for i := 0; i < 3; i++ {
 		ann.SendText("ann " + string(rune('1'+i)))
