@@ -25,6 +25,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the command built for the tests, once they are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // shopbotBinary builds the real command once for the tests that run it as a process.
 func shopbotBinary(t *testing.T) string {
 	t.Helper()
