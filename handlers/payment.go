@@ -129,7 +129,9 @@ func (h *Handlers) receipt(c tele.Context) error {
 const maxPendingReceipts = 5
 
 // ReceiptButton attaches the waiting receipt whose question the button is on to the
-// order the customer picked.
+// order the customer picked: an album's every picture. Once its first is stored, the
+// album is that order's: should a later one fail, a press on any of the question's buttons
+// attaches the rest to it.
 func (h *Handlers) ReceiptButton(c tele.Context) error {
 	s := h.session(c)
 	idText, token, _ := strings.Cut(c.Callback().Data, "|")
@@ -141,24 +143,37 @@ func (h *Handlers) ReceiptButton(c tele.Context) error {
 	if err := h.respond(c); err != nil {
 		return err
 	}
-	p := s.PendingReceipts[at]
-	stored, err := h.attachReceipt(c, id, p.Photo, p.Caption, false)
-	if !stored || err != nil {
-		// Until then the question's other orders may still be picked.
-		return err
+	p := &s.PendingReceipts[at]
+	var answerErr error
+	resumed := p.OrderID != 0
+	if resumed {
+		id = p.OrderID
+	} else {
+		stored, err := h.attachReceipt(c, id, p.Photo, p.Caption, false)
+		if !stored {
+			return err // the question's orders may still be picked
+		}
+		p.OrderID = id
+		answerErr = err // the answer failed: the rest is the order's all the same
+	}
+	for len(p.More) > 0 {
+		if _, err := h.attachReceipt(c, id, p.More[0].Photo, p.More[0].Caption, true); err != nil {
+			return err
+		}
+		p.More = p.More[1:]
 	}
 	if p.Album != "" {
 		s.ReceiptAlbum = &ReceiptAlbum{ID: p.Album, OrderID: id}
 	}
-	for _, more := range p.More {
-		// Should one fail, the question still holds them all: picked again, the pictures
-		// stored already are known as such (orders.Receipt.Repeated).
-		if _, err := h.attachReceipt(c, id, more, "", true); err != nil {
+	s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
+	if resumed {
+		o, err := h.Orders.Order(h.req(c).ctx, id)
+		if err != nil {
 			return err
 		}
+		return c.Send(h.t(c, "receipt.received", locale.Args{"Code": o.Code}))
 	}
-	s.PendingReceipts = slices.Delete(s.PendingReceipts, at, at+1)
-	return nil
+	return answerErr
 }
 
 // ReceiptAlbum is the album whose first picture was stored as a receipt: its other
@@ -171,30 +186,38 @@ type ReceiptAlbum struct {
 // albumReceipt takes a picture of an album whose first picture is a receipt already
 // (stored, or waiting for the customer to say which order it pays): more of the same
 // receipt, for the same order, with no answer of its own. more reports whether it was.
+// A file of another kind among the pictures is answered once for the album.
 func (h *Handlers) albumReceipt(c tele.Context, r DraftPhoto, size int64) (more bool, err error) {
 	m := c.Message()
 	if m.AlbumID == "" {
 		return false, nil
 	}
 	s := h.session(c)
-	if a := s.ReceiptAlbum; a != nil && a.ID == m.AlbumID {
-		switch {
-		case r.FileID == "":
-			return true, nil // a video among the pictures: no receipt
-		case size > maxReceiptBytes:
-			return true, c.Send(h.t(c, "receipt.too_big"))
-		}
-		_, err := h.attachReceipt(c, a.OrderID, r, strings.TrimSpace(m.Caption), true)
-		return true, err
-	}
-	at := slices.IndexFunc(s.PendingReceipts, func(p PendingReceipt) bool { return p.Album == m.AlbumID })
-	if at < 0 {
+	order := int64(0)
+	pending := slices.IndexFunc(s.PendingReceipts, func(p PendingReceipt) bool { return p.Album == m.AlbumID })
+	switch {
+	case s.ReceiptAlbum != nil && s.ReceiptAlbum.ID == m.AlbumID:
+		order = s.ReceiptAlbum.OrderID
+	case pending >= 0:
+		order = s.PendingReceipts[pending].OrderID // 0 until the customer picks it
+	default:
 		return false, nil
 	}
-	if r.FileID != "" && size <= maxReceiptBytes {
-		s.PendingReceipts[at].More = append(s.PendingReceipts[at].More, r)
+	caption := strings.TrimSpace(m.Caption)
+	switch {
+	case r.FileID == "":
+		if h.albumAnswered(c) {
+			return true, nil
+		}
+		return true, c.Send(h.t(c, "receipt.wrong_kind"))
+	case size > maxReceiptBytes:
+		return true, c.Send(h.t(c, "receipt.too_big"))
+	case order == 0:
+		s.PendingReceipts[pending].More = append(s.PendingReceipts[pending].More, PendingPicture{Photo: r, Caption: caption})
+		return true, nil
 	}
-	return true, nil
+	_, err = h.attachReceipt(c, order, r, caption, true)
+	return true, err
 }
 
 // lateReceipts is how long after an order's deadline a receipt sent for no order waiting
@@ -209,7 +232,8 @@ func (h *Handlers) lateSince() time.Time { return h.Now().Add(-lateReceipts) }
 // was (not for an order no longer waiting for a payment). One for an order that expired
 // before it came (even while it was being sent) is kept as late: the sellers are asked
 // to settle it with the customer. more is another picture of a receipt stored already (an
-// album's): the sellers get it as such, and the customer no answer.
+// album's): the sellers get it as such, and the customer no answer; one for an order
+// settled meanwhile is dropped without a word.
 func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, caption string, more bool) (stored bool, err error) {
 	ctx := h.req(c).ctx
 	data, err := h.Files.Download(ctx, r.FileID)
@@ -228,12 +252,14 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
 		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, LateSince: h.lateSince(),
 		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
-			return h.receiptNotices(o, rec, admins, caption, more)
+			return h.receiptNotices(o, rec, admins, caption, more && !rec.Moved)
 		},
 	})
 	switch {
 	case errors.Is(err, orders.ErrNotFound):
 		return false, c.Send(h.t(c, "orders.not_found"))
+	case errors.Is(err, orders.ErrTransition) && more:
+		return false, nil // the order was settled meanwhile: said once, by its own notice
 	case errors.Is(err, orders.ErrTransition):
 		return false, c.Send(h.t(c, "receipt.not_awaiting", locale.Args{"Code": o.Code}))
 	case err != nil:
@@ -243,9 +269,11 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	if !rec.Repeated {
 		h.notify()
 	}
-	if more {
+	if more && !rec.Moved {
 		return true, nil
 	}
+	// A later picture of an album that finds its order waiting again (the sellers rejected
+	// the first meanwhile) starts a submission of its own, and is answered as one.
 	if o.Status == orders.Expired {
 		return true, c.Send(h.t(c, "receipt.late", locale.Args{"Code": o.Code}))
 	}

@@ -149,9 +149,17 @@ type PendingReceipt struct {
 	Token   string     `json:"token"`
 	Photo   DraftPhoto `json:"photo"`
 	Caption string     `json:"caption,omitempty"` // the customer's words with it
-	// Album is the album the picture is the first of; More are its other pictures.
-	Album string       `json:"album,omitempty"`
-	More  []DraftPhoto `json:"more,omitempty"`
+	// Album is the album the picture is the first of; More are its other pictures, and
+	// OrderID the order the customer picked, once its first is stored.
+	Album   string           `json:"album,omitempty"`
+	More    []PendingPicture `json:"more,omitempty"`
+	OrderID int64            `json:"order,omitempty"`
+}
+
+// PendingPicture is another picture of an album waiting as a receipt, and its caption.
+type PendingPicture struct {
+	Photo   DraftPhoto `json:"photo"`
+	Caption string     `json:"caption,omitempty"`
 }
 
 // ShelvedItem is an unfinished item draft and the step it was at. Token tells the

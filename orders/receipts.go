@@ -25,6 +25,9 @@ type Receipt struct {
 	// Repeated is set when the same picture was already stored for this order: nothing
 	// new was stored or sent.
 	Repeated bool
+	// Moved is set when the receipt moved its order from awaiting payment to
+	// receipt_submitted: it starts a submission, rather than adding to one.
+	Moved bool
 }
 
 // NewReceipt is a receipt to store.
@@ -84,7 +87,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 	}
 	r.DuplicateOf, r.DuplicateCode = stored.DuplicateOf, stored.DuplicateCode
 	if o.Status == AwaitingPayment {
-		o.Status = ReceiptSubmitted
+		o.Status, r.Moved = ReceiptSubmitted, true
 	}
 	if n.Notices != nil {
 		if err := outbox.Enqueue(ctx, tx, n.Notices(o, r)...); err != nil {
@@ -99,10 +102,11 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 
 // storeReceipt stores a receipt ($1 the order, $2 the bytes, $3 the MIME type, $4 the file
 // id, $5 its unique id, $6 the SHA-256 of the bytes, $7 whether it came as a file) unless
-// the same picture (by unique id or hash) is stored for that order already and is still
-// waiting for the sellers ($8): a retry after a lost answer is the same receipt (the latest
-// of that picture for the order), returned as repeated. Sent again after the sellers
-// rejected it, it is a new submission. A new one names the first other order the picture
+// the same picture (by unique id or hash) is stored for that order already since the
+// sellers last rejected its receipts and is still waiting for them ($8): a retry after a
+// lost answer is the same receipt (the latest of that picture for the order), returned as
+// repeated. Sent again after the sellers rejected it, it is a new submission, each picture
+// of an album sent again too. A new one names the first other order the picture
 // was sent for, and moves an order awaiting payment to receipt_submitted, with its event
 // by the customer ($9). The pictures are found by their indexes, whatever the table's size.
 const storeReceipt = `WITH same AS MATERIALIZED (
@@ -115,7 +119,9 @@ const storeReceipt = `WITH same AS MATERIALIZED (
 ), added AS (
     INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
     SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
-    WHERE NOT ($8::boolean AND EXISTS (SELECT FROM same WHERE order_id = $1))
+    WHERE NOT ($8::boolean AND EXISTS (SELECT FROM same JOIN receipts r USING (id) WHERE same.order_id = $1
+        AND r.created_at > coalesce((SELECT max(at) FROM order_events WHERE order_id = $1
+            AND from_status = 'receipt_submitted' AND to_status = 'awaiting_payment'), '-infinity')))
     RETURNING id
 ), moved AS (
     UPDATE orders SET status = 'receipt_submitted', updated_at = now()

@@ -485,3 +485,41 @@ func (s *Server) callbackLocked(from *User, c *Chat, msgID int, m *message, data
 	upd := s.enqueueLocked("callback_query", updateKey(nil, from), q)
 	return Sent{UpdateID: upd, MessageID: msgID, CallbackID: id}
 }
+
+// AlbumItem is one item of an album sent with SendAlbumItems: a photo
+// (Photo), a file (Document, named FileName, of type MIME), or a short video (Video).
+type AlbumItem struct {
+	Photo          []byte
+	Document       []byte
+	FileName, MIME string
+	Video          bool
+	Caption        string
+}
+
+// SendAlbumItems sends the bot an album of mixed items, each with its own caption; group
+// names the album ("" for a new one), and is returned.
+func (u *User) SendAlbumItems(group string, items []AlbumItem) (string, []Sent) {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	if group == "" {
+		group = u.s.newMediaGroupIDLocked()
+	}
+	var out []Sent
+	for _, it := range items {
+		m := &message{mediaGroupID: group, caption: it.Caption}
+		switch {
+		case it.Photo != nil:
+			m.photo = u.s.personPhotoLocked(it.Photo)
+		case it.Document != nil:
+			f := u.s.addFileLocked(kindDocument, it.Document, path.Ext(it.FileName))
+			f.name, f.mime = it.FileName, it.MIME
+			m.document = f
+		case it.Video:
+			f := u.s.addFileLocked(kindVideo, videoData, "")
+			f.mime = "video/mp4"
+			m.video = f
+		}
+		out = append(out, u.s.personMessageLocked(u.chat, u, m, "message"))
+	}
+	return group, out
+}

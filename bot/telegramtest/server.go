@@ -101,6 +101,7 @@ type fault struct {
 	remaining  int
 	code       int
 	retryAfter int
+	skip       int // calls let through first
 	// For faultHold: the chat whose call is held, closed when one is, and closed to let
 	// it answer.
 	chatID   int64
@@ -272,6 +273,11 @@ func (s *Server) FailNext(method string, n, code, retryAfter int) {
 	s.addFault(&fault{kind: faultFail, method: method, remaining: n, code: code, retryAfter: retryAfter})
 }
 
+// FailAfter is FailNext after skip calls of method went through.
+func (s *Server) FailAfter(method string, skip, n, code int) {
+	s.addFault(&fault{kind: faultFail, method: method, remaining: n, code: code, skip: skip})
+}
+
 // DropNext makes the next n calls of method ("" for any) lose their
 // connection before the fake does anything: nothing is sent, no answer comes.
 func (s *Server) DropNext(method string, n int) {
@@ -330,6 +336,10 @@ func (s *Server) takeFault(kind faultKind, method string) *fault {
 	for i, f := range s.faults {
 		if f.kind != kind || (f.method != "" && !strings.EqualFold(f.method, method)) {
 			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			return nil
 		}
 		f.remaining--
 		if f.remaining <= 0 {
