@@ -218,7 +218,9 @@ func TestAnAlbumsPicturesAfterItsQuestionWasAnswered(t *testing.T) {
 	from := lastID(u)
 	group, _ := u.SendAlbumItems("", []telegramtest.AlbumItem{{Photo: photo(t, 54)}, {Video: true}})
 	which := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "receipt.which") })
-	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > which.ID && m.Text == h.text("en", "receipt.wrong_kind") })
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > which.ID && m.Text == h.text("en", "receipt.wrong_kind")
+	})
 	pickOrder(t, u, which, o2.Code)
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > which.ID && strings.HasPrefix(m.Text, "🧾") })
 	before := lastID(u)
