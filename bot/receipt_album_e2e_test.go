@@ -50,6 +50,17 @@ func receiptCount(t *testing.T, h *harness, orderID int64) int {
 	return n
 }
 
+// twoToPay is a shop whose customer id has two orders awaiting payment, and its second
+// seller.
+func twoToPay(t *testing.T, id int64) (h *harness, s2, u *telegramtest.User, o1, o2 orders.Order) {
+	t.Helper()
+	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
+	u = h.user(id, "Thu", "en")
+	o1 = placePickup(t, h, u, dress, "S", 1)
+	o2 = placePickup(t, h, u, dress, "M", 1)
+	return h, s2, u, o1, o2
+}
+
 // whichQuestion sends an album of pictures from a customer with two orders to pay, and
 // returns the one question it is answered with.
 func whichQuestion(t *testing.T, h *harness, u *telegramtest.User, items []telegramtest.AlbumItem) telegramtest.Message {
@@ -65,10 +76,7 @@ func whichQuestion(t *testing.T, h *harness, u *telegramtest.User, items []teleg
 // with it, and a file there too big to keep is said so.
 func TestAnAlbumAtAQuestionKeepsEachPicturesWords(t *testing.T) {
 	t.Parallel()
-	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
-	u := h.user(9501, "Thu", "en")
-	placePickup(t, h, u, dress, "S", 1)
-	o2 := placePickup(t, h, u, dress, "M", 1)
+	h, s2, u, _, o2 := twoToPay(t, 9501)
 	big := append([]byte("%PDF-1.4\n"), make([]byte, 21<<20)...)
 	which := whichQuestion(t, h, u, []telegramtest.AlbumItem{{Photo: photo(t, 41)},
 		{Photo: photo(t, 42), Caption: "paid from my husband's account"}, {Document: big, FileName: "b.pdf", MIME: "application/pdf"}})
@@ -189,10 +197,7 @@ func TestAnAlbumsLaterPicturesAfterARejection(t *testing.T) {
 // rest to it, not to the other order.
 func TestAnAlbumPartlyAttachedStaysWithItsOrder(t *testing.T) {
 	t.Parallel()
-	h, _, _, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
-	u := h.user(9508, "Thu", "en")
-	o1 := placePickup(t, h, u, dress, "S", 1)
-	o2 := placePickup(t, h, u, dress, "M", 1)
+	h, _, u, o1, o2 := twoToPay(t, 9508)
 	which := whichQuestion(t, h, u, []telegramtest.AlbumItem{{Photo: photo(t, 56)}, {Photo: photo(t, 57)}, {Photo: photo(t, 58)}})
 	h.fake.FailAfter("getFile", 1, 1, 500) // the first picture's download works, the second's fails
 	pickOrder(t, u, which, o1.Code)
@@ -211,10 +216,7 @@ func TestAnAlbumPartlyAttachedStaysWithItsOrder(t *testing.T) {
 // picked, as more of it, with no answer; a video among them is said to be no receipt.
 func TestAnAlbumsPicturesAfterItsQuestionWasAnswered(t *testing.T) {
 	t.Parallel()
-	h, _, s2, dress, _ := sellersShop(t, map[string]int{"S": 5, "M": 5})
-	u := h.user(9507, "Thu", "en")
-	placePickup(t, h, u, dress, "S", 1)
-	o2 := placePickup(t, h, u, dress, "M", 1)
+	h, s2, u, _, o2 := twoToPay(t, 9507)
 	from := lastID(u)
 	group, _ := u.SendAlbumItems("", []telegramtest.AlbumItem{{Photo: photo(t, 54)}, {Video: true}})
 	which := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "receipt.which") })
