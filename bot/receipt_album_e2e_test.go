@@ -237,3 +237,44 @@ func TestAnAlbumsPicturesAfterItsQuestionWasAnswered(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// The customer forwards pictures of an album taken as a receipt already (to pay another
+// order with them, say): they are asked about, as any forwarded picture is, not added to
+// the first order without a word.
+func TestAnAlbumForwardedAfterItPaidAnOrderIsAskedAbout(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5, "M": 5})
+	u := h.user(9512, "Thu", "en")
+	o1 := placePickup(t, h, u, dress, "S", 1)
+	sent := u.SendAlbum([][]byte{photo(t, 67), photo(t, 68)}, "")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "receipt.received", locale.Args{"Code": o1.Code})
+	})
+	o2 := placePickup(t, h, u, dress, "M", 1)
+	from := lastID(u)
+	for _, s := range sent {
+		m, _ := u.Chat().Message(s.MessageID)
+		u.Forward(t, m)
+	}
+	which := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > from && m.Text == h.text("en", "receipt.which_forwarded")
+	})
+	time.Sleep(300 * time.Millisecond) // the other picture is taken by now
+	if lastID(u) != which.ID {
+		t.Errorf("the forwarded album answered more than its question: %q", u.Messages()[len(u.Messages())-1].Text)
+	}
+	if n := receiptCount(t, h, o1.ID); n != 2 {
+		t.Errorf("%d pictures with the first order, want its own 2", n)
+	}
+	pickOrder(t, u, which, o2.Code)
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.Text == h.text("en", "receipt.received", locale.Args{"Code": o2.Code})
+	})
+	for deadline := time.Now().Add(5 * time.Second); receiptCount(t, h, o2.ID) < 2 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := receiptCount(t, h, o2.ID); n != 2 {
+		t.Errorf("%d pictures with the order picked, want the album's 2", n)
+	}
+	noErrors(t, h)
+}

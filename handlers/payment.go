@@ -196,7 +196,8 @@ func (h *Handlers) albumReceipt(c tele.Context, r DraftPhoto, size int64) (more 
 	order := int64(0)
 	pending := slices.IndexFunc(s.PendingReceipts, func(p PendingReceipt) bool { return p.Album == m.AlbumID })
 	switch {
-	case s.ReceiptAlbum != nil && s.ReceiptAlbum.ID == m.AlbumID:
+	case s.ReceiptAlbum != nil && s.ReceiptAlbum.ID == m.AlbumID && !forwarded(m):
+		// (Pictures forwarded from the album later are asked about, as any forward is.)
 		order = s.ReceiptAlbum.OrderID
 	case pending >= 0:
 		order = s.PendingReceipts[pending].OrderID // 0 until the customer picks it
