@@ -1067,3 +1067,82 @@ func TestAReceiptBesideAnOrderExpiredLatelyAsksWhich(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A seller's chat that falls behind, orders coming faster than Telegram lets the bot write
+// to one chat, gets the new orders whose notices waited as one message, with a line and a
+// button for each: every order reaches every seller once. A change to one of those orders
+// later edits the sellers' copies of its own notice, and leaves that message alone.
+func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
+	t.Parallel()
+	h, lan, minh, dress, _ := sellersShop(t, map[string]int{"S": 50})
+	held, release := h.fake.HoldNext("sendMessage", admin1)
+	first := placePickup(t, h, h.user(7301, "Mai", "en"), dress, "S", 1)
+	waitHeld(t, held, "the first order's notice to Lan")
+	var waited []orders.Order
+	for i := range 7 {
+		waited = append(waited, placePickup(t, h, h.user(7310+int64(i), fmt.Sprintf("Khách %d", i), "en"), dress, "S", 1))
+	}
+	release()
+
+	lan.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, h.text("vi", "notice.new_order")) && strings.Contains(m.Text, first.Code)
+	})
+	head := plain(h.texts.N("vi", "notice.new_orders", len(waited)))
+	together := lan.WaitFor(t, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, head) })
+	buttons := buttonTexts(together)
+	if len(buttons) != len(waited) {
+		t.Errorf("the orders together have buttons %v; want one for each of %d", buttons, len(waited))
+	}
+	for i, o := range waited {
+		if !strings.Contains(together.Text, o.Code) || i < len(buttons) && buttons[i] != o.Code+" · "+o.Customer.Name() {
+			t.Errorf("order %s not listed in order: %q, buttons %v", o.Code, together.Text, buttons)
+		}
+	}
+	var one int
+	for deadline := time.Now().Add(5 * time.Second); one == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		h.db.Get(&one, `SELECT id FROM outbox WHERE chat_id = $1 AND kind = 'new_orders' AND status = 'sent' AND order_id IS NULL`, admin1)
+	}
+	if one == 0 {
+		t.Fatal("the message of the orders together is not recorded as sent")
+	}
+	var merged []int64
+	h.db.Select(&merged, `SELECT order_id FROM outbox WHERE chat_id = $1 AND status = 'merged' AND merged_into = $2 ORDER BY id`, admin1, one)
+	if len(merged) != len(waited)-1 || merged[0] != waited[1].ID {
+		t.Errorf("orders merged into the one message %v; want the six after %d", merged, waited[0].ID)
+	}
+	// Each order reached each seller once, by its own notice or with others.
+	all := append([]orders.Order{first}, waited...)
+	last := all[len(all)-1]
+	minh.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, last.Code)
+	})
+	for _, s := range []*telegramtest.User{lan, minh} {
+		for _, o := range all {
+			if n := toldOf(s, o.Code); n != 1 {
+				t.Errorf("%s was told of order %s %d times", s.FirstName, o.Code, n)
+			}
+		}
+	}
+
+	// A button opens its order's card, where Lan confirms the payment; the message of the
+	// orders together stays as it was, in both chats.
+	lan.Press(t, together, buttons[2])
+	card := lan.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > together.ID && strings.Contains(m.Text, waited[2].Code) && len(m.Buttons()) > 0
+	})
+	lan.Press(t, card, h.text("vi", "desk.paid_button"))
+	lan.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID == card.ID && strings.Contains(m.Text, plain(h.texts.T("vi", "order_status.paid")))
+	})
+	if statusOf(t, h, waited[2].ID) != orders.Paid {
+		t.Errorf("order %s not paid", waited[2].Code)
+	}
+	for _, s := range []*telegramtest.User{lan, minh} {
+		for _, m := range s.Chat().Messages() {
+			if strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, waited[2].Code) && !strings.HasPrefix(m.Text, h.text(s.LanguageCode, "notice.new_order")+"\n") && m.Edits > 0 {
+				t.Errorf("%s's message of the orders together was edited: %q", s.FirstName, m.Text)
+			}
+		}
+	}
+	noErrors(t, h)
+}

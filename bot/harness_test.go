@@ -255,6 +255,19 @@ func countStarting(msgs []telegramtest.Message, prefix string) int {
 	return n
 }
 
+// toldOf counts the messages that told a seller of an order as new: its own notice, or
+// the notice of the new orders that waited for the seller's chat together. One, when all
+// is well.
+func toldOf(s *telegramtest.User, code string) int {
+	n := 0
+	for _, m := range s.Messages() {
+		if strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, code) {
+			n++
+		}
+	}
+	return n
+}
+
 // waitAnswers waits until a person's button presses got n answers and returns them; it
 // fails the test if they do not come.
 // pressAnswered presses a button and returns what the bot answered the press with.

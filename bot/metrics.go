@@ -44,7 +44,7 @@ func newMetrics() *metrics {
 		}, []string{"method", "result"}),
 		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shopbot_outbox_deliveries_total",
-			Help: "Outbox delivery attempts, by message kind and outcome (sent, retry, failed, blocked).",
+			Help: "Outbox delivery attempts, by message kind and outcome (sent, retry, failed, blocked; merged: new orders' notices sent as one message).",
 		}, []string{"kind", "outcome"}),
 	}
 	m.registry.MustRegister(m.updates, m.latency, m.errors, m.apiCalls, m.outbox,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/channel"
+	"github.com/shopbot/shopbot/handlers"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/outbox"
 )
@@ -38,8 +40,12 @@ const (
 	// senderClaimGap is the least time between claims.
 	senderClaimGap = 250 * time.Millisecond
 	senderPerChat  = 5 // at about one a second, well within the claim
-	senderClaim    = 15 * time.Second
-	maxBackoff     = 5 * time.Minute
+	// mergeFrom new orders' notices waiting for a seller's chat, and up to mergeMost, go
+	// as one message (sender.merge): the seller is five seconds behind at least.
+	mergeFrom   = 5
+	mergeMost   = 20
+	senderClaim = 15 * time.Second
+	maxBackoff  = 5 * time.Minute
 	// giveUpAfter: Telegram or the network failing for a day. Until then a message is
 	// retried, at most every maxBackoff.
 	giveUpAfter = 24 * time.Hour
@@ -156,7 +162,14 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 		busy[chat] = len(byChat[chat])
 		go func(msgs []outbox.Message) {
 			defer func() { done <- chat }()
-			for i, m := range msgs {
+			for i := 0; i < len(msgs); i++ {
+				m := msgs[i]
+				if m.Kind == handlers.KindNewOrder {
+					var merged []int64
+					m, merged = s.merge(ctx, m, msgs[i+1:])
+					rest := slices.DeleteFunc(slices.Clone(msgs[i+1:]), func(x outbox.Message) bool { return slices.Contains(merged, x.ID) })
+					msgs = append(msgs[:i+1:i+1], rest...)
+				}
 				if !s.deliver(ctx, m) {
 					// Keep the chat's order: what follows waits for the next claim.
 					for _, rest := range msgs[i+1:] {
@@ -170,6 +183,30 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 		}(byChat[chat])
 	}
 	return len(msgs)
+}
+
+// merge sends a seller who fell behind (orders coming faster than one message a second)
+// the new orders' notices waiting for their chat as one message, in the first's turn:
+// mergeFrom of them at least, mergeMost at most. claimed is what else this sender took of
+// the chat to deliver after m. It returns the message to send and the ids merged into it.
+func (s *sender) merge(ctx context.Context, m outbox.Message, claimed []outbox.Message) (outbox.Message, []int64) {
+	mine := make([]int64, 0, len(claimed))
+	for _, c := range claimed {
+		mine = append(mine, c.ID)
+	}
+	one, merged, err := s.store.Merge(ctx, m, mine, mergeFrom, mergeMost, func(msgs []outbox.Message) (outbox.Message, error) {
+		return s.a.handlers.NewOrdersNotice(ctx, m.ChatID, msgs)
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.a.log.Warn("new orders' notices not merged; sent one by one", "chat_id", m.ChatID, "err", err)
+		}
+		return m, nil
+	}
+	if len(merged) > 0 {
+		s.a.metrics.outbox.WithLabelValues(m.Kind, "merged").Add(float64(len(merged) + 1))
+	}
+	return one, merged
 }
 
 func (s *sender) chatLimiter(chatID int64) *rate.Limiter {

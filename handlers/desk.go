@@ -413,9 +413,8 @@ func (h *Handlers) sendDeskList(c tele.Context, filter string, page int, edit bo
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
 	for _, o := range list {
-		b.WriteString("\n" + h.t(c, "desk.list_line", locale.Args{"Code": o.Code, "Customer": o.Customer.Name(),
-			"Total": money.Format(o.Total, o.Currency), "Status": locale.HTML(h.t(c, "order_status."+string(o.Status)))}))
-		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
+		b.WriteString("\n" + h.listLine(h.lang(c), o))
+		rows = append(rows, orderButton(m, o))
 	}
 	var nav tele.Row
 	if page > 0 {
@@ -502,10 +501,21 @@ func (h *Handlers) Find(c tele.Context) error {
 	for _, o := range list {
 		b.WriteString("\n" + h.t(c, "desk.find_line", locale.Args{"Code": o.Code, "Customer": o.Customer.Name(),
 			"Status": locale.HTML(h.t(c, "order_status."+string(o.Status)))}))
-		rows = append(rows, m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10))))
+		rows = append(rows, orderButton(m, o))
 	}
 	m.Inline(rows...)
 	return c.Send(b.String(), m)
+}
+
+// listLine is an order's line in the sellers' lists: code, customer, total and status.
+func (h *Handlers) listLine(lang string, o orders.Order) string {
+	return h.Texts.T(lang, "desk.list_line", locale.Args{"Code": o.Code, "Customer": o.Customer.Name(),
+		"Total": money.Format(o.Total, o.Currency), "Status": locale.HTML(h.Texts.T(lang, "order_status."+string(o.Status)))})
+}
+
+// orderButton is a row with an order's button in the sellers' lists: it opens its card.
+func orderButton(m *tele.ReplyMarkup, o orders.Order) tele.Row {
+	return m.Row(m.Data(o.Code+" · "+o.Customer.Name(), UniqueDeskOrder, strconv.FormatInt(o.ID, 10)))
 }
 
 // sendOrderCard shows a seller an order: summary, history, receipts, and the actions.

@@ -69,6 +69,7 @@ type Catalog interface {
 type Orders interface {
 	Place(ctx context.Context, req orders.PlaceRequest) (orders.Order, error)
 	Order(ctx context.Context, id int64) (orders.Order, error)
+	Orders(ctx context.Context, ids []int64) ([]orders.Order, error)
 	CustomerOrders(ctx context.Context, customerID int64, limit int) ([]orders.Order, error)
 	AwaitingPayment(ctx context.Context, customerID int64, expiredSince time.Time) ([]orders.Order, error)
 	AddReceipt(ctx context.Context, n orders.NewReceipt) (orders.Order, orders.Receipt, error)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"strings"
 
@@ -20,6 +21,7 @@ type outboxMessage = outbox.Message
 // Kinds of outbox messages.
 const (
 	KindNewOrder    = "new_order"
+	KindNewOrders   = "new_orders" // new orders' notices that waited for a seller's chat, as one (NewOrdersNotice)
 	KindReceipt     = "receipt"
 	KindReceiptMore = "receipt_more" // another picture of a receipt (an album's), without the buttons
 	KindCancelled   = "cancelled"
@@ -122,6 +124,43 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 			Markup: markupJSON(h.deskMarkup(lang, o, false))})
 	}
 	return msgs
+}
+
+// NewOrdersNotice is one message to a seller for the new orders whose notices (msgs)
+// waited for their chat together, as orders came faster than Telegram lets the bot write
+// to one chat: a line for each order as it is now, and its button to open it.
+func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []outbox.Message) (outbox.Message, error) {
+	ids := make([]int64, 0, len(msgs))
+	for _, m := range msgs {
+		if m.OrderID != nil {
+			ids = append(ids, *m.OrderID)
+		}
+	}
+	list, err := h.Orders.Orders(ctx, ids)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	if len(list) == 0 {
+		return outbox.Message{}, errors.New("handlers: new orders' notice: none of the orders is left")
+	}
+	langs, err := h.AdminLanguages(ctx)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	lang := langs[chatID]
+	if lang == "" {
+		lang = h.DefaultLanguage
+	}
+	var b strings.Builder
+	b.WriteString(h.Texts.N(lang, "notice.new_orders", len(list)))
+	m := &tele.ReplyMarkup{}
+	var rows []tele.Row
+	for _, o := range list {
+		b.WriteString("\n" + h.listLine(lang, o))
+		rows = append(rows, orderButton(m, o))
+	}
+	m.Inline(rows...)
+	return outbox.Message{ChatID: chatID, Kind: KindNewOrders, Text: shorten(b.String(), maxMessage), Markup: markupJSON(m)}, nil
 }
 
 // receiptNotices send every seller the receipt itself with the order's summary.

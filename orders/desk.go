@@ -20,6 +20,11 @@ WHERE cardinality($1::text[]) = 0 OR o.status = ANY($1) ORDER BY o.id DESC LIMIT
 		pq.Array(names), limit, offset)
 }
 
+// Orders returns the orders with these ids that exist, in id order.
+func (s *Store) Orders(ctx context.Context, ids []int64) ([]Order, error) {
+	return s.selectOrders(ctx, nil, orderSelect+` WHERE o.id = ANY($1) ORDER BY o.id`, pq.Array(ids))
+}
+
 // Find searches orders by code, customer name, username or phone (ASCII digits: see
 // catalog.NormalizeDigits), newest first.
 func (s *Store) Find(ctx context.Context, text string, limit int) ([]Order, error) {

@@ -181,6 +181,58 @@ RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS 
 	return msgs, nil
 }
 
+// Merge gathers first, a message this sender claimed, with the messages of its kind
+// waiting behind it for its chat (those in mine, which this sender claimed, and those no
+// sender has claimed that are due), at most most of them in id order. When there are
+// least at least, build writes the one message they make together, which takes first's
+// place in the chat's turn (its row), and the others are kept as merged into it, never
+// sent by themselves. It returns the message to send in first's place and the ids merged
+// into it; first itself and no ids when there were fewer than least.
+func (s *Store) Merge(ctx context.Context, first Message, mine []int64, least, most int,
+	build func([]Message) (Message, error)) (Message, []int64, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	defer tx.Rollback()
+	var msgs []Message
+	if err := tx.SelectContext(ctx, &msgs, `SELECT id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup,
+    receipt_id, photo_file_id, broadcast_id, attempts, created_at
+FROM outbox WHERE chat_id = $1 AND status = 'pending' AND broadcast_id IS NULL AND id >= $2 AND kind = $3
+    AND (id = ANY($4) OR (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now())
+ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED`, first.ChatID, first.ID, first.Kind, pq.Array(append([]int64{first.ID}, mine...)), most); err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	if len(msgs) < max(least, 1) || msgs[0].ID != first.ID {
+		return first, nil, nil
+	}
+	one, err := build(msgs)
+	if err != nil {
+		return first, nil, err
+	}
+	merged := make([]int64, 0, len(msgs)-1)
+	for _, m := range msgs[1:] {
+		merged = append(merged, m.ID)
+	}
+	var markup any // a string, as Enqueue writes it
+	if len(one.Markup) > 0 && string(one.Markup) != "null" {
+		markup = string(one.Markup)
+	}
+	if _, err := tx.ExecContext(ctx, `WITH merged AS (
+    UPDATE outbox SET status = 'merged', merged_into = $1, claimed_until = NULL WHERE id = ANY($2)
+)
+UPDATE outbox SET kind = $3, text = $4, markup = $5, order_id = NULL, receipt_id = NULL, photo_file_id = ''
+WHERE id = $1`, first.ID, pq.Array(merged), one.Kind, one.Text, markup); err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	first.Kind, first.Text, first.Markup = one.Kind, one.Text, one.Markup
+	first.OrderID, first.ReceiptID, first.PhotoFileID = nil, nil, ""
+	return first, merged, nil
+}
+
 // Sent records a delivered message.
 func (s *Store) Sent(ctx context.Context, id int64, messageID int) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), message_id = $2, claimed_until = NULL, last_error = ''

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,99 @@ func TestClaimKeepsEachChatInOrder(t *testing.T) {
 	next, err := s.Claim(ctx, 3, 5, 15*time.Second)
 	if err != nil || len(next) != 3 || next[0].Text != "busy 5" || next[2].Text != "busy 7" {
 		t.Fatalf("after five were sent, a claim of 3: %+v, %v; want busy 5…7", next, err)
+	}
+}
+
+// Merge takes the claimed message and those of its kind behind it in its chat that this
+// sender holds or nobody does and are due, up to most, and only when there are least; the
+// message made of them keeps the first's row, and the others are kept as merged into it.
+func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []outbox.Message
+	for i := range 9 {
+		kind := "new_order"
+		if i == 3 {
+			kind = "receipt"
+		}
+		msgs = append(msgs, outbox.Message{ChatID: 1, Kind: kind, Text: "n" + strconv.Itoa(i)})
+	}
+	msgs = append(msgs, outbox.Message{ChatID: 2, Kind: "new_order", Text: "other chat"})
+	if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	db.SelectContext(ctx, &ids, `SELECT id FROM outbox WHERE chat_id = 1 ORDER BY id`)
+	s := outbox.NewStore(db)
+	claimed, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(claimed) != 6 || claimed[0].ID != ids[0] {
+		t.Fatalf("claim: %+v, %v; want n0…n4 and the other chat's", claimed, err)
+	}
+	// n6 is out with another sender; n7 waits for a retry.
+	db.ExecContext(ctx, `UPDATE outbox SET claimed_until = now() + interval '1 minute' WHERE id = $1`, ids[6])
+	if err := s.Retry(ctx, ids[7], time.Minute, "flood"); err != nil {
+		t.Fatal(err)
+	}
+	var mine []int64
+	for _, m := range claimed[1:5] {
+		mine = append(mine, m.ID)
+	}
+	build := func(got []outbox.Message) (outbox.Message, error) {
+		var texts []string
+		for _, m := range got {
+			texts = append(texts, m.Text)
+		}
+		return outbox.Message{Kind: "new_orders", Text: strings.Join(texts, ",")}, nil
+	}
+	// Too few: nothing changes.
+	same, merged, err := s.Merge(ctx, claimed[0], mine, 7, 20, build)
+	if err != nil || len(merged) != 0 || same.ID != ids[0] || same.Text != "n0" {
+		t.Fatalf("seven wanted: %+v %v %v; want the first as it was", same, merged, err)
+	}
+	one, merged, err := s.Merge(ctx, claimed[0], mine, 3, 5, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.ID != ids[0] || one.Kind != "new_orders" || one.Text != "n0,n1,n2,n4,n5" {
+		t.Errorf("merged into %+v; want n0,n1,n2,n4,n5 in n0's row", one)
+	}
+	if want := []int64{ids[1], ids[2], ids[4], ids[5]}; !slices.Equal(merged, want) {
+		t.Errorf("merged %v, want %v", merged, want)
+	}
+	var rows []struct {
+		Text   string `db:"text"`
+		Kind   string `db:"kind"`
+		Status string `db:"status"`
+		Into   *int64 `db:"merged_into"`
+	}
+	db.SelectContext(ctx, &rows, `SELECT text, kind, status, merged_into FROM outbox WHERE chat_id = 1 ORDER BY id`)
+	var got []string
+	for _, r := range rows {
+		into := ""
+		if r.Into != nil && *r.Into == ids[0] {
+			into = ">first"
+		}
+		got = append(got, r.Text+":"+r.Status+into)
+	}
+	want := []string{"n0,n1,n2,n4,n5:pending", "n1:merged>first", "n2:merged>first", "n3:pending", "n4:merged>first",
+		"n5:merged>first", "n6:pending", "n7:pending", "n8:pending"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %v\nwant %v", got, want)
+	}
+	// The rest of the claim, n3, still goes; a claim takes nothing merged.
+	if err := s.Sent(ctx, one.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sent(ctx, ids[3], 2); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(next) != 0 {
+		t.Errorf("claim after: %+v, %v; want nothing while n6 is out", next, err)
 	}
 }
 
