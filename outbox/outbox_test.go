@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/shopbot/shopbot/internal/testenv"
 	"github.com/shopbot/shopbot/migrations"
 	"github.com/shopbot/shopbot/outbox"
@@ -17,11 +19,8 @@ import (
 
 func TestEnqueueWritesEveryMessageInBatches(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	const n = 2345 // more than two INSERTs' worth
 	msgs := make([]outbox.Message, n)
 	for i := range msgs {
@@ -77,11 +76,8 @@ func TestEnqueueWritesEveryMessageInBatches(t *testing.T) {
 // whose earlier message waits for a retry or is out with another sender.
 func TestClaimKeepsEachChatInOrder(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	var msgs []outbox.Message
 	for i := range 12 {
 		msgs = append(msgs, outbox.Message{ChatID: 1, Kind: "notice", Text: "busy " + strconv.Itoa(i)})
@@ -137,11 +133,8 @@ func TestClaimKeepsEachChatInOrder(t *testing.T) {
 // message made of them keeps the first's row, and the others are kept as merged into it.
 func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	var msgs []outbox.Message
 	for i := range 9 {
 		kind := "new_order"
@@ -229,11 +222,8 @@ func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
 // every customer gets it once.
 func TestBroadcastWithTheSameKeyIsQueuedOnce(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	for _, id := range []int64{11, 12, 13} {
 		if _, err := db.Exec(`INSERT INTO customers (id, first_name) VALUES ($1, 'C')`, id); err != nil {
 			t.Fatal(err)
@@ -261,11 +251,8 @@ func TestBroadcastWithTheSameKeyIsQueuedOnce(t *testing.T) {
 // A problem is told once while it lasts, and its end once, however many callers see it.
 func TestAlertsAreToldOnceEachWay(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	s := outbox.NewStore(db)
 	msg := func(text string) func() []outbox.Message {
 		return func() []outbox.Message { return []outbox.Message{{ChatID: 7, Kind: "alert", Text: text}} }
@@ -310,11 +297,8 @@ func TestAlertsAreToldOnceEachWay(t *testing.T) {
 // blocked the bot or Telegram refused it; messages without a bounce tell no one.
 func TestUndeliveredMessagesBounce(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	const seller, other = 9001, 9002
 	answer := &outbox.Bounce{ChatID: seller, Text: "answer not delivered"}
 	news := &outbox.Bounce{ChatID: other, Text: "news not delivered"}
@@ -393,11 +377,8 @@ func TestUndeliveredMessagesBounce(t *testing.T) {
 // A claim leaves out the chats the caller is still delivering.
 func TestClaimLeavesOutBusyChats(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -426,11 +407,8 @@ func TestClaimLeavesOutBusyChats(t *testing.T) {
 // chat while its broadcast is out.
 func TestClaimTakesBroadcastsLast(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	s := outbox.NewStore(db)
 	broadcast := func(key string, chats ...int64) {
 		t.Helper()
@@ -494,11 +472,8 @@ func TestClaimTakesBroadcastsLast(t *testing.T) {
 // broadcast to the chat waits for it, and is not due before it.
 func TestClaimPassesOverNoticesWaitingForARetry(t *testing.T) {
 	t.Parallel()
-	_, db := testenv.Postgres(t)
+	db := migrated(t)
 	ctx := context.Background()
-	if _, err := migrations.Up(ctx, db.DB); err != nil {
-		t.Fatal(err)
-	}
 	s := outbox.NewStore(db)
 	var sale, news int64
 	db.GetContext(ctx, &sale, `INSERT INTO broadcasts (admin_id, total, key) VALUES (1, 1, 'sale') RETURNING id`)
@@ -549,11 +524,8 @@ func TestClaimsOfTwoProcessesGiveAChatOneSender(t *testing.T) {
 	for _, first := range []string{"broadcast", "notice"} {
 		t.Run(first, func(t *testing.T) {
 			t.Parallel()
-			_, db := testenv.Postgres(t)
+			db := migrated(t)
 			ctx := context.Background()
-			if _, err := migrations.Up(ctx, db.DB); err != nil {
-				t.Fatal(err)
-			}
 			s := outbox.NewStore(db)
 			m := outbox.Message{ChatID: 10, Kind: "notice", Text: "first"}
 			if first == "broadcast" {
@@ -618,4 +590,14 @@ func TestClaimsOfTwoProcessesGiveAChatOneSender(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migrated is a test database of its own with the bot's tables.
+func migrated(t *testing.T) *sqlx.DB {
+	t.Helper()
+	_, db := testenv.Postgres(t)
+	if _, err := migrations.Up(context.Background(), db.DB); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
