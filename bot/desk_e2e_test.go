@@ -1100,7 +1100,7 @@ func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 	}
 	var one int
 	for deadline := time.Now().Add(5 * time.Second); one == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		h.db.Get(&one, `SELECT id FROM outbox WHERE chat_id = $1 AND kind = 'new_orders' AND status = 'sent' AND order_id IS NULL`, admin1)
+		h.db.Get(&one, `SELECT id FROM outbox WHERE chat_id = $1 AND kind = 'new_orders' AND status = 'sent' AND order_id = $2`, admin1, waited[0].ID)
 	}
 	if one == 0 {
 		t.Fatal("the message of the orders together is not recorded as sent")
@@ -1116,13 +1116,17 @@ func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 	minh.WaitFor(t, func(m telegramtest.Message) bool {
 		return strings.HasPrefix(m.Text, "🆕") && strings.Contains(m.Text, last.Code)
 	})
-	for _, s := range []*telegramtest.User{lan, minh} {
-		for _, o := range all {
-			if n := toldOf(s, o.Code); n != 1 {
-				t.Errorf("%s was told of order %s %d times", s.FirstName, o.Code, n)
+	toldOnce := func() {
+		t.Helper()
+		for _, s := range []*telegramtest.User{lan, minh} {
+			for _, o := range all {
+				if n := toldOf(s, o.Code); n != 1 {
+					t.Errorf("%s was told of order %s %d times", s.FirstName, o.Code, n)
+				}
 			}
 		}
 	}
+	toldOnce()
 
 	// A button opens its order's card, where Lan confirms the payment; the message of the
 	// orders together stays as it was, in both chats.
@@ -1144,5 +1148,12 @@ func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 			}
 		}
 	}
+	// Nothing more comes of them once the outbox is done.
+	pending := 1
+	for deadline := time.Now().Add(5 * time.Second); pending > 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		h.db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending'`)
+	}
+	time.Sleep(100 * time.Millisecond)
+	toldOnce()
 	noErrors(t, h)
 }

@@ -121,7 +121,9 @@ func TestThreeReplicasBehindABalancer(t *testing.T) {
 	// Each seller is told of each order once: by its notice, or with others that waited
 	// for the seller's chat together.
 	var codes []string
-	h.db.Select(&codes, `SELECT code FROM orders`)
+	if err := h.db.Select(&codes, `SELECT code FROM orders`); err != nil || len(codes) != units {
+		t.Fatalf("order codes %v, %v", codes, err)
+	}
 	for _, s := range []*telegramtest.User{s1, s2} {
 		deadline := time.Now().Add(15 * time.Second)
 		told := func() (n int) {

@@ -162,9 +162,11 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 		busy[chat] = len(byChat[chat])
 		go func(msgs []outbox.Message) {
 			defer func() { done <- chat }()
+			merging := true // once a claim: what waits behind the first does behind the others
 			for i := 0; i < len(msgs); i++ {
 				m := msgs[i]
-				if m.Kind == handlers.KindNewOrder {
+				if m.Kind == handlers.KindNewOrder && merging {
+					merging = false
 					var merged []int64
 					m, merged = s.merge(ctx, m, msgs[i+1:])
 					rest := slices.DeleteFunc(slices.Clone(msgs[i+1:]), func(x outbox.Message) bool { return slices.Contains(merged, x.ID) })
@@ -194,7 +196,7 @@ func (s *sender) merge(ctx context.Context, m outbox.Message, claimed []outbox.M
 	for _, c := range claimed {
 		mine = append(mine, c.ID)
 	}
-	one, merged, err := s.store.Merge(ctx, m, mine, mergeFrom, mergeMost, func(msgs []outbox.Message) (outbox.Message, error) {
+	one, merged, err := s.store.Merge(ctx, m, mine, mergeFrom, mergeMost, func(msgs []outbox.Message) (outbox.Message, int, error) {
 		return s.a.handlers.NewOrdersNotice(ctx, m.ChatID, msgs)
 	})
 	if err != nil {

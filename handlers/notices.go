@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"html"
 	"strings"
 
@@ -128,8 +127,9 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 
 // NewOrdersNotice is one message to a seller for the new orders whose notices (msgs)
 // waited for their chat together, as orders came faster than Telegram lets the bot write
-// to one chat: a line for each order as it is now, and its button to open it.
-func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []outbox.Message) (outbox.Message, error) {
+// to one chat: a line for each order and its button to open it, as many of msgs, from the
+// first, as fit in a message (n).
+func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []outbox.Message) (one outbox.Message, n int, err error) {
 	ids := make([]int64, 0, len(msgs))
 	for _, m := range msgs {
 		if m.OrderID != nil {
@@ -138,29 +138,44 @@ func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []out
 	}
 	list, err := h.Orders.Orders(ctx, ids)
 	if err != nil {
-		return outbox.Message{}, err
+		return outbox.Message{}, 0, err
 	}
-	if len(list) == 0 {
-		return outbox.Message{}, errors.New("handlers: new orders' notice: none of the orders is left")
+	byID := make(map[int64]orders.Order, len(list))
+	for _, o := range list {
+		byID[o.ID] = o
 	}
 	langs, err := h.AdminLanguages(ctx)
 	if err != nil {
-		return outbox.Message{}, err
+		return outbox.Message{}, 0, err
 	}
 	lang := langs[chatID]
 	if lang == "" {
 		lang = h.DefaultLanguage
 	}
-	var b strings.Builder
-	b.WriteString(h.Texts.N(lang, "notice.new_orders", len(list)))
+	var lines []string
 	m := &tele.ReplyMarkup{}
 	var rows []tele.Row
-	for _, o := range list {
-		b.WriteString("\n" + h.listLine(lang, o))
+	for _, msg := range msgs {
+		if msg.OrderID == nil {
+			break
+		}
+		o, ok := byID[*msg.OrderID]
+		if !ok {
+			break
+		}
+		lines = append(lines, "\n"+h.Texts.T(lang, "notice.new_orders_line", locale.Args{"Code": o.Code,
+			"Customer": o.Customer.Name(), "Total": money.Format(o.Total, o.Currency)}))
 		rows = append(rows, orderButton(m, o))
 	}
-	m.Inline(rows...)
-	return outbox.Message{ChatID: chatID, Kind: KindNewOrders, Text: shorten(b.String(), maxMessage), Markup: markupJSON(m)}, nil
+	// As many as fit, from the first, and the count they make.
+	for n = len(lines); n > 0; n-- {
+		text := h.Texts.N(lang, "notice.new_orders", n) + strings.Join(lines[:n], "")
+		if channel.VisibleLen(text) <= maxMessage {
+			m.Inline(rows[:n]...)
+			return outbox.Message{ChatID: chatID, Kind: KindNewOrders, Text: text, Markup: markupJSON(m)}, n, nil
+		}
+	}
+	return outbox.Message{}, 0, nil
 }
 
 // receiptNotices send every seller the receipt itself with the order's summary.

@@ -1,13 +1,15 @@
 -- +goose Up
 -- A seller's chat that falls behind (orders coming faster than Telegram lets the bot write
 -- to one chat) gets its waiting new-order notices as one message: the first of them is
--- rewritten into it, and the others are kept, merged, pointing at it.
+-- rewritten into it (kind new_orders, its order kept), and the others are kept, merged,
+-- pointing at it.
 ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
 ALTER TABLE outbox
     ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'failed', 'merged')),
     ADD COLUMN merged_into BIGINT;
 
 -- +goose Down
-UPDATE outbox SET status = 'sent' WHERE status = 'merged';
+-- Told with the others, not by themselves: no copy of them to edit.
+UPDATE outbox SET status = 'failed', last_error = 'merged' WHERE status = 'merged';
 ALTER TABLE outbox DROP COLUMN merged_into, DROP CONSTRAINT outbox_status_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'failed'));

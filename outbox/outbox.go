@@ -182,54 +182,73 @@ RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS 
 }
 
 // Merge gathers first, a message this sender claimed, with the messages of its kind
-// waiting behind it for its chat (those in mine, which this sender claimed, and those no
-// sender has claimed that are due), at most most of them in id order. When there are
-// least at least, build writes the one message they make together, which takes first's
-// place in the chat's turn (its row), and the others are kept as merged into it, never
-// sent by themselves. It returns the message to send in first's place and the ids merged
-// into it; first itself and no ids when there were fewer than least.
+// waiting right behind it for its chat: those in mine (this sender claimed them too) and
+// those no sender holds that are due, up to the first that is neither (out with another
+// sender, or waiting for a retry), which keeps its place, and most of them at most. build
+// writes the one message of as many of them as it takes (n, from the first); when that is
+// least at least, it takes first's place in the chat's turn (its row, with the newest's
+// time, which the give-up clock counts from), and the others are kept as merged into it,
+// never sent by themselves. It returns the message to send in first's place and the ids
+// merged into it: first itself and none when there are fewer than least, or when another
+// sender took one of them meanwhile. No transaction is open while build runs.
 func (s *Store) Merge(ctx context.Context, first Message, mine []int64, least, most int,
-	build func([]Message) (Message, error)) (Message, []int64, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return first, nil, fmt.Errorf("outbox: merge: %w", err)
-	}
-	defer tx.Rollback()
+	build func([]Message) (one Message, n int, err error)) (Message, []int64, error) {
+	mine = append([]int64{first.ID}, mine...)
+	const eligible = `(id = ANY($3) OR (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now())`
 	var msgs []Message
-	if err := tx.SelectContext(ctx, &msgs, `SELECT id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup,
+	if err := s.db.SelectContext(ctx, &msgs, `SELECT id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup,
     receipt_id, photo_file_id, broadcast_id, attempts, created_at
-FROM outbox WHERE chat_id = $1 AND status = 'pending' AND broadcast_id IS NULL AND id >= $2 AND kind = $3
-    AND (id = ANY($4) OR (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now())
-ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED`, first.ChatID, first.ID, first.Kind, pq.Array(append([]int64{first.ID}, mine...)), most); err != nil {
+FROM outbox WHERE chat_id = $1 AND status = 'pending' AND broadcast_id IS NULL AND id >= $2 AND kind = $4 AND `+eligible+`
+    AND id < COALESCE((SELECT min(id) FROM outbox WHERE chat_id = $1 AND status = 'pending' AND broadcast_id IS NULL
+        AND id > $2 AND NOT `+eligible+`), 9223372036854775807)
+ORDER BY id LIMIT $5`, first.ChatID, first.ID, pq.Array(mine), first.Kind, most); err != nil {
 		return first, nil, fmt.Errorf("outbox: merge: %w", err)
 	}
 	if len(msgs) < max(least, 1) || msgs[0].ID != first.ID {
 		return first, nil, nil
 	}
-	one, err := build(msgs)
+	one, n, err := build(msgs)
 	if err != nil {
 		return first, nil, err
 	}
-	merged := make([]int64, 0, len(msgs)-1)
+	if n < max(least, 1) || n > len(msgs) {
+		return first, nil, nil
+	}
+	msgs = msgs[:n]
+	merged := make([]int64, 0, n-1)
+	newest := first.CreatedAt
 	for _, m := range msgs[1:] {
 		merged = append(merged, m.ID)
+		if m.CreatedAt.After(newest) {
+			newest = m.CreatedAt
+		}
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	defer tx.Rollback()
+	// Still waiting as they were read, or another sender took one: then first goes alone.
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'merged', merged_into = $1, claimed_until = NULL
+WHERE id = ANY($2) AND status = 'pending' AND `+eligible, first.ID, pq.Array(merged), pq.Array(mine))
+	if err != nil {
+		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	if took, err := res.RowsAffected(); err != nil || took != int64(len(merged)) {
+		return first, nil, err
 	}
 	var markup any // a string, as Enqueue writes it
 	if len(one.Markup) > 0 && string(one.Markup) != "null" {
 		markup = string(one.Markup)
 	}
-	if _, err := tx.ExecContext(ctx, `WITH merged AS (
-    UPDATE outbox SET status = 'merged', merged_into = $1, claimed_until = NULL WHERE id = ANY($2)
-)
-UPDATE outbox SET kind = $3, text = $4, markup = $5, order_id = NULL, receipt_id = NULL, photo_file_id = ''
-WHERE id = $1`, first.ID, pq.Array(merged), one.Kind, one.Text, markup); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET kind = $2, text = $3, markup = $4, created_at = $5 WHERE id = $1`,
+		first.ID, one.Kind, one.Text, markup, newest); err != nil {
 		return first, nil, fmt.Errorf("outbox: merge: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return first, nil, fmt.Errorf("outbox: merge: %w", err)
 	}
-	first.Kind, first.Text, first.Markup = one.Kind, one.Text, one.Markup
-	first.OrderID, first.ReceiptID, first.PhotoFileID = nil, nil, ""
+	first.Kind, first.Text, first.Markup, first.CreatedAt = one.Kind, one.Text, one.Markup, newest
 	return first, merged, nil
 }
 

@@ -129,8 +129,9 @@ func TestClaimKeepsEachChatInOrder(t *testing.T) {
 }
 
 // Merge takes the claimed message and those of its kind behind it in its chat that this
-// sender holds or nobody does and are due, up to most, and only when there are least; the
-// message made of them keeps the first's row, and the others are kept as merged into it.
+// sender holds or nobody does and are due, up to the first that is out with another sender
+// or waits for a retry, as many as build takes, and only when there are least; the message
+// made of them keeps the first's row, and the others are kept as merged into it.
 func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
 	t.Parallel()
 	db := migrated(t)
@@ -163,19 +164,31 @@ func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
 	for _, m := range claimed[1:5] {
 		mine = append(mine, m.ID)
 	}
-	build := func(got []outbox.Message) (outbox.Message, error) {
-		var texts []string
-		for _, m := range got {
-			texts = append(texts, m.Text)
-		}
-		return outbox.Message{Kind: "new_orders", Text: strings.Join(texts, ",")}, nil
-	}
-	// Too few: nothing changes.
-	same, merged, err := s.Merge(ctx, claimed[0], mine, 7, 20, build)
+	// Too few before n6: nothing changes. Nor when build takes too few of them.
+	same, merged, err := s.Merge(ctx, claimed[0], mine, 6, 20, joined(20))
 	if err != nil || len(merged) != 0 || same.ID != ids[0] || same.Text != "n0" {
-		t.Fatalf("seven wanted: %+v %v %v; want the first as it was", same, merged, err)
+		t.Fatalf("six wanted: %+v %v %v; want the first as it was", same, merged, err)
 	}
-	one, merged, err := s.Merge(ctx, claimed[0], mine, 3, 5, build)
+	same, merged, err = s.Merge(ctx, claimed[0], mine, 3, 20, joined(2))
+	if err != nil || len(merged) != 0 || same.Text != "n0" {
+		t.Fatalf("build taking two of three wanted: %+v %v %v; want the first as it was", same, merged, err)
+	}
+	// Another sender takes n5 while the message is built: the first goes alone.
+	taken := func(got []outbox.Message) (outbox.Message, int, error) {
+		db.ExecContext(ctx, `UPDATE outbox SET claimed_until = now() + interval '1 minute' WHERE id = $1`, ids[5])
+		return joined(20)(got)
+	}
+	same, merged, err = s.Merge(ctx, claimed[0], mine, 3, 20, taken)
+	if err != nil || len(merged) != 0 || same.Text != "n0" {
+		t.Fatalf("n5 taken meanwhile: %+v %v %v; want the first as it was", same, merged, err)
+	}
+	var left int
+	db.GetContext(ctx, &left, `SELECT count(*) FROM outbox WHERE status = 'merged'`)
+	if left != 0 {
+		t.Fatalf("%d merged when the merge gave way", left)
+	}
+	db.ExecContext(ctx, `UPDATE outbox SET claimed_until = NULL WHERE id = $1`, ids[5])
+	one, merged, err := s.Merge(ctx, claimed[0], mine, 3, 20, joined(20))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +228,51 @@ func TestMergeTakesWhatWaitsBehindTheFirst(t *testing.T) {
 	next, err := s.Claim(ctx, 100, 5, 15*time.Second)
 	if err != nil || len(next) != 0 {
 		t.Errorf("claim after: %+v, %v; want nothing while n6 is out", next, err)
+	}
+}
+
+// joined builds a merged message of the texts of the first most messages.
+func joined(most int) func([]outbox.Message) (outbox.Message, int, error) {
+	return func(got []outbox.Message) (outbox.Message, int, error) {
+		got = got[:min(most, len(got))]
+		var texts []string
+		for _, m := range got {
+			texts = append(texts, m.Text)
+		}
+		return outbox.Message{Kind: "new_orders", Text: strings.Join(texts, ",")}, len(got), nil
+	}
+}
+
+// A process stops while it waits to send a chat's first message: it puts that back due at
+// once and the rest a second later. Another claims the first alone, and merges nothing
+// past the others, which would come after it, out of order.
+func TestMergeLeavesTheOrderOfAChatAlone(t *testing.T) {
+	t.Parallel()
+	db := migrated(t)
+	ctx := context.Background()
+	var msgs []outbox.Message
+	for i := range 10 {
+		msgs = append(msgs, outbox.Message{ChatID: 1, Kind: "new_order", Text: "n" + strconv.Itoa(i)})
+	}
+	if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	claimed, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(claimed) != 5 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	s.Retry(ctx, claimed[0].ID, 0, "stopped")
+	for _, m := range claimed[1:] {
+		s.Retry(ctx, m.ID, time.Second, "waiting for an earlier message")
+	}
+	again, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(again) != 1 || again[0].ID != claimed[0].ID {
+		t.Fatalf("claim again: %+v %v; want n0 alone", again, err)
+	}
+	one, merged, err := s.Merge(ctx, again[0], nil, 2, 20, joined(20))
+	if err != nil || len(merged) != 0 || one.Text != "n0" {
+		t.Errorf("merged %v into %q, %v; want n0 alone, before n1…n4", merged, one.Text, err)
 	}
 }
 
