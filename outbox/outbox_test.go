@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 
 	"github.com/shopbot/shopbot/internal/testenv"
 	"github.com/shopbot/shopbot/migrations"
@@ -658,4 +660,56 @@ func migrated(t *testing.T) *sqlx.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// Going back to the schema before merged notices (the migration's Down) leaves them out of
+// the copies an order's change edits: they were never sent by themselves.
+func TestMergedNoticesAreNoCopiesAfterADowngrade(t *testing.T) {
+	t.Parallel()
+	db := migrated(t)
+	ctx := context.Background()
+	tx := db.MustBegin()
+	tx.MustExec(`SET LOCAL session_replication_role = replica`) // orders without their customers and weeks
+	for i := 1; i <= 5; i++ {
+		tx.MustExec(`INSERT INTO orders (id, code, customer_id, week_id, status, currency, total, delivery, idempotency_key, expires_at)
+VALUES ($1, $2, 1, 1, 'awaiting_payment', 'VND', 1000, 'pickup', $2, now() + interval '1 day')`, i, "C"+strconv.Itoa(i))
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []outbox.Message
+	for i := range int64(5) {
+		id := i + 1
+		msgs = append(msgs, outbox.Message{ChatID: 1, Kind: "new_order", OrderID: &id, Text: "n"})
+	}
+	two := int64(2) // another seller's copy of order 2, sent by itself
+	msgs = append(msgs, outbox.Message{ChatID: 2, Kind: "new_order", OrderID: &two, Text: "n"})
+	if err := outbox.Enqueue(ctx, db, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	s := outbox.NewStore(db)
+	claimed, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(claimed) != 6 {
+		t.Fatalf("claim: %+v %v", claimed, err)
+	}
+	var mine []int64
+	for _, m := range claimed[1:5] {
+		mine = append(mine, m.ID)
+	}
+	one, merged, err := s.Merge(ctx, claimed[0], mine, 5, 20, joined(20))
+	if err != nil || len(merged) != 4 {
+		t.Fatalf("merge: %v %v", merged, err)
+	}
+	s.Sent(ctx, one.ID, 77)
+	s.Sent(ctx, claimed[5].ID, 78)
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, os.DirFS("../migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 17); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.Copies(ctx, 2, "new_order", "receipt"); err != nil || len(cs) != 1 || cs[0].MessageID != 78 {
+		t.Errorf("after going back, copies of order 2: %+v, %v; want the other seller's only", cs, err)
+	}
 }
