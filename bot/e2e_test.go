@@ -300,6 +300,30 @@ func TestCustomersCannotUseSellerCommands(t *testing.T) {
 	noErrors(t, h)
 }
 
+// Paid media forwarded from a channel (a photo for stars, with a caption), which telebot
+// reads nothing of, is answered like any message no step can use, by long polling and by
+// webhook.
+func TestPaidMediaGetsAnAnswer(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"long polling", "webhook"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			if mode == "webhook" {
+				h.webhooks()
+			}
+			h.start()
+			u := h.user(611, "Ana", "en")
+			other := h.fake.Channel(-1009876543210, "Another shop", "another_shop")
+			u.ForwardPaidMedia(other, 50, "Only for my fans")
+			if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+				t.Errorf("paid media forwarded: %q", m.Text)
+			}
+			noErrors(t, h)
+		})
+	}
+}
+
 func TestUnknownInputGetsAHelpfulAnswer(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

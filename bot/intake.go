@@ -94,7 +94,7 @@ func (a *App) poll(ctx context.Context) error {
 	offset := 0
 	wait := time.Duration(0)
 	for ctx.Err() == nil {
-		var updates []tele.Update
+		var updates []incoming
 		err := a.call(ctx, "getUpdates", map[string]any{
 			"offset":          offset,
 			"limit":           100,
@@ -138,11 +138,11 @@ func (a *App) poll(ctx context.Context) error {
 }
 
 // dispatch handles a batch: one person's updates in order, different people in parallel.
-func (a *App) dispatch(updates []tele.Update) {
+func (a *App) dispatch(updates []incoming) {
 	var order []int64
-	byUser := map[int64][]tele.Update{}
+	byUser := map[int64][]incoming{}
 	for _, u := range updates {
-		id := senderID(u)
+		id := senderID(u.Update)
 		if _, seen := byUser[id]; !seen {
 			order = append(order, id)
 		}
@@ -151,7 +151,7 @@ func (a *App) dispatch(updates []tele.Update) {
 	var wg sync.WaitGroup
 	for _, id := range order {
 		wg.Add(1)
-		go func(ups []tele.Update) {
+		go func(ups []incoming) {
 			defer wg.Done()
 			for _, u := range ups {
 				a.handle(u)
@@ -177,23 +177,55 @@ func senderID(u tele.Update) int64 {
 
 // handle runs one update through the routes. Handler panics are caught by the middleware;
 // this catches what telebot itself might raise on a malformed update.
-func (a *App) handle(u tele.Update) {
+func (a *App) handle(u incoming) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.metrics.errors.WithLabelValues("panic").Inc()
 			a.log.Error("panic outside a handler", "update_id", u.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
-	if m := u.Message; m != nil && (m.Story != nil || m.Giveaway != nil || m.GiveawayWinners != nil) {
-		// Kinds telebot routes nowhere (a story forwarded, a giveaway): answered as any
-		// message no step can use, rather than with silence.
-		c := a.bot.NewContext(u)
+	if m := u.Message; m != nil && (m.Story != nil || m.Giveaway != nil || m.GiveawayWinners != nil || u.paidMedia) {
+		// Kinds telebot routes nowhere (a story forwarded, a giveaway, paid media): answered
+		// as any message no step can use, rather than with silence.
+		c := a.bot.NewContext(u.Update)
 		if err := a.bot.Trigger(tele.OnMedia, c); err != nil {
 			a.bot.OnError(err, c)
 		}
 		return
 	}
-	a.bot.ProcessUpdate(u)
+	a.bot.ProcessUpdate(u.Update)
+}
+
+// incoming is an update as the Bot API sends it: telebot's, and what telebot does not read
+// of it that the bot still answers: paid media (photos or videos for stars, a channel's
+// post forwarded, say).
+type incoming struct {
+	tele.Update
+	paidMedia bool
+}
+
+func (u *incoming) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &u.Update); err != nil {
+		return err
+	}
+	if m := u.Message; m != nil && noContent(m) {
+		// Rare: read again for what telebot leaves out.
+		var probe struct {
+			Message struct {
+				PaidMedia json.RawMessage `json:"paid_media"`
+			} `json:"message"`
+		}
+		u.paidMedia = json.Unmarshal(b, &probe) == nil && len(probe.Message.PaidMedia) > 0
+	}
+	return nil
+}
+
+// noContent reports a message with none of the content telebot reads: no text, file,
+// contact, place, poll, dice or story (a caption may come with paid media).
+func noContent(m *tele.Message) bool {
+	return m.Text == "" && m.Photo == nil && m.Document == nil && m.Video == nil && m.Animation == nil &&
+		m.Audio == nil && m.Voice == nil && m.VideoNote == nil && m.Sticker == nil && m.Contact == nil &&
+		m.Location == nil && m.Venue == nil && m.Poll == nil && m.Dice == nil && m.Story == nil
 }
 
 // startWebhook registers the webhook with Telegram; updates then arrive at serveWebhook.
@@ -223,7 +255,7 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	var u tele.Update
+	var u incoming
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&u); err != nil {
 		a.metrics.errors.WithLabelValues("webhook").Inc()
 		http.Error(w, "bad update", http.StatusBadRequest)

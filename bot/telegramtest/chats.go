@@ -186,6 +186,7 @@ type message struct {
 	deleted         bool
 	commandEntities []Entity // bot_command entities of a person's text
 	storyOf         *Chat    // a story of this chat, forwarded
+	paidStars       int      // paid media: a photo for this many stars
 	forwardOf       *message // the message this one forwards
 	forwardChat     *Chat    // where that one is
 }
@@ -308,6 +309,9 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 	if ch := m.storyOf; ch != nil {
 		wc := s.wireChat(ch)
 		w.Story = &wireStory{Chat: wc, ID: 1}
+	}
+	if m.paidStars > 0 {
+		w.PaidMedia = &wirePaidMediaInfo{StarCount: m.paidStars, PaidMedia: []wirePaidMedia{{Type: "preview", Width: 1280, Height: 960}}}
 	}
 	if f := m.forwardOf; f != nil {
 		// As Telegram describes a forward since Bot API 7.0: where it came from, not who

@@ -308,6 +308,15 @@ func (u *User) ForwardStory(of *Chat) Sent {
 	return u.s.personMessageLocked(u.chat, u, &message{storyOf: of}, "message")
 }
 
+// ForwardPaidMedia forwards a channel's post of paid media (a photo for stars, with a
+// caption) to the bot: a message telebot reads no content of.
+func (u *User) ForwardPaidMedia(from *Chat, stars int, caption string) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	post := &message{id: 1, date: time.Now()}
+	return u.s.personMessageLocked(u.chat, u, &message{caption: caption, paidStars: stars, forwardOf: post, forwardChat: from}, "message")
+}
+
 // SendLocation shares a location.
 func (u *User) SendLocation(lat, lon float64) Sent {
 	u.s.mu.Lock()

@@ -108,28 +108,42 @@ type wireLocation struct {
 }
 
 type wireMessage struct {
-	MessageID       int             `json:"message_id"`
-	From            *wireUser       `json:"from,omitempty"`
-	SenderChat      *wireChat       `json:"sender_chat,omitempty"`
-	Date            int64           `json:"date"`
-	Chat            wireChat        `json:"chat"`
-	ReplyToMessage  *wireMessage    `json:"reply_to_message,omitempty"`
-	EditDate        int64           `json:"edit_date,omitempty"`
-	MediaGroupID    string          `json:"media_group_id,omitempty"`
-	Text            string          `json:"text,omitempty"`
-	Entities        []wireEntity    `json:"entities,omitempty"`
-	Caption         string          `json:"caption,omitempty"`
-	CaptionEntities []wireEntity    `json:"caption_entities,omitempty"`
-	Photo           []wirePhotoSize `json:"photo,omitempty"`
-	Document        *wireDocument   `json:"document,omitempty"`
-	Sticker         *wireSticker    `json:"sticker,omitempty"`
-	Voice           *wireVoice      `json:"voice,omitempty"`
-	Video           *wireVideo      `json:"video,omitempty"`
-	Contact         *wireContact    `json:"contact,omitempty"`
-	Location        *wireLocation   `json:"location,omitempty"`
-	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
-	ForwardOrigin   *wireOrigin     `json:"forward_origin,omitempty"`
-	Story           *wireStory      `json:"story,omitempty"`
+	MessageID       int                `json:"message_id"`
+	From            *wireUser          `json:"from,omitempty"`
+	SenderChat      *wireChat          `json:"sender_chat,omitempty"`
+	Date            int64              `json:"date"`
+	Chat            wireChat           `json:"chat"`
+	ReplyToMessage  *wireMessage       `json:"reply_to_message,omitempty"`
+	EditDate        int64              `json:"edit_date,omitempty"`
+	MediaGroupID    string             `json:"media_group_id,omitempty"`
+	Text            string             `json:"text,omitempty"`
+	Entities        []wireEntity       `json:"entities,omitempty"`
+	Caption         string             `json:"caption,omitempty"`
+	CaptionEntities []wireEntity       `json:"caption_entities,omitempty"`
+	Photo           []wirePhotoSize    `json:"photo,omitempty"`
+	Document        *wireDocument      `json:"document,omitempty"`
+	Sticker         *wireSticker       `json:"sticker,omitempty"`
+	Voice           *wireVoice         `json:"voice,omitempty"`
+	Video           *wireVideo         `json:"video,omitempty"`
+	Contact         *wireContact       `json:"contact,omitempty"`
+	Location        *wireLocation      `json:"location,omitempty"`
+	ReplyMarkup     json.RawMessage    `json:"reply_markup,omitempty"`
+	ForwardOrigin   *wireOrigin        `json:"forward_origin,omitempty"`
+	Story           *wireStory         `json:"story,omitempty"`
+	PaidMedia       *wirePaidMediaInfo `json:"paid_media,omitempty"`
+}
+
+// wirePaidMediaInfo is paid media: what it costs, and a preview of each photo or video
+// for someone who has not paid.
+type wirePaidMediaInfo struct {
+	StarCount int             `json:"star_count"`
+	PaidMedia []wirePaidMedia `json:"paid_media"`
+}
+
+type wirePaidMedia struct {
+	Type   string `json:"type"`
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
 }
 
 type wireCallbackQuery struct {
