@@ -1106,7 +1106,9 @@ func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 		t.Fatal("the message of the orders together is not recorded as sent")
 	}
 	var merged []int64
-	h.db.Select(&merged, `SELECT order_id FROM outbox WHERE chat_id = $1 AND status = 'merged' AND merged_into = $2 ORDER BY id`, admin1, one)
+	if err := h.db.Select(&merged, `SELECT order_id FROM outbox WHERE chat_id = $1 AND status = 'merged' AND merged_into = $2 ORDER BY id`, admin1, one); err != nil {
+		t.Fatal(err)
+	}
 	if len(merged) != len(waited)-1 || merged[0] != waited[1].ID {
 		t.Errorf("orders merged into the one message %v; want the six after %d", merged, waited[0].ID)
 	}
@@ -1155,5 +1157,45 @@ func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	toldOnce()
+	noErrors(t, h)
+}
+
+// A merge Postgres refuses (or whose commit's answer is lost) sends nothing as it was
+// read: the notices go back and are claimed again as they are stored, and each order still
+// reaches the seller once, with the others.
+func TestAMergeThatFailsIsTriedAgain(t *testing.T) {
+	t.Parallel()
+	h, lan, _, dress, _ := sellersShop(t, map[string]int{"S": 50})
+	h.db.MustExec(`CREATE SEQUENCE merge_refusals`)
+	h.db.MustExec(`CREATE FUNCTION refuse_first_merge() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('merge_refusals') = 1 THEN RAISE EXCEPTION 'merge refused'; END IF;
+    RETURN NEW;
+END $$`)
+	h.db.MustExec(fmt.Sprintf(`CREATE TRIGGER refuse_first_merge BEFORE UPDATE ON outbox FOR EACH ROW
+WHEN (NEW.status = 'merged' AND NEW.chat_id = %d) EXECUTE FUNCTION refuse_first_merge()`, admin1))
+	held, release := h.fake.HoldNext("sendMessage", admin1)
+	first := placePickup(t, h, h.user(7401, "Mai", "en"), dress, "S", 1)
+	waitHeld(t, held, "the first order's notice to Lan")
+	var waited []orders.Order
+	for i := range 6 {
+		waited = append(waited, placePickup(t, h, h.user(7410+int64(i), fmt.Sprintf("Khách %d", i), "en"), dress, "S", 1))
+	}
+	release()
+	together := lan.WaitFor(t, func(m telegramtest.Message) bool {
+		return strings.HasPrefix(m.Text, plain(h.texts.N("vi", "notice.new_orders", len(waited))))
+	})
+	if !strings.Contains(h.logs.String(), "merge refused") {
+		t.Error("the refused merge was not logged")
+	}
+	pending := 1
+	for deadline := time.Now().Add(5 * time.Second); pending > 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		h.db.Get(&pending, `SELECT count(*) FROM outbox WHERE status = 'pending'`)
+	}
+	for _, o := range append([]orders.Order{first}, waited...) {
+		if n := toldOf(lan, o.Code); n != 1 {
+			t.Errorf("Lan was told of order %s %d times; the orders together: %q", o.Code, n, together.Text)
+		}
+	}
 	noErrors(t, h)
 }

@@ -168,7 +168,16 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 				if m.Kind == handlers.KindNewOrder && merging {
 					merging = false
 					var merged []int64
-					m, merged = s.merge(ctx, m, msgs[i+1:])
+					var ok bool
+					if m, merged, ok = s.merge(ctx, m, msgs[i+1:]); !ok {
+						// Merged or not, as stored: all go back, to be claimed again as they are.
+						for _, back := range msgs[i:] {
+							s.settle(func(ctx context.Context) error {
+								return s.store.Retry(ctx, back.ID, time.Second, "merging with the new orders waiting")
+							})
+						}
+						return
+					}
 					rest := slices.DeleteFunc(slices.Clone(msgs[i+1:]), func(x outbox.Message) bool { return slices.Contains(merged, x.ID) })
 					msgs = append(msgs[:i+1:i+1], rest...)
 				}
@@ -190,8 +199,10 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 // merge sends a seller who fell behind (orders coming faster than one message a second)
 // the new orders' notices waiting for their chat as one message, in the first's turn:
 // mergeFrom of them at least, mergeMost at most. claimed is what else this sender took of
-// the chat to deliver after m. It returns the message to send and the ids merged into it.
-func (s *sender) merge(ctx context.Context, m outbox.Message, claimed []outbox.Message) (outbox.Message, []int64) {
+// the chat to deliver after m. It returns the message to send and the ids merged into it,
+// or not ok when whether they were merged is not known (Postgres failed): then nothing may
+// be sent as it was read.
+func (s *sender) merge(ctx context.Context, m outbox.Message, claimed []outbox.Message) (_ outbox.Message, _ []int64, ok bool) {
 	mine := make([]int64, 0, len(claimed))
 	for _, c := range claimed {
 		mine = append(mine, c.ID)
@@ -201,14 +212,15 @@ func (s *sender) merge(ctx context.Context, m outbox.Message, claimed []outbox.M
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			s.a.log.Warn("new orders' notices not merged; sent one by one", "chat_id", m.ChatID, "err", err)
+			s.a.metrics.errors.WithLabelValues("sender").Inc()
+			s.a.log.Warn("merging new orders' notices", "chat_id", m.ChatID, "err", err)
 		}
-		return m, nil
+		return m, nil, false
 	}
 	if len(merged) > 0 {
 		s.a.metrics.outbox.WithLabelValues(m.Kind, "merged").Add(float64(len(merged) + 1))
 	}
-	return one, merged
+	return one, merged, true
 }
 
 func (s *sender) chatLimiter(chatID int64) *rate.Limiter {

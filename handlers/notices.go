@@ -127,8 +127,9 @@ func (h *Handlers) newOrderNotices(o orders.Order, admins map[int64]string) []ou
 
 // NewOrdersNotice is one message to a seller for the new orders whose notices (msgs)
 // waited for their chat together, as orders came faster than Telegram lets the bot write
-// to one chat: a line for each order and its button to open it, as many of msgs, from the
-// first, as fit in a message (n).
+// to one chat: a line for each order (with its status, once it is past waiting for
+// payment) and its button to open it, as many of msgs, from the first, as fit in a message
+// (n).
 func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []outbox.Message) (one outbox.Message, n int, err error) {
 	ids := make([]int64, 0, len(msgs))
 	for _, m := range msgs {
@@ -163,8 +164,12 @@ func (h *Handlers) NewOrdersNotice(ctx context.Context, chatID int64, msgs []out
 		if !ok {
 			break
 		}
-		lines = append(lines, "\n"+h.Texts.T(lang, "notice.new_orders_line", locale.Args{"Code": o.Code,
-			"Customer": o.Customer.Name(), "Total": money.Format(o.Total, o.Currency)}))
+		line := h.listLine(lang, o) // an order already past waiting says where it is
+		if o.Status == orders.AwaitingPayment {
+			line = h.Texts.T(lang, "notice.new_orders_line", locale.Args{"Code": o.Code,
+				"Customer": o.Customer.Name(), "Total": money.Format(o.Total, o.Currency)})
+		}
+		lines = append(lines, "\n"+line)
 		rows = append(rows, orderButton(m, o))
 	}
 	// As many as fit, from the first, and the count they make.

@@ -190,11 +190,14 @@ RETURNING id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS 
 // time, which the give-up clock counts from), and the others are kept as merged into it,
 // never sent by themselves. It returns the message to send in first's place and the ids
 // merged into it: first itself and none when there are fewer than least, or when another
-// sender took one of them meanwhile. No transaction is open while build runs.
+// sender took one of them meanwhile. No transaction is open while build runs. After an
+// error, whether they were merged is not known (a commit whose answer was lost): first
+// must not be sent as it was read, but put back and claimed again as it is stored.
 func (s *Store) Merge(ctx context.Context, first Message, mine []int64, least, most int,
 	build func([]Message) (one Message, n int, err error)) (Message, []int64, error) {
 	mine = append([]int64{first.ID}, mine...)
-	const eligible = `(id = ANY($3) OR (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now())`
+	// This sender's, while its claim holds, or no sender's and due.
+	const eligible = `(id = ANY($3) AND claimed_until >= now() OR (claimed_until IS NULL OR claimed_until < now()) AND next_attempt_at <= now())`
 	var msgs []Message
 	if err := s.db.SelectContext(ctx, &msgs, `SELECT id, chat_id, kind, order_id, text, COALESCE(markup, 'null'::jsonb) AS markup,
     receipt_id, photo_file_id, broadcast_id, attempts, created_at
@@ -241,9 +244,13 @@ WHERE id = ANY($2) AND status = 'pending' AND `+eligible, first.ID, pq.Array(mer
 	if len(one.Markup) > 0 && string(one.Markup) != "null" {
 		markup = string(one.Markup)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET kind = $2, text = $3, markup = $4, created_at = $5 WHERE id = $1`,
-		first.ID, one.Kind, one.Text, markup, newest); err != nil {
+	res, err = tx.ExecContext(ctx, `UPDATE outbox SET kind = $2, text = $3, markup = $4, created_at = $5
+WHERE id = $1 AND status = 'pending' AND kind = $6 AND claimed_until >= now()`, first.ID, one.Kind, one.Text, markup, newest, first.Kind)
+	if err != nil {
 		return first, nil, fmt.Errorf("outbox: merge: %w", err)
+	}
+	if took, err := res.RowsAffected(); err != nil || took != 1 {
+		return first, nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return first, nil, fmt.Errorf("outbox: merge: %w", err)

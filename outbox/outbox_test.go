@@ -700,8 +700,12 @@ VALUES ($1, $2, 1, 1, 'awaiting_payment', 'VND', 1000, 'pickup', $2, now() + int
 	if err != nil || len(merged) != 4 {
 		t.Fatalf("merge: %v %v", merged, err)
 	}
-	s.Sent(ctx, one.ID, 77)
-	s.Sent(ctx, claimed[5].ID, 78)
+	if err := s.Sent(ctx, one.ID, 77); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sent(ctx, claimed[5].ID, 78); err != nil {
+		t.Fatal(err)
+	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, os.DirFS("../migrations"))
 	if err != nil {
 		t.Fatal(err)
