@@ -1075,14 +1075,7 @@ func TestAReceiptBesideAnOrderExpiredLatelyAsksWhich(t *testing.T) {
 func TestASellerBehindGetsTheNewOrdersTogether(t *testing.T) {
 	t.Parallel()
 	h, lan, minh, dress, _ := sellersShop(t, map[string]int{"S": 50})
-	held, release := h.fake.HoldNext("sendMessage", admin1)
-	first := placePickup(t, h, h.user(7301, "Mai", "en"), dress, "S", 1)
-	waitHeld(t, held, "the first order's notice to Lan")
-	var waited []orders.Order
-	for i := range 7 {
-		waited = append(waited, placePickup(t, h, h.user(7310+int64(i), fmt.Sprintf("Khách %d", i), "en"), dress, "S", 1))
-	}
-	release()
+	first, waited := lanBehind(t, h, dress, 7301, 7)
 
 	lan.WaitFor(t, func(m telegramtest.Message) bool {
 		return strings.HasPrefix(m.Text, h.text("vi", "notice.new_order")) && strings.Contains(m.Text, first.Code)
@@ -1174,14 +1167,7 @@ BEGIN
 END $$`)
 	h.db.MustExec(fmt.Sprintf(`CREATE TRIGGER refuse_first_merge BEFORE UPDATE ON outbox FOR EACH ROW
 WHEN (NEW.status = 'merged' AND NEW.chat_id = %d) EXECUTE FUNCTION refuse_first_merge()`, admin1))
-	held, release := h.fake.HoldNext("sendMessage", admin1)
-	first := placePickup(t, h, h.user(7401, "Mai", "en"), dress, "S", 1)
-	waitHeld(t, held, "the first order's notice to Lan")
-	var waited []orders.Order
-	for i := range 6 {
-		waited = append(waited, placePickup(t, h, h.user(7410+int64(i), fmt.Sprintf("Khách %d", i), "en"), dress, "S", 1))
-	}
-	release()
+	first, waited := lanBehind(t, h, dress, 7401, 6)
 	together := lan.WaitFor(t, func(m telegramtest.Message) bool {
 		return strings.HasPrefix(m.Text, plain(h.texts.N("vi", "notice.new_orders", len(waited))))
 	})
@@ -1198,4 +1184,19 @@ WHEN (NEW.status = 'merged' AND NEW.chat_id = %d) EXECUTE FUNCTION refuse_first_
 		}
 	}
 	noErrors(t, h)
+}
+
+// lanBehind has customers (ids from id on) place a first order, whose notice to Lan (the
+// first seller) Telegram holds, then n more, and lets the notice go: n new orders' notices
+// wait for Lan's chat.
+func lanBehind(t *testing.T, h *harness, it catalog.Item, id int64, n int) (first orders.Order, waited []orders.Order) {
+	t.Helper()
+	held, release := h.fake.HoldNext("sendMessage", admin1)
+	first = placePickup(t, h, h.user(id, "Mai", "en"), it, "S", 1)
+	waitHeld(t, held, "the first order's notice to Lan")
+	for i := range n {
+		waited = append(waited, placePickup(t, h, h.user(id+10+int64(i), fmt.Sprintf("Khách %d", i), "en"), it, "S", 1))
+	}
+	release()
+	return first, waited
 }

@@ -170,12 +170,15 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 					var merged []int64
 					var ok bool
 					if m, merged, ok = s.merge(ctx, m, msgs[i+1:]); !ok {
-						// Merged or not, as stored: all go back, to be claimed again as they are.
-						for _, back := range msgs[i:] {
-							s.settle(func(ctx context.Context) error {
-								return s.store.Retry(ctx, back.ID, time.Second, "merging with the new orders waiting")
-							})
+						// Merged or not, as stored: all go back together, to be claimed again
+						// as they are.
+						back := make([]int64, 0, len(msgs)-i)
+						for _, b := range msgs[i:] {
+							back = append(back, b.ID)
 						}
+						s.settle(func(ctx context.Context) error {
+							return s.store.PutBack(ctx, back, time.Second, "merging with the new orders waiting")
+						})
 						return
 					}
 					rest := slices.DeleteFunc(slices.Clone(msgs[i+1:]), func(x outbox.Message) bool { return slices.Contains(merged, x.ID) })

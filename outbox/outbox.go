@@ -283,6 +283,16 @@ WHERE m.broadcast_id IS NOT NULL AND o.chat_id = m.chat_id AND o.status = 'pendi
 	return nil
 }
 
+// PutBack puts shop messages a sender claimed back, due again together after wait.
+func (s *Store) PutBack(ctx context.Context, ids []int64, wait time.Duration, reason string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond',
+    claimed_until = NULL, last_error = $3
+WHERE id = ANY($1) AND status = 'pending' AND broadcast_id IS NULL`, pq.Array(ids), wait.Milliseconds(), reason); err != nil {
+		return fmt.Errorf("outbox: put back: %w", err)
+	}
+	return nil
+}
+
 // Failed gives a message up for good (the chat is gone or refuses the bot), with the other
 // parts of it still waiting (messages to the same chat with the same bounce), and writes
 // its bounce, if it has one, once, in the same statement.
