@@ -383,6 +383,26 @@ func TestAReceiptAlbumIsOneReceipt(t *testing.T) {
 	if s := statusOf(t, h, o2.ID); s != orders.ReceiptSubmitted {
 		t.Errorf("the order picked is %s", s)
 	}
+
+	// An order's card shows each album as one receipt: its first picture, then more of it.
+	for _, code := range []string{o.Code, o2.Code} {
+		from := lastID(s2)
+		s2.SendText("/order " + code)
+		s2.WaitFor(t, func(m telegramtest.Message) bool {
+			return m.ID > from && m.Photo == nil && strings.Contains(m.Text, code)
+		})
+		var captions []string
+		for _, m := range s2.Messages() {
+			if m.ID > from && m.Photo != nil {
+				captions = append(captions, m.Caption)
+			}
+		}
+		first := h.text("en", "desk.receipt_n", locale.Args{"N": 1, "Code": code})
+		more := h.text("en", "desk.receipt_more", locale.Args{"N": 1, "Code": code})
+		if want := []string{first, more, more}; !slices.Equal(captions, want) {
+			t.Errorf("order %s's card shows its receipt as %q, want %q", code, captions, want)
+		}
+	}
 	noErrors(t, h)
 }
 

@@ -530,8 +530,13 @@ func (h *Handlers) sendOrderCard(c tele.Context, o orders.Order) error {
 	if err != nil {
 		return err
 	}
-	for i, rc := range receipts {
-		caption := h.t(c, "desk.receipt_n", locale.Args{"N": i + 1, "Code": o.Code})
+	n := 0 // the receipt's number; an album's other pictures are more of it
+	for _, rc := range receipts {
+		caption := h.t(c, "desk.receipt_more", locale.Args{"N": n, "Code": o.Code})
+		if !rc.ExtraPicture || n == 0 {
+			n++
+			caption = h.t(c, "desk.receipt_n", locale.Args{"N": n, "Code": o.Code})
+		}
 		var err error
 		if rc.AsDocument {
 			_, err = c.Bot().Send(c.Chat(), &tele.Document{File: tele.File{FileID: rc.FileID}, Caption: caption, MIME: rc.MIME})

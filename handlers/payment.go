@@ -251,7 +251,7 @@ func (h *Handlers) attachReceipt(c tele.Context, orderID int64, r DraftPhoto, ca
 	}
 	o, rec, err := h.Orders.AddReceipt(ctx, orders.NewReceipt{
 		OrderID: orderID, CustomerID: c.Sender().ID, Data: data, MIME: mime,
-		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, LateSince: h.lateSince(),
+		FileID: r.FileID, FileUniqueID: r.UniqueID, AsDocument: r.Document, LateSince: h.lateSince(), More: more,
 		Notices: func(o orders.Order, rec orders.Receipt) []outbox.Message {
 			return h.receiptNotices(o, rec, admins, caption, more && !rec.Moved)
 		},

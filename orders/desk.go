@@ -63,12 +63,14 @@ type ReceiptInfo struct {
 	FileID     string    `db:"file_id"`
 	AsDocument bool      `db:"as_document"`
 	At         time.Time `db:"created_at"`
+	// ExtraPicture is another picture of the receipt before it (an album's).
+	ExtraPicture bool `db:"extra_picture"`
 }
 
 // Receipts lists an order's receipts, oldest first.
 func (s *Store) Receipts(ctx context.Context, orderID int64) ([]ReceiptInfo, error) {
 	var rs []ReceiptInfo
-	if err := s.db.SelectContext(ctx, &rs, `SELECT id, mime, file_id, as_document, created_at FROM receipts
+	if err := s.db.SelectContext(ctx, &rs, `SELECT id, mime, file_id, as_document, created_at, extra_picture FROM receipts
 WHERE order_id = $1 ORDER BY id`, orderID); err != nil {
 		return nil, fmt.Errorf("orders: receipts: %w", err)
 	}

@@ -39,6 +39,9 @@ type NewReceipt struct {
 	FileID       string
 	FileUniqueID string
 	AsDocument   bool // sent as a file, not as a photo
+	// More is another picture of the receipt stored last (an album's): so it is kept,
+	// unless it starts a submission of its own (the order waits for payment again).
+	More bool
 	// LateSince takes a receipt for an order that expired unpaid, its deadline after
 	// LateSince, before the receipt came: it is kept with the order, whose status stays,
 	// for the sellers to settle with the customer. Zero takes none.
@@ -77,7 +80,7 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 		DuplicateCode string `db:"duplicate_code"`
 	}
 	if err := s.stmts.Get(ctx, tx, &stored, storeReceipt, o.ID, n.Data, n.MIME, n.FileID, n.FileUniqueID, sum[:], n.AsDocument,
-		o.Status != AwaitingPayment, n.CustomerID); err != nil {
+		o.Status != AwaitingPayment, n.CustomerID, n.More && o.Status != AwaitingPayment); err != nil {
 		return Order{}, Receipt{}, fmt.Errorf("orders: store receipt: %w", err)
 	}
 	r.ID = stored.ID
@@ -108,7 +111,8 @@ func (s *Store) AddReceipt(ctx context.Context, n NewReceipt) (Order, Receipt, e
 // repeated. Sent again after the sellers rejected it, it is a new submission, each picture
 // of an album sent again too. A new one names the first other order the picture
 // was sent for, and moves an order awaiting payment to receipt_submitted, with its event
-// by the customer ($9). The pictures are found by their indexes, whatever the table's size.
+// by the customer ($9). $10 keeps it as another picture of the receipt before it. The
+// pictures are found by their indexes, whatever the table's size.
 const storeReceipt = `WITH same AS MATERIALIZED (
     SELECT id, order_id FROM receipts WHERE file_unique_id = $5
     UNION
@@ -117,8 +121,8 @@ const storeReceipt = `WITH same AS MATERIALIZED (
     SELECT o.id, o.code FROM orders o
     WHERE o.id = (SELECT order_id FROM same WHERE order_id <> $1 ORDER BY id LIMIT 1)
 ), added AS (
-    INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of)
-    SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier)
+    INSERT INTO receipts (order_id, data, mime, file_id, file_unique_id, sha256, as_document, duplicate_of, extra_picture)
+    SELECT $1::bigint, $2::bytea, $3::text, $4::text, $5::text, $6::bytea, $7::boolean, (SELECT id FROM earlier), $10::boolean
     WHERE NOT ($8::boolean AND EXISTS (SELECT FROM same JOIN receipts r USING (id) WHERE same.order_id = $1
         AND r.created_at > coalesce((SELECT max(at) FROM order_events WHERE order_id = $1
             AND from_status = 'receipt_submitted' AND to_status = 'awaiting_payment'), '-infinity')))
