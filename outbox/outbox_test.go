@@ -717,3 +717,40 @@ VALUES ($1, $2, 1, 1, 'awaiting_payment', 'VND', 1000, 'pickup', $2, now() + int
 		t.Errorf("after going back, copies of order 2: %+v, %v; want the other seller's only", cs, err)
 	}
 }
+
+// Receipts stored before the order card numbered receipts, not pictures: those the sellers
+// were told of as another picture of a receipt are kept as such when the schema moves on.
+func TestEarlierAlbumPicturesAreKeptAsMoreOfTheirReceipt(t *testing.T) {
+	t.Parallel()
+	_, db := testenv.Postgres(t)
+	ctx := context.Background()
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, os.DirFS("../migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 18); err != nil {
+		t.Fatal(err)
+	}
+	tx := db.MustBegin()
+	tx.MustExec(`SET LOCAL session_replication_role = replica`) // an order without its customer and week
+	tx.MustExec(`INSERT INTO orders (id, code, customer_id, week_id, status, currency, total, delivery, idempotency_key, expires_at)
+VALUES (1, 'C1', 1, 1, 'receipt_submitted', 'VND', 1000, 'pickup', 'C1', now() + interval '1 day')`)
+	for id := 1; id <= 3; id++ {
+		tx.MustExec(`INSERT INTO receipts (id, order_id, data, mime, file_id, file_unique_id, sha256) VALUES ($1, 1, '\x00', 'image/jpeg', 'f', 'u', '\x00')`, id)
+	}
+	tx.MustExec(`INSERT INTO outbox (chat_id, kind, order_id, text, receipt_id) VALUES
+    (7, 'receipt', 1, 'r', 1), (8, 'receipt', 1, 'r', 1), (7, 'receipt_more', 1, 'm', 2), (8, 'receipt_more', 1, 'm', 2), (7, 'receipt_more', 1, 'm', 3)`)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations.Up(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	var extra []bool
+	if err := db.SelectContext(ctx, &extra, `SELECT extra_picture FROM receipts ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(extra, []bool{false, true, true}) {
+		t.Errorf("receipts kept as more of the one before: %v, want the second and third", extra)
+	}
+}
