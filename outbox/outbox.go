@@ -283,10 +283,12 @@ WHERE m.broadcast_id IS NOT NULL AND o.chat_id = m.chat_id AND o.status = 'pendi
 	return nil
 }
 
-// PutBack puts shop messages a sender claimed back, due again together after wait.
+// PutBack puts shop messages a sender claimed back without trying them, due again
+// together after wait: their claim's attempt is not counted, which would lengthen their
+// backoff after a failure of their own.
 func (s *Store) PutBack(ctx context.Context, ids []int64, wait time.Duration, reason string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond',
-    claimed_until = NULL, last_error = $3
+    claimed_until = NULL, last_error = $3, attempts = greatest(attempts - 1, 0)
 WHERE id = ANY($1) AND status = 'pending' AND broadcast_id IS NULL`, pq.Array(ids), wait.Milliseconds(), reason); err != nil {
 		return fmt.Errorf("outbox: put back: %w", err)
 	}

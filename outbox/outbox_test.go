@@ -276,6 +276,14 @@ func TestMergeLeavesTheOrderOfAChatAlone(t *testing.T) {
 	if err != nil || len(merged) != 0 || one.Text != "n0" {
 		t.Errorf("merged %v into %q, %v; want n0 alone, before n1…n4", merged, one.Text, err)
 	}
+	// Put back untried, it goes again with the attempts it had.
+	if err := s.PutBack(ctx, []int64{one.ID}, 0, "merging"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Claim(ctx, 100, 5, 15*time.Second)
+	if err != nil || len(next) != 1 || next[0].ID != one.ID || next[0].Attempts != again[0].Attempts {
+		t.Errorf("after a put-back: %+v, %v; want n0 claimed with %d attempts", next, err, again[0].Attempts)
+	}
 }
 
 // A broadcast queued again with the same key (a Send handled twice) is the first one:
