@@ -170,15 +170,8 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 					var merged []int64
 					var ok bool
 					if m, merged, ok = s.merge(ctx, m, msgs[i+1:]); !ok {
-						// Merged or not, as stored: all go back together, to be claimed again
-						// as they are.
-						back := make([]int64, 0, len(msgs)-i)
-						for _, b := range msgs[i:] {
-							back = append(back, b.ID)
-						}
-						s.settle(func(ctx context.Context) error {
-							return s.store.PutBack(ctx, back, time.Second, "merging with the new orders waiting")
-						})
+						// Merged or not, as stored: all go back, to be claimed again as they are.
+						s.putBack(msgs[i:], "merging with the new orders waiting")
 						return
 					}
 					rest := slices.DeleteFunc(slices.Clone(msgs[i+1:]), func(x outbox.Message) bool { return slices.Contains(merged, x.ID) })
@@ -186,17 +179,25 @@ func (s *sender) dispatch(ctx context.Context, limit int, busy map[int64]int, do
 				}
 				if !s.deliver(ctx, m) {
 					// Keep the chat's order: what follows waits for the next claim.
-					for _, rest := range msgs[i+1:] {
-						s.settle(func(ctx context.Context) error {
-							return s.store.Retry(ctx, rest.ID, time.Second, "waiting for an earlier message")
-						})
-					}
+					s.putBack(msgs[i+1:], "waiting for an earlier message")
 					return
 				}
 			}
 		}(byChat[chat])
 	}
 	return len(msgs)
+}
+
+// putBack returns a chat's claimed messages untried, due again together a second later.
+func (s *sender) putBack(msgs []outbox.Message, reason string) {
+	if len(msgs) == 0 {
+		return
+	}
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	s.settle(func(ctx context.Context) error { return s.store.PutBack(ctx, ids, time.Second, reason) })
 }
 
 // merge sends a seller who fell behind (orders coming faster than one message a second)

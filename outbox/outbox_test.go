@@ -264,9 +264,15 @@ func TestMergeLeavesTheOrderOfAChatAlone(t *testing.T) {
 	if err != nil || len(claimed) != 5 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
-	s.Retry(ctx, claimed[0].ID, 0, "stopped")
+	if err := s.Retry(ctx, claimed[0].ID, 0, "stopped"); err != nil {
+		t.Fatal(err)
+	}
+	var rest []int64
 	for _, m := range claimed[1:] {
-		s.Retry(ctx, m.ID, time.Second, "waiting for an earlier message")
+		rest = append(rest, m.ID)
+	}
+	if err := s.PutBack(ctx, rest, time.Second, "waiting for an earlier message"); err != nil {
+		t.Fatal(err)
 	}
 	again, err := s.Claim(ctx, 100, 5, 15*time.Second)
 	if err != nil || len(again) != 1 || again[0].ID != claimed[0].ID {
