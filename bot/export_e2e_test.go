@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -247,7 +248,9 @@ func TestAnExportOfAKilledProcessIsSentByTheNext(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.ownRedisDB(t, 10)
-	proc := h.startProcess(t, nil)
+	tmp := t.TempDir()
+	env := []string{"TMPDIR=" + tmp}
+	proc := h.startProcess(t, env)
 	t.Cleanup(proc.kill)
 	seller := h.user(admin1, "Lan", "vi")
 	seller.SendText("/export")
@@ -267,15 +270,33 @@ func TestAnExportOfAKilledProcessIsSentByTheNext(t *testing.T) {
 			t.Fatal("the export was not claimed")
 		}
 	}
+	// Killed with its first file written, customers' names and phones follow.
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second); len(left) == 0; time.Sleep(10 * time.Millisecond) {
+		left, _ = filepath.Glob(filepath.Join(tmp, "shopbot-export-*", "orders.csv"))
+		if time.Now().After(deadline) {
+			t.Fatal("the export wrote no file")
+		}
+	}
 	proc.kill()
 	h.fake.SetLatency(0)
 	if n := docCount(seller, "customers.csv"); n != 0 {
 		t.Fatalf("the export was done before the kill (%d × customers.csv)", n)
 	}
 	// The next process (which may get /export again, unconfirmed: it is queued once)
-	// sends it once the dead one's claim runs out.
-	h.start()
+	// sends it once the dead one's claim runs out, and removes the dead one's files.
+	next := h.startProcess(t, env)
+	t.Cleanup(next.kill)
 	waitDoc(t, seller, "customers.csv", 1, 30*time.Second)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		there, _ := filepath.Glob(filepath.Join(tmp, "*"))
+		if len(there) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v left in the temporary directory (the dead process's: %s)", there, filepath.Dir(left[0]))
+		}
+	}
 	time.Sleep(300 * time.Millisecond)
 	if a, b := docCount(seller, "orders.csv"), docCount(seller, "customers.csv"); a < 1 || a > 2 || b != 1 {
 		t.Errorf("orders.csv × %d and customers.csv × %d, want 1 or 2 and 1", a, b)

@@ -77,6 +77,7 @@ func (s *scheduler) Watch(weekID, chatID int64, messageID int, lang string) {
 }
 
 func (s *scheduler) run(ctx context.Context) {
+	s.sweepExports()
 	t := time.NewTicker(s.a.opts.Tick)
 	defer t.Stop()
 	for {
@@ -302,12 +303,25 @@ func (s *scheduler) exports(ctx context.Context) {
 		s.exporting.Store(false)
 		return
 	}
+	s.sweepExports() // another process on this machine may have died exporting
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer s.exporting.Store(false)
 		s.sendExport(ctx, e)
 	}()
+}
+
+// sweepExports removes the files of exports that processes killed while exporting left
+// on this machine.
+func (s *scheduler) sweepExports() {
+	n, err := handlers.SweepExports()
+	if n > 0 {
+		s.a.log.Info("removed the files of exports a stopped process left", "folders", n)
+	}
+	if err != nil {
+		s.a.log.Warn("remove the files of exports a stopped process left", "err", err)
+	}
 }
 
 // sendExport sends one export claimed by this process, renewing its claim meanwhile.

@@ -12,6 +12,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/shopbot/shopbot/catalog"
+	"github.com/shopbot/shopbot/internal/scratch"
 	"github.com/shopbot/shopbot/locale"
 	"github.com/shopbot/shopbot/orders"
 )
@@ -101,11 +102,12 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 		}
 		return failed
 	}
-	dir, err := os.MkdirTemp("", "shopbot-export-")
+	scratchDir, err := scratch.New("", exportDir)
 	if err != nil {
 		return failAll(fmt.Errorf("handlers: export: %w", err))
 	}
-	defer os.RemoveAll(dir)
+	defer scratchDir.Remove()
+	dir := scratchDir.Path
 	loc := h.Location
 	files := []exportFile{
 		{"orders.csv", func(ctx context.Context, w io.Writer) (int, error) { return h.Exporter.WriteOrdersCSV(ctx, w, r, loc) }},
@@ -172,6 +174,14 @@ func (h *Handlers) SendExport(ctx context.Context, b *tele.Bot, chats []int64, r
 	}
 	return failed
 }
+
+// exportDir names the temporary folders of exports.
+const exportDir = "shopbot-export-"
+
+// SweepExports removes the temporary folders of exports that a process killed while
+// exporting left behind (the shop's customers are in them), in this process's temporary
+// directory; it reports how many.
+func SweepExports() (int, error) { return scratch.Sweep("", exportDir) }
 
 // writeParts writes one export file into dir, in parts under Telegram's upload limit.
 func writeParts(ctx context.Context, dir string, f exportFile) ([]string, int, error) {
