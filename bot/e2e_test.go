@@ -301,9 +301,9 @@ func TestCustomersCannotUseSellerCommands(t *testing.T) {
 }
 
 // Paid media forwarded from a channel (a photo for stars, with a caption), which telebot
-// reads nothing of, is answered like any message no step can use, by long polling and by
-// webhook.
-func TestPaidMediaGetsAnAnswer(t *testing.T) {
+// reads nothing of, and a channel's poll forwarded, which telebot routes to no handler,
+// are answered like any message no step can use, by long polling and by webhook.
+func TestMessagesTelebotRoutesNowhereGetAnAnswer(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"long polling", "webhook"} {
 		t.Run(mode, func(t *testing.T) {
@@ -318,6 +318,10 @@ func TestPaidMediaGetsAnAnswer(t *testing.T) {
 			u.ForwardPaidMedia(other, 50, "Only for my fans")
 			if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
 				t.Errorf("paid media forwarded: %q", m.Text)
+			}
+			u.ForwardPoll(other, "Which colour next week?", "Red", "Blue")
+			if m := u.Next(t); m.Text != h.text("en", "unexpected.message") {
+				t.Errorf("a poll forwarded: %q", m.Text)
 			}
 			noErrors(t, h)
 		})

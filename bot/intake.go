@@ -184,9 +184,9 @@ func (a *App) handle(u incoming) {
 			a.log.Error("panic outside a handler", "update_id", u.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
-	if m := u.Message; m != nil && (m.Story != nil || m.Giveaway != nil || m.GiveawayWinners != nil || u.paidMedia) {
-		// Kinds telebot routes nowhere (a story forwarded, a giveaway, paid media): answered
-		// as any message no step can use, rather than with silence.
+	if m := u.Message; m != nil && (m.Story != nil || m.Poll != nil || m.Giveaway != nil || m.GiveawayWinners != nil || u.paidMedia) {
+		// Kinds telebot routes nowhere (a story or a poll forwarded, a giveaway, paid media):
+		// answered as any message no step can use, rather than with silence.
 		c := a.bot.NewContext(u.Update)
 		if err := a.bot.Trigger(tele.OnMedia, c); err != nil {
 			a.bot.OnError(err, c)

@@ -187,6 +187,7 @@ type message struct {
 	commandEntities []Entity // bot_command entities of a person's text
 	storyOf         *Chat    // a story of this chat, forwarded
 	paidStars       int      // paid media: a photo for this many stars
+	poll            *wirePoll
 	forwardOf       *message // the message this one forwards
 	forwardChat     *Chat    // where that one is
 }
@@ -313,6 +314,7 @@ func (s *Server) wireMessage(m *message) *wireMessage {
 	if m.paidStars > 0 {
 		w.PaidMedia = &wirePaidMediaInfo{StarCount: m.paidStars, PaidMedia: []wirePaidMedia{{Type: "preview", Width: 1280, Height: 960}}}
 	}
+	w.Poll = m.poll
 	if f := m.forwardOf; f != nil {
 		// As Telegram describes a forward since Bot API 7.0: where it came from, not who
 		// forwarded it.

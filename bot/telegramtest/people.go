@@ -317,6 +317,18 @@ func (u *User) ForwardPaidMedia(from *Chat, stars int, caption string) Sent {
 	return u.s.personMessageLocked(u.chat, u, &message{caption: caption, paidStars: stars, forwardOf: post, forwardChat: from}, "message")
 }
 
+// ForwardPoll forwards a channel's poll, asking question with options.
+func (u *User) ForwardPoll(from *Chat, question string, options ...string) Sent {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	p := &wirePoll{ID: strconv.FormatInt(time.Now().UnixNano(), 10), Question: question, IsAnonymous: true, Type: "regular"}
+	for _, o := range options {
+		p.Options = append(p.Options, wirePollOption{Text: o})
+	}
+	post := &message{id: 1, date: time.Now()}
+	return u.s.personMessageLocked(u.chat, u, &message{poll: p, forwardOf: post, forwardChat: from}, "message")
+}
+
 // SendLocation shares a location.
 func (u *User) SendLocation(lat, lon float64) Sent {
 	u.s.mu.Lock()

@@ -131,6 +131,24 @@ type wireMessage struct {
 	ForwardOrigin   *wireOrigin        `json:"forward_origin,omitempty"`
 	Story           *wireStory         `json:"story,omitempty"`
 	PaidMedia       *wirePaidMediaInfo `json:"paid_media,omitempty"`
+	Poll            *wirePoll          `json:"poll,omitempty"`
+}
+
+// wirePoll is a poll as a message carries it.
+type wirePoll struct {
+	ID              string           `json:"id"`
+	Question        string           `json:"question"`
+	Options         []wirePollOption `json:"options"`
+	TotalVoterCount int              `json:"total_voter_count"`
+	IsClosed        bool             `json:"is_closed"`
+	IsAnonymous     bool             `json:"is_anonymous"`
+	Type            string           `json:"type"`
+	AllowsMultiple  bool             `json:"allows_multiple_answers"`
+}
+
+type wirePollOption struct {
+	Text       string `json:"text"`
+	VoterCount int    `json:"voter_count"`
 }
 
 // wirePaidMediaInfo is paid media: what it costs, and a preview of each photo or video
