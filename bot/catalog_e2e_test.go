@@ -564,6 +564,61 @@ func TestSellerReplacesSizesWithUnlimited(t *testing.T) {
 	noErrors(t, h)
 }
 
+// A seller who corrects an answer by editing it is not told to send it again, which would
+// answer the question now standing (a price sent again as the description) or nothing
+// (a setting already saved): what stands, and where to change it, is said instead.
+func TestAnEditedSellerAnswerIsNotTakenForTheNext(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withEnv("SHOP_CURRENCY", "VND"))
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	say := func(text string) telegramtest.Message { return replyTo(t, seller, func() { seller.SendText(text) }) }
+	say("/newitem")
+	seller.SendPhoto(photo(t, 11), "")
+	progress := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text != "" && len(m.Buttons()) > 0 })
+	replyTo(t, seller, func() { seller.Press(t, progress, h.text("vi", "newitem.done_button")) })
+	say("Váy hoa")
+	from := lastID(seller)
+	price := seller.SendText("150k")
+	described := h.text("vi", "newitem.description_prompt")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == described })
+
+	from = lastID(seller)
+	seller.EditText(price.MessageID, "180k")
+	told := h.text("vi", "edited.new_item", locale.Args{"Button": h.text("vi", "newitem.edit_button")})
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == told })
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == described }) // asked again
+	say("Vải lanh")
+	from = lastID(seller)
+	seller.SendText("M:3")
+	preview := seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("vi", "newitem.preview") })
+	replyTo(t, seller, func() { seller.Press(t, preview, h.text("vi", "newitem.save_button")) })
+	var stored struct {
+		Price       int64  `db:"price"`
+		Description string `db:"description"`
+	}
+	if err := h.db.Get(&stored, `SELECT price, description FROM items`); err != nil || stored.Price != 150000 || stored.Description != "Vải lanh" {
+		t.Errorf("stored item %+v (%v), want the first price and the description", stored, err)
+	}
+
+	// A setting saved, then its message edited: the command is the way to change it.
+	say("/setpayment")
+	answer := seller.SendText("Vietcombank 0123 45")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("vi", "setpayment.saved") })
+	if m := replyTo(t, seller, func() { seller.EditText(answer.MessageID, "Vietcombank 0123 456") }); m.Text != h.text("vi", "edited.seller") {
+		t.Errorf("a saved setting's message edited: %q", m.Text)
+	}
+
+	// A customer's message edited outside a checkout: what was sent stands.
+	u := h.user(9302, "Mai", "en")
+	hello := u.SendText("hello?")
+	u.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == h.text("en", "ask.offer") })
+	if m := replyTo(t, u, func() { u.EditText(hello.MessageID, "hello, are you open?") }); m.Text != h.text("en", "edited.not_read") {
+		t.Errorf("a customer's message edited: %q", m.Text)
+	}
+	noErrors(t, h)
+}
+
 // An item half added is not lost when the seller turns to something else (another
 // command, a notice's button): /newitem offers to go on with it where it was left, or to
 // start a new one. /cancel drops it.

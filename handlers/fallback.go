@@ -230,7 +230,9 @@ func stepHint(step Step) string {
 }
 
 // Edited answers a message the person edited: the bot reads what is sent, not edits, so
-// a corrected address must be sent again.
+// what was first sent stands. The answer says where to change it instead: sent again, a
+// correction would answer the question now standing (a checkout's, a new item's), or
+// nothing at all (a seller's setting, saved).
 func (h *Handlers) Edited(c tele.Context) error {
 	if m := c.Message(); m != nil && m.Location != nil {
 		return nil // a live location moving: Telegram sends each move as an edit
@@ -249,5 +251,15 @@ func (h *Handlers) Edited(c tele.Context) error {
 		}
 		return h.askCheckout(c)
 	}
-	return c.Send(h.t(c, "edited.not_read"))
+	if !h.IsAdmin(c.Sender().ID) {
+		return c.Send(h.t(c, "edited.not_read"))
+	}
+	if newItemStep(s.Step) {
+		button := locale.Plain(h.t(c, "newitem.edit_button"))
+		if err := c.Send(h.t(c, "edited.new_item", locale.Args{"Button": button})); err != nil {
+			return err
+		}
+		return h.askItemStep(c, s.Step) // the question standing, again; none at the preview
+	}
+	return c.Send(h.t(c, "edited.seller"))
 }
