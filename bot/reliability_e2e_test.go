@@ -100,7 +100,9 @@ func TestOneFloodingCustomerIsSlowedDown(t *testing.T) {
 }
 
 // Redis restarted with its data lost: people mid-conversation are told it started over,
-// and their orders are intact.
+// and their orders are intact. What they typed is not thrown away: it is offered to the
+// shop, as any words no step waits for (a customer back after their conversation expired
+// asks about an item, say).
 func TestRedisDataLostMidCheckout(t *testing.T) {
 	t.Parallel()
 	h, dress, _ := openShop(t, map[string]int{"S": 5})
@@ -120,6 +122,11 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	from := lastID(u)
 	u.SendText("Trần Văn Tâm")
 	u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "session.restarted") })
+	offer := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > from && m.Text == h.text("en", "ask.offer") })
+	seller := h.user(admin1, "Lan", "vi")
+	before := lastID(seller)
+	u.Press(t, offer, h.text("en", "ask.send_button"))
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > before && strings.Contains(m.Text, "Trần Văn Tâm") })
 	if status := statusOf(t, h, o.ID); status != orders.AwaitingPayment {
 		t.Errorf("order %s after Redis lost its data", status)
 	}

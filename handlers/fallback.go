@@ -78,10 +78,18 @@ func (h *Handlers) Text(c tele.Context) error {
 	if isCommand(c.Text()) {
 		return c.Send(h.t(c, "unknown.command"))
 	}
+	admin := h.IsAdmin(c.Sender().ID)
 	if h.req(c).restarted {
-		return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
+		if admin {
+			return c.Send(h.t(c, "session.restarted"), h.mainMenu(c))
+		}
+		// The words may be for the shop (a customer back after a week), or an answer to a
+		// question asked before: said why no step takes them, they are offered all the same.
+		if err := c.Send(h.t(c, "session.restarted")); err != nil {
+			return err
+		}
 	}
-	if !h.IsAdmin(c.Sender().ID) {
+	if !admin {
 		return h.offerToSend(c)
 	}
 	return c.Send(h.t(c, "unknown.text"), h.mainMenu(c))
