@@ -126,7 +126,9 @@ func TestRedisDataLostMidCheckout(t *testing.T) {
 	seller := h.user(admin1, "Lan", "vi")
 	before := lastID(seller)
 	u.Press(t, offer, h.text("en", "ask.send_button"))
-	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > before && strings.Contains(m.Text, "Trần Văn Tâm") })
+	seller.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > before && strings.Contains(m.Text, "Trần Văn Tâm")
+	})
 	if status := statusOf(t, h, o.ID); status != orders.AwaitingPayment {
 		t.Errorf("order %s after Redis lost its data", status)
 	}
