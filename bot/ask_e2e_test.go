@@ -330,8 +330,9 @@ func TestASellerIsToldTheirAnswerNeverReachedTheCustomer(t *testing.T) {
 }
 
 // A customer who writes to the shop in the middle of a checkout goes on with it after:
-// with the Confirm of the summary shown before, or with the main menu's Continue checkout,
-// which asks again the question the checkout stood at.
+// with the Confirm of the summary shown before, with the main menu's Continue checkout,
+// which asks again the question the checkout stood at, or, at the phone, with the Share
+// my phone key.
 func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
 	t.Parallel()
 	h, s1, _, dress, _ := sellersShop(t, map[string]int{"M": 5})
@@ -381,6 +382,13 @@ func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
 	u.SendText("Nguyễn Thị Ana")
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > sent.ID && m.Text == h.text("en", "checkout.phone_prompt")
+	})
+	// At the phone: the Share my phone key, still on screen after the message, takes the
+	// checkout up again with the number.
+	sent = ask("Can I pay on delivery?")
+	u.SendContact("+84912345678")
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > sent.ID && m.Text == h.text("en", "checkout.address_prompt")
 	})
 	// Taken up again, it is no longer offered.
 	u.SendText("/start")
