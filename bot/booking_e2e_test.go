@@ -8,11 +8,14 @@ import (
 	"html"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/shopbot/shopbot/bot/telegramtest"
 	"github.com/shopbot/shopbot/catalog"
@@ -1447,6 +1450,59 @@ func TestACartLineNoLongerBookableIsTakenOutAndTold(t *testing.T) {
 			noErrors(t, h)
 		})
 	}
+}
+
+// A cart line whose item the shop deleted is taken out and told by the name it had when
+// it was added; a line added before the cart kept names is told as an item removed.
+func TestACartLineOfADeletedItemIsTold(t *testing.T) {
+	t.Parallel()
+	h, dress, bag := openShop(t, map[string]int{"S": 5, "bag": 5})
+	ctx := context.Background()
+	u := h.user(9102, "Mai", "en")
+	book(t, h, u, dress, "S", 1)
+	book(t, h, u, bag, "", 1)
+	if err := h.catalog().DeleteItem(ctx, bag.ID, catalog.Withdrawal{}); err != nil {
+		t.Fatal(err)
+	}
+	cart := replyTo(t, u, func() { u.SendText("/cart") })
+	told := h.text("en", "cart.dropped", locale.Args{"Items": "Tote bag"})
+	if !strings.HasPrefix(cart.Text, told+"\n\n") || !strings.Contains(cart.Text, "Silk dress (S)") {
+		t.Errorf("the cart after the bag was deleted: %q", cart.Text)
+	}
+
+	// A line as carts kept it before: no name.
+	key := h.prefix + "session:" + strconv.FormatInt(u.ID, 10)
+	for h.rdb.Exists(ctx, h.prefix+"lock:"+strconv.FormatInt(u.ID, 10)).Val() == 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	raw, err := h.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session map[string]any
+	if err := json.Unmarshal(raw, &session); err != nil {
+		t.Fatal(err)
+	}
+	lines, _ := session["cart"].([]any)
+	if len(lines) != 1 {
+		t.Fatalf("cart in Redis: %s", raw)
+	}
+	delete(lines[0].(map[string]any), "label")
+	if raw, err = json.Marshal(session); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.rdb.Set(ctx, key, raw, redis.KeepTTL).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.catalog().DeleteItem(ctx, dress.ID, catalog.Withdrawal{}); err != nil {
+		t.Fatal(err)
+	}
+	cart = replyTo(t, u, func() { u.SendText("/cart") })
+	want := h.text("en", "cart.dropped", locale.Args{"Items": h.text("en", "cart.deleted_item")}) + "\n\n" + h.text("en", "cart.empty")
+	if cart.Text != want {
+		t.Errorf("the cart after the dress was deleted: %q, want %q", cart.Text, want)
+	}
+	noErrors(t, h)
 }
 
 // Buttons of a checkout's past are stale: an earlier summary's Cancel or Change details

@@ -189,7 +189,7 @@ func (h *Handlers) addToCart(c tele.Context, n int) error {
 	if at >= 0 {
 		s.Cart[at].Quantity += n
 	} else {
-		s.Cart = append(s.Cart, CartLine{ItemID: it.ID, VariantID: v.ID, Quantity: n})
+		s.Cart = append(s.Cart, CartLine{ItemID: it.ID, VariantID: v.ID, Quantity: n, Label: variantLabel(it, v)})
 	}
 	s.Pick = nil
 	s.Step = StepNone
@@ -231,8 +231,13 @@ func (h *Handlers) loadCart(c tele.Context) (lines []cartLine, dropped string, e
 	var gone []string
 	for _, l := range s.Cart {
 		i := slices.IndexFunc(items, func(it catalog.Item) bool { return it.ID == l.ItemID })
-		if i < 0 {
-			continue // deleted: its name is gone with it
+		if i < 0 { // deleted
+			label := l.Label
+			if label == "" { // added before lines kept their labels
+				label = h.t(c, "cart.deleted_item")
+			}
+			gone = append(gone, html.EscapeString(label))
+			continue
 		}
 		it := items[i]
 		v, ok := it.Variant(l.VariantID)

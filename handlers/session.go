@@ -191,6 +191,9 @@ type CartLine struct {
 	ItemID    int64 `json:"item"`
 	VariantID int64 `json:"variant"`
 	Quantity  int   `json:"qty,omitempty"`
+	// Label is the item and size as the line was added: what the cart says of it once the
+	// shop deleted the item.
+	Label string `json:"label,omitempty"`
 }
 
 // Checkout is what the customer answered at checkout so far.
