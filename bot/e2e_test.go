@@ -904,3 +904,80 @@ func TestChatMenusAreSetOnlyWhenTheyChange(t *testing.T) {
 	menuIn(t, h, seller, "vi", customerCommands)
 	noErrors(t, h)
 }
+
+// Words after a command that asks a question are its answer, every line of them: a
+// setting is saved, the weekly rule set and turned off, a broadcast previewed, a message
+// sent to the shop. A mistyped language code after /setpayment is not saved as the
+// instructions.
+func TestACommandsWordsAreItsAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	seller := h.user(admin1, "Lan", "vi")
+	say := func(text, want string) {
+		t.Helper()
+		if m := replyTo(t, seller, func() { seller.SendText(text) }); m.Text != want {
+			t.Errorf("%q: %q, want %q", text, m.Text, want)
+		}
+	}
+	setting := func(key string) string {
+		t.Helper()
+		var v string
+		if err := h.db.Get(&v, `SELECT COALESCE((SELECT value FROM shop_settings WHERE key = $1), '')`, key); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	say("/setpickup 12 Lê Lợi, Quận 1\nMon–Sat 9:00–18:00", h.text("vi", "setpickup.saved"))
+	if v := setting(orders.SettingPickup); v != "12 Lê Lợi, Quận 1\nMon–Sat 9:00–18:00" {
+		t.Errorf("pickup saved as %q", v)
+	}
+	say("/setpayment VI Vietcombank 0123 456 789\nNguyen Thi Lan", h.text("vi", "setpayment.saved"))
+	if v := setting(orders.PaymentKey("vi")); v != "Vietcombank 0123 456 789\nNguyen Thi Lan" {
+		t.Errorf("Vietnamese payment instructions saved as %q", v)
+	}
+	usage := h.text("vi", "setpayment.usage", locale.Args{"Languages": strings.Join(locale.Languages, ", ")})
+	say("/setpayment fr Banque 1", usage)
+	say("/setpayment Vietcombank 0123", usage)
+	if v := setting(orders.SettingPaymentInstructions); v != "" {
+		t.Errorf("payment instructions for everyone saved as %q", v)
+	}
+	// The step asked for stays the command's own: a text after it is not taken for it.
+	replyTo(t, seller, func() { seller.SendText("/setpayment ar") })
+	say("InstaPay 0100 123 4567", h.text("vi", "setpayment.saved"))
+	if v := setting(orders.PaymentKey("ar")); v != "InstaPay 0100 123 4567" {
+		t.Errorf("Arabic payment instructions saved as %q", v)
+	}
+
+	rule := func() bool {
+		t.Helper()
+		var n int
+		if err := h.db.Get(&n, `SELECT count(*) FROM schedule_rule`); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if m := replyTo(t, seller, func() { seller.SendText("/schedule Mon 10:00 - Thu 18:00") }); !strings.HasPrefix(m.Text, "🗓") || !rule() {
+		t.Errorf("/schedule with a rule: %q, rule stored %v", m.Text, rule())
+	}
+	say("/schedule off", h.text("vi", "rule.cleared"))
+	if rule() {
+		t.Error("/schedule off left the weekly rule on")
+	}
+
+	h.user(9401, "Mai", "en").SendText("/start")
+	preview := replyTo(t, seller, func() { seller.SendText("/broadcast New bags on Monday!\nSee you then") })
+	if preview.Text != "New bags on Monday!\nSee you then" {
+		t.Errorf("broadcast preview: %q", preview.Text)
+	}
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > preview.ID && len(m.Buttons()) == 2 })
+
+	u := h.user(9402, "Hoa", "en")
+	if m := replyTo(t, u, func() { u.SendText("/ask Do you ship to Huế?\nThanks") }); m.Text != h.text("en", "ask.sent") {
+		t.Errorf("/ask with words: %q", m.Text)
+	}
+	want := h.text("vi", "notice.question", locale.Args{"Customer": "Hoa"}) + "\nDo you ship to Huế?\nThanks"
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	noErrors(t, h)
+}

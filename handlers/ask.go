@@ -70,8 +70,15 @@ func photoMessage(c tele.Context) (passedOn, bool) {
 	return passedOn{text: m.Caption, photo: m.Photo.FileID, messageID: m.ID, album: m.AlbumID}, true
 }
 
-// Ask starts a message to the shop: /ask, or the main menu's button.
-func (h *Handlers) Ask(c tele.Context) error { return h.askShop(c, orders.Order{}) }
+// Ask starts a message to the shop: /ask, or the main menu's button. Words after the
+// command (/ask do you ship to Huế?) are the message.
+func (h *Handlers) Ask(c tele.Context) error {
+	if words := commandArg(c.Text()); words != "" {
+		h.startAsk(c, orders.Order{})
+		return h.toShop(c, passedOn{text: words, messageID: c.Message().ID}, 0)
+	}
+	return h.askShop(c, orders.Order{})
+}
 
 // AskButton starts a message to the shop, about one of the customer's orders when the
 // button is on it.
@@ -93,14 +100,19 @@ func (h *Handlers) AskButton(c tele.Context) error {
 }
 
 func (h *Handlers) askShop(c tele.Context, o orders.Order) error {
-	s := h.session(c)
-	s.pauseCheckout()
-	s.Reset()
-	s.Step, s.AskOrder = StepAsk, o.ID
+	h.startAsk(c, o)
 	if o.ID != 0 {
 		return c.Send(h.t(c, "ask.prompt_order", locale.Args{"Code": o.Code}))
 	}
 	return c.Send(h.t(c, "ask.prompt"))
+}
+
+// startAsk puts the person at the step of a message to the shop, about o if it is one.
+func (h *Handlers) startAsk(c tele.Context, o orders.Order) {
+	s := h.session(c)
+	s.pauseCheckout()
+	s.Reset()
+	s.Step, s.AskOrder = StepAsk, o.ID
 }
 
 // offerToSend answers a customer's text that no conversation reads: the bot can't answer

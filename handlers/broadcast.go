@@ -21,13 +21,15 @@ func (h *Handlers) Broadcast(c tele.Context) error {
 	s := h.session(c)
 	s.Reset()
 	s.Step = StepBroadcast
+	if text := commandArg(c.Text()); text != "" {
+		return h.previewBroadcast(c, &BroadcastDraft{Token: rand.Text()[:10], Text: html.EscapeString(text)})
+	}
 	return c.Send(h.t(c, "broadcast.prompt"))
 }
 
 // broadcastMessage takes the message — text, or a photo with a caption — and previews it
 // as customers will get it, with how many will.
 func (h *Handlers) broadcastMessage(c tele.Context) error {
-	s := h.session(c)
 	m := c.Message()
 	if h.albumAnswered(c) {
 		return nil
@@ -48,6 +50,13 @@ func (h *Handlers) broadcastMessage(c tele.Context) error {
 	default:
 		return c.Send(h.t(c, "broadcast.prompt"))
 	}
+	return h.previewBroadcast(c, d)
+}
+
+// previewBroadcast shows the broadcast d as customers will get it, with how many will,
+// and the buttons to send it or drop it.
+func (h *Handlers) previewBroadcast(c tele.Context, d *BroadcastDraft) error {
+	s := h.session(c)
 	s.Broadcast = d
 	if d.PhotoFileID != "" {
 		if _, err := c.Bot().Send(c.Chat(), &tele.Photo{File: tele.File{FileID: d.PhotoFileID}, Caption: d.Text}); err != nil {

@@ -101,6 +101,17 @@ func isCommand(text string) bool { return commandRe.MatchString(text) }
 
 var commandRe = regexp.MustCompile(`^/[A-Za-z][A-Za-z0-9_]{0,31}(@[A-Za-z0-9_]+)?(\s|$)`)
 
+// commandArg is what follows the command in text ("/setpickup 12 Lê Lợi"), every line of it
+// (telebot's Payload keeps the first line only): a command that asks a question takes it
+// as the answer.
+func commandArg(text string) string {
+	end := commandRe.FindStringIndex(text)
+	if end == nil {
+		return ""
+	}
+	return strings.TrimSpace(text[end[1]:])
+}
+
 // sellerStep reports whether a step belongs to a sellers' conversation.
 func sellerStep(s Step) bool {
 	if newItemStep(s) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html"
 	"strings"
+	"unicode"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -26,20 +27,43 @@ var (
 )
 
 // SetPayment asks a seller for the payment instructions: for everyone, or with a
-// language code (/setpayment ar) for the customers who speak it.
+// language code (/setpayment ar) for the customers who speak it. Text after the language
+// code is the answer (/setpayment vi Vietcombank…); without a language code, the
+// instructions are asked for on their own, so that a mistyped code is not saved as them.
 func (h *Handlers) SetPayment(c tele.Context) error {
 	f := paymentForm
-	if lang := strings.ToLower(strings.TrimSpace(c.Message().Payload)); lang != "" {
-		if !locale.Supported(lang) {
+	if arg := commandArg(c.Text()); arg != "" {
+		lang, text := arg, ""
+		if i := strings.IndexFunc(arg, unicode.IsSpace); i >= 0 {
+			lang, text = arg[:i], strings.TrimSpace(arg[i:])
+		}
+		if lang = strings.ToLower(lang); !locale.Supported(lang) {
 			return c.Send(h.t(c, "setpayment.usage", locale.Args{"Languages": strings.Join(locale.Languages, ", ")}))
 		}
 		f.key = orders.PaymentKey(lang)
+		if text != "" {
+			return h.answerSetting(c, f, text)
+		}
 	}
 	return h.askSetting(c, f)
 }
 
-// SetPickup asks a seller for the pickup address and hours.
-func (h *Handlers) SetPickup(c tele.Context) error { return h.askSetting(c, pickupForm) }
+// SetPickup asks a seller for the pickup address and hours; text after the command is the
+// answer.
+func (h *Handlers) SetPickup(c tele.Context) error {
+	if text := commandArg(c.Text()); text != "" {
+		return h.answerSetting(c, pickupForm, text)
+	}
+	return h.askSetting(c, pickupForm)
+}
+
+// answerSetting saves text given with the setting's command, as the answer to its question.
+func (h *Handlers) answerSetting(c tele.Context, f settingForm, text string) error {
+	s := h.session(c)
+	s.Reset()
+	s.Step, s.SettingKey = f.step, f.key
+	return h.saveSettingText(c, f, text)
+}
 
 func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
 	current, err := h.Shop.Setting(h.req(c).ctx, f.key)
@@ -65,7 +89,10 @@ func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
 }
 
 func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
-	text := strings.TrimSpace(c.Text())
+	return h.saveSettingText(c, f, strings.TrimSpace(c.Text()))
+}
+
+func (h *Handlers) saveSettingText(c tele.Context, f settingForm, text string) error {
 	key := f.key
 	if k := h.session(c).SettingKey; k != "" {
 		key = k

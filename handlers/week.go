@@ -235,10 +235,11 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 }
 
 // weekText takes the text answers of the week steps.
-func (h *Handlers) weekText(c tele.Context) error {
+func (h *Handlers) weekText(c tele.Context) error { return h.weekAnswer(c, strings.TrimSpace(c.Text())) }
+
+func (h *Handlers) weekAnswer(c tele.Context, text string) error {
 	s := h.session(c)
 	ctx := h.req(c).ctx
-	text := strings.TrimSpace(c.Text())
 	switch s.Step {
 	case StepWeekSchedule:
 		rule, err := catalog.ParseWeekly(text)
@@ -319,8 +320,15 @@ func (h *Handlers) ruleText(c tele.Context, r catalog.Rule) string {
 	return h.t(c, "rule.text", locale.Args{"Publish": day(r.PublishDay, r.PublishMinute), "Close": day(r.CloseDay, r.CloseMinute)})
 }
 
-// Schedule shows and sets the weekly rule that publishes and closes catalogs on its own.
+// Schedule shows and sets the weekly rule that publishes and closes catalogs on its own;
+// text after the command is the answer (/schedule off, /schedule Mon 10:00 - Thu 18:00).
 func (h *Handlers) Schedule(c tele.Context) error {
+	if text := commandArg(c.Text()); text != "" {
+		s := h.session(c)
+		s.Reset()
+		s.Step = StepRule
+		return h.weekAnswer(c, text)
+	}
 	rule, err := h.Catalog.Rule(h.req(c).ctx)
 	current := h.t(c, "rule.none")
 	switch {
