@@ -235,7 +235,9 @@ func (h *Handlers) publishNow(c tele.Context, w catalog.Week) error {
 }
 
 // weekText takes the text answers of the week steps.
-func (h *Handlers) weekText(c tele.Context) error { return h.weekAnswer(c, strings.TrimSpace(c.Text())) }
+func (h *Handlers) weekText(c tele.Context) error {
+	return h.weekAnswer(c, strings.TrimSpace(c.Text()))
+}
 
 func (h *Handlers) weekAnswer(c tele.Context, text string) error {
 	s := h.session(c)
