@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -979,5 +980,56 @@ func TestACommandsWordsAreItsAnswer(t *testing.T) {
 	}
 	want := h.text("vi", "notice.question", locale.Args{"Customer": "Hoa"}) + "\nDo you ship to Huế?\nThanks"
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+	noErrors(t, h)
+}
+
+// The payment instructions for everyone say which languages' customers see instructions
+// of their own instead, when asked for and when saved; off removes a language's own (its
+// customers then see the ones for everyone) or a setting.
+func TestPaymentInstructionsOfALanguageAreShownAndRemoved(t *testing.T) {
+	t.Parallel()
+	h, dress, _ := openShop(t, map[string]int{"S": 5})
+	seller := h.user(admin1, "Lan", "vi")
+	say := func(text string) string {
+		t.Helper()
+		return replyTo(t, seller, func() { seller.SendText(text) }).Text
+	}
+	overrides := "\n\n" + h.text("vi", "setpayment.overrides", locale.Args{"Languages": "vi", "Code": "vi"})
+
+	if got := say("/setpayment vi VCB 111 OLD"); got != h.text("vi", "setpayment.saved") {
+		t.Errorf("/setpayment vi with the text: %q", got)
+	}
+	if got := say("/setpayment"); !strings.Contains(got, strings.TrimPrefix(overrides, "\n\n")) || !strings.HasSuffix(got, h.text("vi", "settings.cancel_hint")) {
+		t.Errorf("/setpayment does not say Vietnamese speakers see their own: %q", got)
+	}
+	if got := say("VCB 222 NEW"); got != h.text("vi", "setpayment.saved")+overrides {
+		t.Errorf("saved for everyone: %q", got)
+	}
+	if got := say("/setpayment vi"); !strings.HasSuffix(got, h.text("vi", "settings.remove_hint")) {
+		t.Errorf("/setpayment vi, set: %q", got)
+	}
+	if got := say("tắt"); got != h.text("vi", "setpayment.removed_lang", locale.Args{"Code": "vi"}) {
+		t.Errorf("the Vietnamese instructions removed: %q", got)
+	}
+	if got := say("/setpickup off"); got != h.text("vi", "setpickup.removed") {
+		t.Errorf("the pickup address removed: %q", got)
+	}
+	var left []string
+	if err := h.db.Select(&left, `SELECT key FROM shop_settings ORDER BY key`); err != nil || !slices.Equal(left, []string{orders.SettingPaymentInstructions}) {
+		t.Errorf("settings left %v (%v), want the payment instructions for everyone", left, err)
+	}
+
+	u := h.user(9403, "Hoa", "vi")
+	placePickup(t, h, u, dress, "S", 1)
+	var told bool
+	for _, m := range u.Messages() {
+		told = told || m.FromBot && strings.Contains(m.Text, "VCB 222 NEW")
+		if m.FromBot && strings.Contains(m.Text, "VCB 111 OLD") {
+			t.Errorf("a Vietnamese customer was told the removed instructions: %q", m.Text)
+		}
+	}
+	if !told {
+		t.Error("a Vietnamese customer was not told the instructions for everyone")
+	}
 	noErrors(t, h)
 }

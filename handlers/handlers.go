@@ -28,6 +28,7 @@ type Shop interface {
 	Setting(ctx context.Context, key string, fallbacks ...string) (string, error)
 	Settings(ctx context.Context) (map[string]string, error)
 	SetSetting(ctx context.Context, key, value string, by int64) error
+	DeleteSetting(ctx context.Context, key string) error
 }
 
 // Catalog is what the handlers need from the catalog store.

@@ -13,17 +13,19 @@ import (
 	"github.com/shopbot/shopbot/orders"
 )
 
-// A shop setting the sellers edit by conversation: the command asks, the next text saves.
+// A shop setting the sellers edit by conversation: the command asks, the next text saves
+// (off removes it).
 type settingForm struct {
-	step    Step
-	key     string
-	prompt  string
-	savedID string
+	step      Step
+	key       string
+	prompt    string
+	savedID   string
+	removedID string
 }
 
 var (
-	paymentForm = settingForm{StepSetPayment, orders.SettingPaymentInstructions, "setpayment.prompt", "setpayment.saved"}
-	pickupForm  = settingForm{StepSetPickup, orders.SettingPickup, "setpickup.prompt", "setpickup.saved"}
+	paymentForm = settingForm{StepSetPayment, orders.SettingPaymentInstructions, "setpayment.prompt", "setpayment.saved", "setpayment.removed"}
+	pickupForm  = settingForm{StepSetPickup, orders.SettingPickup, "setpickup.prompt", "setpickup.saved", "setpickup.removed"}
 )
 
 // SetPayment asks a seller for the payment instructions: for everyone, or with a
@@ -80,12 +82,44 @@ func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
 		b.WriteString("\n")
 		b.WriteString(html.EscapeString(current))
 	}
+	overrides, err := h.paymentOverrides(c, f.key)
+	if err != nil {
+		return err
+	}
+	b.WriteString(overrides)
 	b.WriteString("\n\n")
-	b.WriteString(h.t(c, "settings.cancel_hint"))
+	if current == "" {
+		b.WriteString(h.t(c, "settings.cancel_hint"))
+	} else {
+		b.WriteString(h.t(c, "settings.remove_hint"))
+	}
 	s := h.session(c)
 	s.Reset()
 	s.Step, s.SettingKey = f.step, f.key
 	return c.Send(b.String())
+}
+
+// paymentOverrides tells, for the payment instructions for everyone (key), which
+// languages' customers see instructions of their own instead; "" for any other setting,
+// or when none do.
+func (h *Handlers) paymentOverrides(c tele.Context, key string) (string, error) {
+	if key != orders.SettingPaymentInstructions {
+		return "", nil
+	}
+	all, err := h.Shop.Settings(h.req(c).ctx)
+	if err != nil {
+		return "", err
+	}
+	var langs []string
+	for _, l := range locale.Languages {
+		if _, ok := all[orders.PaymentKey(l)]; ok {
+			langs = append(langs, l)
+		}
+	}
+	if len(langs) == 0 {
+		return "", nil
+	}
+	return "\n\n" + h.t(c, "setpayment.overrides", locale.Args{"Languages": strings.Join(langs, ", "), "Code": langs[0]}), nil
 }
 
 func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
@@ -97,7 +131,14 @@ func (h *Handlers) saveSettingText(c tele.Context, f settingForm, text string) e
 	if k := h.session(c).SettingKey; k != "" {
 		key = k
 	}
-	err := h.Shop.SetSetting(h.req(c).ctx, key, text, c.Sender().ID)
+	ctx := h.req(c).ctx
+	remove := isOff(text) || text == "-"
+	var err error
+	if remove {
+		err = h.Shop.DeleteSetting(ctx, key)
+	} else {
+		err = h.Shop.SetSetting(ctx, key, text, c.Sender().ID)
+	}
 	h.settings.forget() // whatever the outcome: the stored value is not known here
 	if errors.Is(err, orders.ErrTooLong) {
 		return c.Send(h.t(c, "settings.too_long", locale.Args{"Max": orders.MaxSettingLength}))
@@ -106,7 +147,17 @@ func (h *Handlers) saveSettingText(c tele.Context, f settingForm, text string) e
 		return err
 	}
 	h.session(c).Reset()
-	return c.Send(h.t(c, f.savedID))
+	if remove {
+		if lang, ok := strings.CutPrefix(key, orders.PaymentKey("")); ok {
+			return c.Send(h.t(c, "setpayment.removed_lang", locale.Args{"Code": lang}))
+		}
+		return c.Send(h.t(c, f.removedID))
+	}
+	overrides, err := h.paymentOverrides(c, key)
+	if err != nil {
+		return err
+	}
+	return c.Send(h.t(c, f.savedID) + overrides)
 }
 
 // setting returns a shop setting, or else the first of the fallbacks that is set, or

@@ -57,6 +57,14 @@ func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
+// DeleteSetting removes a shop setting; removing one never set is no error.
+func (s *Store) DeleteSetting(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM shop_settings WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("orders: delete setting %s: %w", key, err)
+	}
+	return nil
+}
+
 // SetSetting stores a shop setting, recording which seller set it.
 func (s *Store) SetSetting(ctx context.Context, key, value string, by int64) error {
 	if len([]rune(value)) > MaxSettingLength {
