@@ -951,22 +951,6 @@ func TestACommandsWordsAreItsAnswer(t *testing.T) {
 		t.Errorf("Arabic payment instructions saved as %q", v)
 	}
 
-	rule := func() bool {
-		t.Helper()
-		var n int
-		if err := h.db.Get(&n, `SELECT count(*) FROM schedule_rule`); err != nil {
-			t.Fatal(err)
-		}
-		return n > 0
-	}
-	if m := replyTo(t, seller, func() { seller.SendText("/schedule Mon 10:00 - Thu 18:00") }); !strings.HasPrefix(m.Text, "🗓") || !rule() {
-		t.Errorf("/schedule with a rule: %q, rule stored %v", m.Text, rule())
-	}
-	say("/schedule off", h.text("vi", "rule.cleared"))
-	if rule() {
-		t.Error("/schedule off left the weekly rule on")
-	}
-
 	h.user(9401, "Mai", "en").SendText("/start")
 	preview := replyTo(t, seller, func() { seller.SendText("/broadcast New bags on Monday!\nSee you then") })
 	if preview.Text != "New bags on Monday!\nSee you then" {
@@ -980,6 +964,23 @@ func TestACommandsWordsAreItsAnswer(t *testing.T) {
 	}
 	want := h.text("vi", "notice.question", locale.Args{"Customer": "Hoa"}) + "\nDo you ship to Huế?\nThanks"
 	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.Text == want })
+
+	rule := func() bool {
+		t.Helper()
+		var n int
+		if err := h.db.Get(&n, `SELECT count(*) FROM schedule_rule`); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if m := replyTo(t, seller, func() { seller.SendText("/schedule Mon 10:00 - Thu 18:00") }); !strings.HasPrefix(m.Text, "🗓") || !rule() {
+		t.Errorf("/schedule with a rule: %q, rule stored %v", m.Text, rule())
+	}
+	// (Turned off, the rule leaves the week it scheduled to go out; its card follows.)
+	say("/schedule off", h.text("vi", "rule.cleared"))
+	if rule() {
+		t.Error("/schedule off left the weekly rule on")
+	}
 	noErrors(t, h)
 }
 

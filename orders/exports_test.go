@@ -18,6 +18,8 @@ func TestExportClaims(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	// Long enough that a busy machine does not run a claim out between two statements.
+	const short = 2 * time.Second
 	// Asked for by one update, delivered twice.
 	for range 2 {
 		if err := s.QueueExport(ctx, "7:42", []int64{7, 8}, orders.Range{From: from}, true); err != nil {
@@ -27,7 +29,7 @@ func TestExportClaims(t *testing.T) {
 	// One of eight processes asking at once gets it.
 	var wins []orders.Export
 	for _, e := range testenv.Race(8, func(int) *orders.Export {
-		e, ok, err := s.ClaimExport(ctx, "a", 200*time.Millisecond)
+		e, ok, err := s.ClaimExport(ctx, "a", short)
 		if err != nil {
 			t.Error(err)
 		}
@@ -51,14 +53,14 @@ func TestExportClaims(t *testing.T) {
 	if err := s.RenewExport(ctx, got.ID, "b", time.Second); !errors.Is(err, orders.ErrExportLost) {
 		t.Errorf("renewed by a process that does not hold it: %v", err)
 	}
-	if err := s.RenewExport(ctx, got.ID, "a", 200*time.Millisecond); err != nil {
+	if err := s.RenewExport(ctx, got.ID, "a", short); err != nil {
 		t.Fatal(err)
 	}
 	// Its process dies: once the claim runs out, another takes it.
 	if _, ok, _ := s.ClaimExport(ctx, "b", time.Minute); ok {
 		t.Fatal("claimed while its claim holds")
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(short + 200*time.Millisecond)
 	again, ok, err := s.ClaimExport(ctx, "b", time.Minute)
 	if err != nil || !ok || again.ID != got.ID || again.Attempts != 2 {
 		t.Fatalf("after the claim ran out: %+v, %v, %v", again, ok, err)
@@ -67,13 +69,13 @@ func TestExportClaims(t *testing.T) {
 		t.Errorf("finished by the process that lost it: %v", err)
 	}
 	// A failure for one chat: that chat only, after the wait.
-	if err := s.RetryExport(ctx, got.ID, "b", []int64{8}, 200*time.Millisecond, "502"); err != nil {
+	if err := s.RetryExport(ctx, got.ID, "b", []int64{8}, short, "502"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.ClaimExport(ctx, "b", time.Minute); ok {
 		t.Fatal("claimed before its retry is due")
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(short + 200*time.Millisecond)
 	retry, ok, err := s.ClaimExport(ctx, "c", time.Minute)
 	if err != nil || !ok || !slices.Equal(retry.ChatIDs, []int64{8}) || retry.Attempts != 3 {
 		t.Fatalf("the retry: %+v, %v, %v", retry, ok, err)
