@@ -383,13 +383,23 @@ func TestACheckoutPausedToAskTheShopGoesOn(t *testing.T) {
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > sent.ID && m.Text == h.text("en", "checkout.phone_prompt")
 	})
-	// At the phone: the Share my phone key, still on screen after the message, takes the
-	// checkout up again with the number.
+	// At the phone: the Share my phone key, still on screen after a message, takes the
+	// checkout up again with the number, even with /ask tapped again for another.
 	sent = ask("Can I pay on delivery?")
+	replyTo(t, u, func() { u.SendText("/ask") })
 	u.SendContact("+84912345678")
 	u.WaitFor(t, func(m telegramtest.Message) bool {
 		return m.ID > sent.ID && m.Text == h.text("en", "checkout.address_prompt")
 	})
+	u.SendText("12 Lê Lợi, Huế")
+	note := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > sent.ID && m.Text == h.text("en", "checkout.note_prompt")
+	})
+	u.Press(t, note, h.text("en", "checkout.no_note_button"))
+	if s := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") }); !strings.Contains(s.Text, "12 Lê Lợi, Huế") ||
+		!strings.Contains(strings.ReplaceAll(s.Text, " ", ""), "912345678") {
+		t.Errorf("the summary after the number shared: %q", s.Text)
+	}
 	// Taken up again, it is no longer offered.
 	u.SendText("/start")
 	menu := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > sent.ID && len(m.Buttons()) > 0 })

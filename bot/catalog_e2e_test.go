@@ -609,6 +609,18 @@ func TestAnEditedSellerAnswerIsNotTakenForTheNext(t *testing.T) {
 		t.Errorf("a saved setting's message edited: %q", m.Text)
 	}
 
+	// A broadcast's text edited after its preview: the corrected one, sent again, is
+	// previewed in its place.
+	say("/broadcast")
+	draft := seller.SendText("Hàng mới thứ 2")
+	seller.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > draft.MessageID && len(m.Buttons()) == 2 })
+	if m := replyTo(t, seller, func() { seller.EditText(draft.MessageID, "Hàng mới thứ 3") }); m.Text != h.text("vi", "edited.not_read") {
+		t.Errorf("a broadcast's text edited: %q", m.Text)
+	}
+	if m := say("Hàng mới thứ 3"); m.Text != "Hàng mới thứ 3" {
+		t.Errorf("the corrected broadcast sent again: %q", m.Text)
+	}
+
 	// A customer's message edited outside a checkout: what was sent stands.
 	u := h.user(9302, "Mai", "en")
 	hello := u.SendText("hello?")

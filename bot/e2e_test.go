@@ -995,7 +995,7 @@ func TestPaymentInstructionsOfALanguageAreShownAndRemoved(t *testing.T) {
 		t.Helper()
 		return replyTo(t, seller, func() { seller.SendText(text) }).Text
 	}
-	overrides := "\n\n" + h.text("vi", "setpayment.overrides", locale.Args{"Languages": "vi", "Code": "vi"})
+	overrides := "\n\n" + h.text("vi", "setpayment.overrides", locale.Args{"Languages": "vi"})
 
 	if got := say("/setpayment vi VCB 111 OLD"); got != h.text("vi", "setpayment.saved") {
 		t.Errorf("/setpayment vi with the text: %q", got)
@@ -1012,6 +1012,16 @@ func TestPaymentInstructionsOfALanguageAreShownAndRemoved(t *testing.T) {
 	if got := say("tắt"); got != h.text("vi", "setpayment.removed_lang", locale.Args{"Code": "vi"}) {
 		t.Errorf("the Vietnamese instructions removed: %q", got)
 	}
+	if got := say("/setpayment ar InstaPay 0100"); got != h.text("vi", "setpayment.saved") {
+		t.Errorf("/setpayment ar with the text: %q", got)
+	}
+	if got := say("/setpayment off"); got != h.text("vi", "setpayment.removed")+"\n\n"+h.text("vi", "setpayment.overrides", locale.Args{"Languages": "ar"}) {
+		t.Errorf("/setpayment off: %q", got)
+	}
+	say("/setpayment VCB 222 NEW") // no language: the usage, nothing saved
+	say("/setpayment")
+	say("VCB 222 NEW")
+	say("/setpayment ar -")
 	if got := say("/setpickup off"); got != h.text("vi", "setpickup.removed") {
 		t.Errorf("the pickup address removed: %q", got)
 	}

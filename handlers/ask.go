@@ -73,7 +73,7 @@ func photoMessage(c tele.Context) (passedOn, bool) {
 // Ask starts a message to the shop: /ask, or the main menu's button. Words after the
 // command (/ask do you ship to Huế?) are the message.
 func (h *Handlers) Ask(c tele.Context) error {
-	if words := commandArg(c.Text()); words != "" {
+	if words := commandArg(c.Text()); words != "" && c.Callback() == nil { // (the menu's button: its message's text)
 		h.startAsk(c, orders.Order{})
 		return h.toShop(c, passedOn{text: words, messageID: c.Message().ID}, 0)
 	}

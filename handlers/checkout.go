@@ -231,9 +231,10 @@ func (h *Handlers) askAddress(c tele.Context) error {
 func (h *Handlers) Contact(c tele.Context) error {
 	s := h.session(c)
 	contact := c.Message().Contact
-	if p := s.Paused; s.Step == StepNone && s.Checkout == nil && p != nil && p.Step == StepCheckoutPhone {
+	if p := s.Paused; (s.Step == StepNone || s.Step == StepAsk) && s.Checkout == nil && p != nil && p.Step == StepCheckoutPhone {
 		// The Share my phone keyboard of a checkout paused to write to the shop (or to look
-		// at an item): the number takes it up again, as Continue checkout would.
+		// at an item), before or after the message: the number takes it up again, as
+		// Continue checkout would.
 		s.resumeCheckout()
 	}
 	if s.Step != StepCheckoutPhone || s.Checkout == nil {

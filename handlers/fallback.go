@@ -270,10 +270,12 @@ func (h *Handlers) Edited(c tele.Context) error {
 		}
 		return h.askCheckout(c)
 	}
-	if !h.IsAdmin(c.Sender().ID) {
+	switch {
+	case !h.IsAdmin(c.Sender().ID), s.Step == StepBroadcast, s.Step == StepAnswer, s.Step == StepItemPhotos:
+		// What is sent next is taken as the edit meant: the broadcast previewed again, another
+		// message to the customer, another photo.
 		return c.Send(h.t(c, "edited.not_read"))
-	}
-	if newItemStep(s.Step) {
+	case newItemStep(s.Step):
 		button := locale.Plain(h.t(c, "newitem.edit_button"))
 		if err := c.Send(h.t(c, "edited.new_item", locale.Args{"Button": button})); err != nil {
 			return err

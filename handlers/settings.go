@@ -39,6 +39,9 @@ func (h *Handlers) SetPayment(c tele.Context) error {
 		if i := strings.IndexFunc(arg, unicode.IsSpace); i >= 0 {
 			lang, text = arg[:i], strings.TrimSpace(arg[i:])
 		}
+		if arg == "-" || isOff(arg) {
+			return h.answerSetting(c, f, arg) // the instructions for everyone removed
+		}
 		if lang = strings.ToLower(lang); !locale.Supported(lang) {
 			return c.Send(h.t(c, "setpayment.usage", locale.Args{"Languages": strings.Join(locale.Languages, ", ")}))
 		}
@@ -119,7 +122,7 @@ func (h *Handlers) paymentOverrides(c tele.Context, key string) (string, error) 
 	if len(langs) == 0 {
 		return "", nil
 	}
-	return "\n\n" + h.t(c, "setpayment.overrides", locale.Args{"Languages": strings.Join(langs, ", "), "Code": langs[0]}), nil
+	return "\n\n" + h.t(c, "setpayment.overrides", locale.Args{"Languages": strings.Join(langs, ", ")}), nil
 }
 
 func (h *Handlers) saveSetting(c tele.Context, f settingForm) error {
@@ -147,15 +150,15 @@ func (h *Handlers) saveSettingText(c tele.Context, f settingForm, text string) e
 		return err
 	}
 	h.session(c).Reset()
-	if remove {
-		if lang, ok := strings.CutPrefix(key, orders.PaymentKey("")); ok {
-			return c.Send(h.t(c, "setpayment.removed_lang", locale.Args{"Code": lang}))
-		}
-		return c.Send(h.t(c, f.removedID))
+	if lang, ok := strings.CutPrefix(key, orders.PaymentKey("")); ok && remove {
+		return c.Send(h.t(c, "setpayment.removed_lang", locale.Args{"Code": lang}))
 	}
 	overrides, err := h.paymentOverrides(c, key)
 	if err != nil {
 		return err
+	}
+	if remove {
+		return c.Send(h.t(c, f.removedID) + overrides)
 	}
 	return c.Send(h.t(c, f.savedID) + overrides)
 }

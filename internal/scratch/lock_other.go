@@ -1,14 +1,15 @@
-//go:build !unix
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
 package scratch
 
 import "os"
 
-// lock cannot tell a folder in use from one left behind where there is no flock: every
-// folder is held, and Sweep removes none.
-func lock(f *os.File, wait bool) error {
+// hold holds nothing where there is no flock (nor a folder may be renamed or removed
+// while open, as on Windows): a folder in use cannot be told from one left behind, so
+// every folder counts as held, and Sweep removes none.
+func hold(path string, wait bool) (*os.File, error) {
 	if wait {
-		return nil
+		return nil, nil
 	}
-	return errHeld
+	return nil, errHeld
 }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package scratch
 
@@ -8,9 +8,14 @@ import (
 	"syscall"
 )
 
-// lock takes f's exclusive lock, waiting for it if wait, else failing with errHeld while
-// another holds it. The lock lasts while f is open in this process.
-func lock(f *os.File, wait bool) error {
+// hold opens the folder at path and takes its exclusive lock (flock), waiting for it if
+// wait, else failing with errHeld while another holds it. The lock lasts while the file
+// is open, in this process or, however it ends, not beyond it.
+func hold(path string, wait bool) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	how := syscall.LOCK_EX
 	if !wait {
 		how |= syscall.LOCK_NB
@@ -19,13 +24,13 @@ func lock(f *os.File, wait bool) error {
 		err := syscall.Flock(int(f.Fd()), how)
 		switch {
 		case err == nil:
-			return nil
+			return f, nil
 		case errors.Is(err, syscall.EINTR):
 			continue
 		case errors.Is(err, syscall.EWOULDBLOCK):
-			return errHeld
-		default:
-			return err
+			err = errHeld
 		}
+		f.Close()
+		return nil, err
 	}
 }

@@ -10,6 +10,7 @@ package scratch
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,20 +38,16 @@ func New(parent, name string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scratch: %w", err)
 	}
-	f, err := os.Open(first)
-	if err == nil {
-		err = lock(f, true)
-		if err != nil {
-			f.Close()
-		}
-	}
+	f, err := hold(first, true)
 	if err != nil {
 		os.Remove(first)
 		return nil, fmt.Errorf("scratch: lock %s: %w", first, err)
 	}
 	path := filepath.Join(parent, name+strings.TrimPrefix(filepath.Base(first), newPrefix(name)))
 	if err := os.Rename(first, path); err != nil {
-		f.Close()
+		if f != nil {
+			f.Close()
+		}
 		os.Remove(first)
 		return nil, fmt.Errorf("scratch: %w", err)
 	}
@@ -60,7 +57,9 @@ func New(parent, name string) (*Dir, error) {
 // Remove removes the folder and what it holds, then lets go of its lock.
 func (d *Dir) Remove() error {
 	err := os.RemoveAll(d.Path)
-	d.lock.Close()
+	if d.lock != nil {
+		d.lock.Close()
+	}
 	if err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
@@ -107,19 +106,17 @@ func Sweep(parent, name string) (int, error) {
 
 // sweepOne removes the folder at path if no process holds its lock.
 func sweepOne(path string) (bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil // removed meanwhile by its process
-	}
-	if err != nil {
+	f, err := hold(path, false)
+	switch {
+	case errors.Is(err, errHeld), errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		// In use; removed meanwhile (by its process, or another sweep); or another user's.
+		return false, nil
+	case err != nil:
 		return false, fmt.Errorf("scratch: sweep %s: %w", path, err)
 	}
 	defer f.Close()
-	if err := lock(f, false); err != nil {
-		if errors.Is(err, errHeld) {
-			return false, nil
-		}
-		return false, fmt.Errorf("scratch: sweep %s: %w", path, err)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil // removed by another sweep before this one had the lock
 	}
 	if err := os.RemoveAll(path); err != nil {
 		return false, fmt.Errorf("scratch: sweep: %w", err)
