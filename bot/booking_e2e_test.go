@@ -1177,6 +1177,22 @@ func TestAnEditedCheckoutAnswerIsNotTakenForTheNext(t *testing.T) {
 
 // askedName books one size S of it for u (in English) and checks out for delivery, up to
 // the question of the recipient's name.
+// summaryFromAddress answers a shipping checkout's address question (asked after the
+// message after) with address and its note question with none, and returns the summary.
+// The customer speaks English.
+func summaryFromAddress(t *testing.T, h *harness, u *telegramtest.User, after telegramtest.Message, address string) telegramtest.Message {
+	t.Helper()
+	u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > after.ID && m.Text == h.text("en", "checkout.address_prompt")
+	})
+	u.SendText(address)
+	note := u.WaitFor(t, func(m telegramtest.Message) bool {
+		return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt")
+	})
+	u.Press(t, note, h.text("en", "checkout.no_note_button"))
+	return u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
+}
+
 func askedName(t *testing.T, h *harness, u *telegramtest.User, it catalog.Item) {
 	t.Helper()
 	d := deliveryQuestion(t, h, u, book(t, h, u, it, "S", 1))
@@ -1195,15 +1211,7 @@ func TestAContactAnswersThePhoneQuestion(t *testing.T) {
 	}
 	placedWith := func(u *telegramtest.User, after telegramtest.Message) string {
 		t.Helper()
-		u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > after.ID && m.Text == h.text("en", "checkout.address_prompt")
-		})
-		u.SendText("12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
-		note := u.WaitFor(t, func(m telegramtest.Message) bool {
-			return m.ID > after.ID && m.Text == h.text("en", "checkout.note_prompt")
-		})
-		u.Press(t, note, h.text("en", "checkout.no_note_button"))
-		summary := u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > note.ID && strings.HasPrefix(m.Text, "📋") })
+		summary := summaryFromAddress(t, h, u, after, "12 Lý Thường Kiệt, Hoàn Kiếm, Hà Nội")
 		u.Press(t, summary, h.text("en", "checkout.confirm_button"))
 		u.WaitFor(t, func(m telegramtest.Message) bool { return m.ID > summary.ID && strings.HasPrefix(m.Text, "✅") })
 		var phone string

@@ -64,10 +64,15 @@ func (h *Handlers) SetPickup(c tele.Context) error {
 
 // answerSetting saves text given with the setting's command, as the answer to its question.
 func (h *Handlers) answerSetting(c tele.Context, f settingForm, text string) error {
+	h.settingStep(c, f)
+	return h.saveSettingText(c, f, text)
+}
+
+// settingStep puts the seller at the step that saves the setting of f.
+func (h *Handlers) settingStep(c tele.Context, f settingForm) {
 	s := h.session(c)
 	s.Reset()
 	s.Step, s.SettingKey = f.step, f.key
-	return h.saveSettingText(c, f, text)
 }
 
 func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
@@ -96,9 +101,7 @@ func (h *Handlers) askSetting(c tele.Context, f settingForm) error {
 	} else {
 		b.WriteString(h.t(c, "settings.remove_hint"))
 	}
-	s := h.session(c)
-	s.Reset()
-	s.Step, s.SettingKey = f.step, f.key
+	h.settingStep(c, f)
 	return c.Send(b.String())
 }
 

@@ -325,10 +325,10 @@ func (h *Handlers) ruleText(c tele.Context, r catalog.Rule) string {
 // Schedule shows and sets the weekly rule that publishes and closes catalogs on its own;
 // text after the command is the answer (/schedule off, /schedule Mon 10:00 - Thu 18:00).
 func (h *Handlers) Schedule(c tele.Context) error {
+	s := h.session(c)
+	s.Reset()
+	s.Step = StepRule
 	if text := commandArg(c.Text()); text != "" {
-		s := h.session(c)
-		s.Reset()
-		s.Step = StepRule
 		return h.weekAnswer(c, text)
 	}
 	rule, err := h.Catalog.Rule(h.req(c).ctx)
@@ -339,9 +339,6 @@ func (h *Handlers) Schedule(c tele.Context) error {
 	case !errors.Is(err, catalog.ErrNotFound):
 		return err
 	}
-	s := h.session(c)
-	s.Reset()
-	s.Step = StepRule
 	return c.Send(current + "\n\n" + h.t(c, "rule.prompt"))
 }
 
